@@ -1,0 +1,3 @@
+@testable import GLPK
+import XCTest
+final class GLPKPlaceholderTests: XCTestCase { func testNothing() {} }
