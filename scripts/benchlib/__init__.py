@@ -1,0 +1,14 @@
+"""Benchmark harness for the iopddl solver (standard library only).
+
+Modules:
+  progress   parse the solver's progress lines (`#12 3.41s best:... src:...`)
+  scoring    the contest's score arithmetic (reference / ours, 0 when infeasible or missing)
+  reference  read reference.csv and resolve instance names (A -> asplos-2025-iopddl-A)
+  problem    read a problem (.json / .json.gz), evaluate a solution, memory profile
+  runner     run the solver and `iopddl evaluate`, measure wall time and peak RSS
+  report     results.csv, the Markdown table, benchmarks/RESULTS.md records
+  svg        a tiny SVG writer (axes, ticks, lines, text)
+  plots      the convergence and memory-profile charts
+  bench_cli  `scripts/bench`
+  plot_cli   `scripts/plot`
+"""
