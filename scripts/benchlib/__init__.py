@@ -6,6 +6,7 @@ Modules:
   reference  read reference.csv and resolve instance names (A -> asplos-2025-iopddl-A)
   problem    read a problem (.json / .json.gz), evaluate a solution, memory profile
   runner     run the solver and `iopddl evaluate`, measure wall time and peak RSS
+  launch     the small process that starts the solver (keeps the harness out of its RSS)
   report     results.csv, the Markdown table, benchmarks/RESULTS.md records
   svg        a tiny SVG writer (axes, ticks, lines, text)
   plots      the convergence and memory-profile charts
