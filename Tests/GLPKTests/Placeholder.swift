@@ -1,3 +1,0 @@
-@testable import GLPK
-import XCTest
-final class GLPKPlaceholderTests: XCTestCase { func testNothing() {} }
