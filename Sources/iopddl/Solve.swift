@@ -1,0 +1,218 @@
+import ArgumentParser
+import Dispatch
+import Model
+import Solver
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+struct Solve: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Solve an instance within a timeout (the default command).",
+        discussion: """
+            Prints the best solution found as the last stdout line, `[s0, s1, ...]`, before \
+            TIMEOUT_SECONDS have passed since the process started (a safety margin of \
+            0.15 s + 0.5% of the timeout, at most 1 s, is kept for printing). The first feasible \
+            solution is printed as soon as it is known, so an early kill still leaves an answer. \
+            `[]` means no feasible solution exists (the reason goes to stderr). SIGTERM or SIGINT \
+            print the best solution so far and exit 0. Progress lines on stderr look like \
+            `#12 3.41s best:6550261230 src:ls0`.
+            """)
+
+    @Argument(help: "Problem file (.json or .json.gz).")
+    var problem: String
+
+    @Argument(help: "Timeout in seconds, measured from process start.")
+    var timeout: Double
+
+    @Option(help: "Worker threads (default: all cores).")
+    var threads: Int?
+
+    @Option(help: "Random seed (logged; with --threads 1 and --max-iterations the run is deterministic).")
+    var seed: UInt64 = 1
+
+    @Option(help: "Stop each worker after this many block moves instead of at the timeout.")
+    var maxIterations: Int?
+
+    @Option(help: "Seconds kept free before the timeout for printing (default: 0.15 + 0.5% of the timeout, at most 1).")
+    var margin: Double?
+
+    @Flag(help: "No progress lines on stderr.")
+    var quiet = false
+
+    @Flag(help: "Recheck the incremental search state from scratch at every improvement (slow).")
+    var debugChecks = false
+
+    func validate() throws {
+        guard timeout.isFinite, timeout > 0 else {
+            throw ValidationError("TIMEOUT_SECONDS must be a positive number of seconds, found \(timeout)")
+        }
+        if let t = threads, t < 1 || t > 1024 {
+            throw ValidationError("--threads must be between 1 and 1024, found \(t)")
+        }
+        if let m = margin, !(m >= 0 && m < timeout) {
+            throw ValidationError("--margin must be >= 0 and below the timeout")
+        }
+        if let m = maxIterations, m < 0 {
+            throw ValidationError("--max-iterations must be >= 0")
+        }
+    }
+
+    func run() throws {
+        let clock = ProcessClock()
+        SignalWatcher.blockSignals()
+        let safety = margin ?? min(1.0, 0.15 + 0.005 * timeout)
+        let printAt = timeout - safety
+        let t0 = clock.seconds
+        let (p, info) = try ProblemReader.readWithInfo(path: problem)
+        let loadTime = clock.seconds - t0
+        let log = !quiet
+        let threadCount = threads ?? SystemInfo.coreCount
+        if log {
+            Console.writeErr("# iopddl \(ModelVersion.string): \(p.name.isEmpty ? problem : p.name): \(p.nodeCount) nodes, \(p.edgeCount) edges, \(p.strategyTotal) strategies; loaded \(info.textBytes) bytes in \(formatFixed(loadTime, 3)) s; timeout \(timeout) s, answer at \(formatFixed(printAt, 2)) s; threads \(threadCount), seed \(seed)\n")
+        }
+        let store = IncumbentStore(problem: p, clock: clock, logProgress: log)
+        let options = SolverOptions(
+            stopAt: printAt - 0.1, threads: threadCount, seed: seed, maxIterations: maxIterations,
+            logProgress: log, debugChecks: debugChecks)
+        let run = SolverRun(problem: p, options: options, clock: clock, store: store)
+        let output = FinalOutput(problem: p, store: store, run: run, clock: clock, log: log)
+        SignalWatcher.start { signal in
+            run.requestStop()
+            output.finish(reason: "signal \(signal)")
+        }
+        if !run.prepare() {
+            let why: String
+            if let inst = run.instance, !inst.feasible {
+                why = "no feasible solution: the minimum usages already exceed the usage limit \(p.usageLimit.map(String.init) ?? "")"
+            } else {
+                why = "no feasible solution found"
+            }
+            Console.writeErr("iopddl: \(why)\n")
+            output.finish(reason: "infeasible")
+        }
+        if let s = store.snapshot.solution {
+            Console.writeOut(SolutionParser.format(s) + "\n")  // early answer; the final line follows
+        }
+        let done = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            run.search()
+            done.signal()
+        }
+        let wait = printAt - clock.seconds
+        if wait > 0 { _ = done.wait(timeout: .now() + .nanoseconds(Int(wait * 1e9))) }
+        run.requestStop()
+        output.finish(reason: maxIterations != nil ? "work limit" : "time")
+    }
+}
+
+/// Prints the final answer exactly once (from the main thread or the signal thread) and exits.
+final class FinalOutput: Sendable {
+    let problem: Problem
+    let store: IncumbentStore
+    let run: SolverRun
+    let clock: ProcessClock
+    let log: Bool
+    private let printed = Mutex(false)
+
+    init(problem: Problem, store: IncumbentStore, run: SolverRun, clock: ProcessClock, log: Bool) {
+        self.problem = problem
+        self.store = store
+        self.run = run
+        self.clock = clock
+        self.log = log
+    }
+
+    func finish(reason: String) -> Never {
+        let first = printed.withLock { p -> Bool in
+            if p { return false }
+            p = true
+            return true
+        }
+        if !first {
+            // Another thread is printing; it exits the process.
+            while true { sleep(1) }
+        }
+        let snap = store.snapshot
+        var line = "[]"
+        var status = "no solution"
+        if let s = snap.solution {
+            // The independent evaluator checks the answer once more before it is printed.
+            if let ev = try? Evaluator.evaluate(problem, s), ev.feasible, ev.cost == snap.cost {
+                line = SolutionParser.format(s)
+                status = "feasible"
+            } else {
+                Console.writeErr("iopddl: internal error: the best solution failed its final check; printing none\n")
+            }
+        }
+        Console.writeOut(line + "\n")
+        if log {
+            var report = "# done (\(reason)) at \(formatFixed(clock.seconds, 2)) s: status \(status)"
+            if let c = snap.cost { report += ", best \(c) from \(snap.source) at \(formatFixed(snap.foundAt, 2)) s" }
+            if let b = snap.bound, let c = snap.cost { report += ", bound \(b), gap \(gapPercent(cost: c, bound: b))%" }
+            let st = run.stats
+            report += "\n# moves: tree \(st.treeMoves) (improving \(st.treeImproved), memory-rejected \(st.rejectedMemory)), 1-opt \(st.oneOptMoves), kicks \(st.kicks), restarts \(st.restarts)"
+            let phases = run.phases.map { "\($0.0) \(formatFixed($0.1, 2)) s" }.joined(separator: ", ")
+            if !phases.isEmpty { report += "\n# phases: \(phases)" }
+            Console.writeErr(report + "\n")
+        }
+        exit(0)
+    }
+}
+
+enum SystemInfo {
+    static var coreCount: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
+}
+
+/// SIGTERM/SIGINT are blocked in every thread and taken by one thread with sigwait.
+enum SignalWatcher {
+    static func blockSignals() {
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGTERM)
+        sigaddset(&set, SIGINT)
+        pthread_sigmask(SIG_BLOCK, &set, nil)
+    }
+
+    static func start(_ handler: @escaping @Sendable (Int32) -> Void) {
+        Thread.detach {
+            var set = sigset_t()
+            sigemptyset(&set)
+            sigaddset(&set, SIGTERM)
+            sigaddset(&set, SIGINT)
+            var sig: Int32 = 0
+            if sigwait(&set, &sig) == 0 {
+                // A second signal while printing exits at once.
+                Thread.detach {
+                    var again = sigset_t()
+                    sigemptyset(&again)
+                    sigaddset(&again, SIGTERM)
+                    sigaddset(&again, SIGINT)
+                    var s2: Int32 = 0
+                    if sigwait(&again, &s2) == 0 { _exit(130) }
+                }
+                handler(sig)
+            }
+        }
+    }
+}
+
+/// A detached POSIX thread (the signal watcher must not share Dispatch's pool).
+enum Thread {
+    static func detach(_ body: @escaping @Sendable () -> Void) {
+        final class Box: @unchecked Sendable {
+            let body: @Sendable () -> Void
+            init(_ b: @escaping @Sendable () -> Void) { body = b }
+        }
+        let box = Unmanaged.passRetained(Box(body)).toOpaque()
+        var tid = pthread_t()
+        pthread_create(&tid, nil, { arg in
+            let b = Unmanaged<Box>.fromOpaque(arg!).takeRetainedValue()
+            b.body()
+            return nil
+        }, box)
+        pthread_detach(tid)
+    }
+}

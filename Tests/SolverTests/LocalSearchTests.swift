@@ -1,0 +1,72 @@
+import Model
+import XCTest
+@testable import Solver
+
+final class LocalSearchTests: XCTestCase {
+    /// The incremental cost and slack stay equal to a recomputation after every move.
+    func testIncrementalStateStaysExact() {
+        for seed in UInt64(1) ... 60 {
+            let p = TestInstances.random(seed: seed, nodes: 12, edges: 20, maxStrategies: 5)
+            let inst = Reducer.reduce(p)
+            guard inst.feasible, inst.n > 0 else { continue }
+            let state = SearchState(inst, SolverRun.minimumUsage(inst))
+            let ls = LocalSearch(state, seed: seed)
+            var rng = SeededRNG(seed: seed)
+            for step in 0 ..< 200 {
+                let i = rng.below(inst.n)
+                switch step % 3 {
+                case 0: ls.improveNode(i)
+                case 1: ls.treeMove(root: i, maxSize: 1 + rng.below(10))
+                default:
+                    let b = rng.below(Int(inst.k[i]))
+                    state.apply(i, b, state.delta(i, b))
+                }
+                if let problem = state.verify() {
+                    XCTFail("seed \(seed) step \(step) (kind \(step % 3)): \(problem)")
+                    return
+                }
+            }
+        }
+    }
+}
+
+final class TreeMoveTests: XCTestCase {
+    /// On a tree-shaped instance without memory limit, one block move over the whole tree is
+    /// exact: it reaches the brute-force optimum from any start.
+    func testTreeMoveIsExactOnTrees() {
+        for seed in UInt64(1) ... 40 {
+            var rng = SeededRNG(seed: seed)
+            let n = 2 + rng.below(6)
+            var costs: [[Int64]] = []
+            for _ in 0 ..< n { costs.append((0 ..< (1 + rng.below(4))).map { _ in Int64(rng.below(50)) }) }
+            var edges: [[Int]] = []
+            var tables: [[Int64]] = []
+            for v in 1 ..< n {
+                let u = rng.below(v)
+                edges.append(rng.below(2) == 0 ? [u, v] : [v, u])
+                let size = costs[u].count * costs[v].count
+                tables.append((0 ..< size).map { _ in rng.below(5) == 0 ? Problem.infinity : Int64(rng.below(50)) })
+            }
+            let p = try! Problem(intervals: Array(repeating: (0, 1), count: n), costs: costs,
+                                 usages: costs.map { $0.map { _ in 1 } }, edges: edges, edgeCosts: tables,
+                                 usageLimit: nil)
+            var options = Reducer.Options()
+            options.fixSingletons = false
+            options.pruneInfinite = false
+            let inst = Reducer.reduce(p, options: options)
+            let state = SearchState(inst, [Int32](repeating: 0, count: inst.n))
+            let ls = LocalSearch(state, seed: seed)
+            ls.treeMove(root: 0, maxSize: inst.n)
+            let solution = inst.postsolve(state.x)
+            let ev = try! Evaluator.evaluate(p, solution)
+            let opt = TestInstances.bruteForce(p)!
+            // Sums of several infinite terms are clamped inside the search, so only finite
+            // optima are compared exactly.
+            if opt.0 < Int128(Problem.infinity) {
+                XCTAssertEqual(ev.cost, opt.0, "seed \(seed)")
+            } else {
+                XCTAssertGreaterThanOrEqual(ev.cost, Int128(Problem.infinity), "seed \(seed)")
+            }
+        }
+    }
+}

@@ -1,0 +1,72 @@
+import Model
+@testable import Solver
+
+/// Seeded random instances for brute-force and property tests.
+enum TestInstances {
+    static func random(
+        seed: UInt64, nodes: Int, edges: Int, maxStrategies: Int = 4, infiniteChance: Double = 0.2,
+        memory: Bool = true, arity3Chance: Double = 0
+    ) -> Problem {
+        var rng = SeededRNG(seed: seed)
+        var intervals: [(Int64, Int64)] = []
+        var costs: [[Int64]] = []
+        var usages: [[Int64]] = []
+        for _ in 0 ..< nodes {
+            let lo = Int64(rng.below(10))
+            let len = Int64(rng.below(6))
+            intervals.append(rng.below(8) == 0 ? (0, 0) : (lo, lo + len))
+            let k = 1 + rng.below(maxStrategies)
+            costs.append((0 ..< k).map { _ in Int64(rng.below(100)) })
+            usages.append((0 ..< k).map { _ in Int64(rng.below(20)) })
+        }
+        var edgeList: [[Int]] = []
+        var edgeCosts: [[Int64]] = []
+        for _ in 0 ..< edges where nodes >= 2 {
+            var list: [Int]
+            if nodes >= 3 && rng.unit() < arity3Chance {
+                list = [rng.below(nodes), rng.below(nodes), rng.below(nodes)]
+            } else {
+                let u = rng.below(nodes)
+                var v = rng.below(nodes)
+                if v == u { v = (u + 1) % nodes }
+                list = [u, v]
+            }
+            let size = list.reduce(1) { $0 * costs[$1].count }
+            edgeList.append(list)
+            edgeCosts.append((0 ..< size).map { _ in
+                rng.unit() < infiniteChance ? Problem.infinity : Int64(rng.below(100))
+            })
+        }
+        var limit: Int64? = nil
+        if memory {
+            // Between the minimum-usage peak and the maximum possible peak.
+            var minP = try! Problem(intervals: intervals, costs: costs, usages: usages, edges: edgeList,
+                                    edgeCosts: edgeCosts, usageLimit: nil)
+            let peak = InstanceStats.minimumUsagePeak(minP)
+            limit = Int64(peak) + Int64(rng.below(15))
+            minP.usageLimit = limit
+        }
+        return try! Problem(intervals: intervals, costs: costs, usages: usages, edges: edgeList,
+                            edgeCosts: edgeCosts, usageLimit: limit)
+    }
+
+    /// Exhaustive optimum (cost, solution) over feasible solutions; nil when none is feasible.
+    static func bruteForce(_ p: Problem) -> (Int128, [Int])? {
+        var s = [Int](repeating: 0, count: p.nodeCount)
+        var best: (Int128, [Int])? = nil
+        while true {
+            if let ev = try? Evaluator.evaluate(p, s), ev.feasible {
+                if best == nil || ev.cost < best!.0 { best = (ev.cost, s) }
+            }
+            var i = 0
+            while i < p.nodeCount {
+                s[i] += 1
+                if s[i] < p.strategyCount(i) { break }
+                s[i] = 0
+                i += 1
+            }
+            if i == p.nodeCount { break }
+        }
+        return best
+    }
+}
