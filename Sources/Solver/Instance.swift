@@ -1,0 +1,206 @@
+import Model
+
+/// Inside the solver every cost term at or above this is "infinite" and clamped to it.
+public let infiniteCost: Int64 = Problem.infinity
+
+@inline(__always) func clampCost(_ c: Int64) -> Int64 { c >= infiniteCost ? infiniteCost : c }
+
+/// Sum of two clamped costs, clamped again (so sums of forbidden terms never overflow).
+@inline(__always) func addCost(_ a: Int64, _ b: Int64) -> Int64 {
+    let (s, o) = a.addingReportingOverflow(b)
+    if o { return a > 0 ? infiniteCost : Int64.min / 4 }
+    return s >= infiniteCost ? infiniteCost : s
+}
+
+/// What the exact reductions removed; printed by `iopddl stats` and in the solve log.
+public struct ReductionStats: Sendable, CustomStringConvertible {
+    public var originalNodes = 0
+    public var originalEdges = 0
+    public var originalStrategies = 0
+    public var constantEdges = 0
+    public var unaryEdges = 0
+    public var hyperEdges = 0
+    public var parallelEdgesMerged = 0
+    public var strategiesInfinite = 0
+    public var strategiesMemory = 0
+    public var nodesFixed = 0
+    public var edgesFoldedIntoUnary = 0
+    public var memoryFreeNodes = 0
+    public var infinitePruningAbandoned = false
+    public var nodes = 0
+    public var edges = 0
+    public var strategies = 0
+    public var cliques = 0
+
+    public var description: String {
+        var parts = [
+            "nodes \(originalNodes) -> \(nodes)", "edges \(originalEdges) -> \(edges)",
+            "strategies \(originalStrategies) -> \(strategies)",
+            "parallel edges merged \(parallelEdgesMerged)",
+            "strategies pruned: infinite \(strategiesInfinite), memory \(strategiesMemory)",
+            "nodes fixed \(nodesFixed)", "edges folded into unary costs \(edgesFoldedIntoUnary + unaryEdges)",
+            "memory-free nodes \(memoryFreeNodes)", "cliques \(cliques)",
+        ]
+        if hyperEdges > 0 { parts.append("edges of arity >= 3 \(hyperEdges)") }
+        if infinitePruningAbandoned { parts.append("infinite pruning abandoned (no finite solution)") }
+        return parts.joined(separator: ", ")
+    }
+}
+
+/// The reduced, pairwise instance the search works on. Immutable once built; shared by workers.
+///
+/// Node `i` has strategies `off[i] ..< off[i+1]` in `unary` and `usage`. Pair edge `e` joins
+/// `edgeU[e] < edgeV[e]` with the table `edgeCost[edgeOff[e] ..< edgeOff[e+1]]`, row-major
+/// (`a * k[v] + b`), parallel edges summed. Memory: node `i` lives in the cliques
+/// `cFirst[i] ..< cEnd[i]` (empty for nodes whose usage cannot vary); a solution is feasible when
+/// every clique's load stays within `capacity[c]` (limit minus the fixed nodes' usage).
+public final class SolverInstance: @unchecked Sendable {
+    public let n: Int
+    public let k: [Int32]
+    public let off: [Int32]
+    public let unary: [Int64]
+    public let usage: [Int64]
+    public let edgeU: [Int32]
+    public let edgeV: [Int32]
+    public let edgeOff: [Int]
+    public let edgeCost: [Int64]
+    public let adjOff: [Int32]
+    public let adjEdge: [Int32]
+    public let adjOther: [Int32]
+    /// True when the node is the edge's first node (`edgeU`).
+    public let adjIsU: [Bool]
+    public let hasMemory: Bool
+    public let capacity: [Int64]
+    public let cFirst: [Int32]
+    public let cEnd: [Int32]
+    /// Cost of everything fixed by the reductions (clamped arithmetic).
+    public let constant: Int64
+    public let stats: ReductionStats
+    /// Postsolve: reduced node -> original node (-1 for auxiliary nodes of hyperedges).
+    public let origNode: [Int32]
+    /// Postsolve: reduced strategy (flat) -> original strategy index of its node.
+    public let origStrategy: [Int32]
+    /// Postsolve: original node -> fixed strategy, or -1 when the node is kept.
+    public let fixedStrategy: [Int32]
+    /// Original node -> reduced node (-1 if fixed).
+    public let reducedNode: [Int32]
+    public let originalNodeCount: Int
+    /// False when the minimum usages already exceed the limit: no feasible solution exists.
+    public let feasible: Bool
+
+    public var edgeCount: Int { edgeU.count }
+    public var cliqueCount: Int { capacity.count }
+
+    init(n: Int, k: [Int32], off: [Int32], unary: [Int64], usage: [Int64], edgeU: [Int32],
+         edgeV: [Int32], edgeOff: [Int], edgeCost: [Int64], hasMemory: Bool, capacity: [Int64],
+         cFirst: [Int32], cEnd: [Int32], constant: Int64, stats: ReductionStats, origNode: [Int32],
+         origStrategy: [Int32], fixedStrategy: [Int32], originalNodeCount: Int, feasible: Bool) {
+        self.n = n
+        self.k = k
+        self.off = off
+        self.unary = unary
+        self.usage = usage
+        self.edgeU = edgeU
+        self.edgeV = edgeV
+        self.edgeOff = edgeOff
+        self.edgeCost = edgeCost
+        self.hasMemory = hasMemory
+        self.capacity = capacity
+        self.cFirst = cFirst
+        self.cEnd = cEnd
+        self.constant = constant
+        self.stats = stats
+        self.origNode = origNode
+        self.origStrategy = origStrategy
+        self.fixedStrategy = fixedStrategy
+        self.originalNodeCount = originalNodeCount
+        self.feasible = feasible
+        var reduced = [Int32](repeating: -1, count: originalNodeCount)
+        for (r, o) in origNode.enumerated() where o >= 0 { reduced[Int(o)] = Int32(r) }
+        reducedNode = reduced
+        // CSR adjacency.
+        var degree = [Int32](repeating: 0, count: n + 1)
+        for e in 0 ..< edgeU.count {
+            degree[Int(edgeU[e])] += 1
+            degree[Int(edgeV[e])] += 1
+        }
+        var adjOff = [Int32](repeating: 0, count: n + 1)
+        for i in 0 ..< n { adjOff[i + 1] = adjOff[i] + degree[i] }
+        var fill = adjOff
+        var adjEdge = [Int32](repeating: 0, count: Int(adjOff[n]))
+        var adjOther = [Int32](repeating: 0, count: Int(adjOff[n]))
+        var adjIsU = [Bool](repeating: false, count: Int(adjOff[n]))
+        for e in 0 ..< edgeU.count {
+            let u = Int(edgeU[e]), v = Int(edgeV[e])
+            let pu = Int(fill[u]), pv = Int(fill[v])
+            adjEdge[pu] = Int32(e); adjOther[pu] = Int32(v); adjIsU[pu] = true
+            adjEdge[pv] = Int32(e); adjOther[pv] = Int32(u); adjIsU[pv] = false
+            fill[u] += 1
+            fill[v] += 1
+        }
+        self.adjOff = adjOff
+        self.adjEdge = adjEdge
+        self.adjOther = adjOther
+        self.adjIsU = adjIsU
+    }
+
+    /// Cost of edge `e` when its first node takes `a` and its second `b` (local indices).
+    @inline(__always) public func pairCost(_ e: Int, _ a: Int, _ b: Int) -> Int64 {
+        edgeCost[edgeOff[e] + a * Int(k[Int(edgeV[e])]) + b]
+    }
+
+    /// Cost of the edge at adjacency slot `p` of node `i` when `i` takes `a` and the other `b`.
+    @inline(__always) public func slotCost(_ p: Int, _ a: Int, _ b: Int) -> Int64 {
+        let e = Int(adjEdge[p])
+        return adjIsU[p] ? edgeCost[edgeOff[e] + a * Int(k[Int(edgeV[e])]) + b]
+            : edgeCost[edgeOff[e] + b * Int(k[Int(edgeV[e])]) + a]
+    }
+
+    /// Maps a reduced solution (local strategy per reduced node) to the original problem.
+    public func postsolve(_ local: [Int32]) -> [Int] {
+        var out = [Int](repeating: 0, count: originalNodeCount)
+        for o in 0 ..< originalNodeCount where fixedStrategy[o] >= 0 { out[o] = Int(fixedStrategy[o]) }
+        for r in 0 ..< n where origNode[r] >= 0 {
+            out[Int(origNode[r])] = Int(origStrategy[Int(off[r]) + Int(local[r])])
+        }
+        return out
+    }
+
+    /// Maps an original solution into the reduced instance; nil if it uses a pruned strategy
+    /// or disagrees with a fixed node.
+    public func presolve(_ original: [Int]) -> [Int32]? {
+        guard original.count == originalNodeCount else { return nil }
+        var local = [Int32](repeating: 0, count: n)
+        for o in 0 ..< originalNodeCount where fixedStrategy[o] >= 0 && original[o] != Int(fixedStrategy[o]) {
+            return nil
+        }
+        for r in 0 ..< n {
+            let o = Int(origNode[r])
+            if o < 0 { continue }
+            var found = -1
+            for s in Int(off[r]) ..< Int(off[r + 1]) where Int(origStrategy[s]) == original[o] {
+                found = s - Int(off[r])
+            }
+            if found < 0 { return nil }
+            local[r] = Int32(found)
+        }
+        // Auxiliary (hyperedge) nodes: choose the consistent combination.
+        for r in 0 ..< n where origNode[r] < 0 {
+            local[r] = auxConsistentChoice(r, local) ?? 0
+        }
+        return local
+    }
+
+    /// For an auxiliary node, the strategy whose every incident edge is finite given the others.
+    func auxConsistentChoice(_ r: Int, _ local: [Int32]) -> Int32? {
+        for a in 0 ..< Int(k[r]) {
+            var ok = true
+            for p in Int(adjOff[r]) ..< Int(adjOff[r + 1]) where slotCost(p, a, Int(local[Int(adjOther[p])])) >= infiniteCost {
+                ok = false
+                break
+            }
+            if ok { return Int32(a) }
+        }
+        return nil
+    }
+}
