@@ -606,8 +606,8 @@ final class ReaderTests: XCTestCase {
         XCTAssertEqual(p.edgeCostOffset, [0, 2, 5, 9, 12, 14])
         XCTAssertEqual(p.edgeCost, [30, 40, 50, 10, 40, 90, 10, 20, 80, 60, 20, 30, 70, 60])
         XCTAssertEqual(p.usageLimit, 50)
-        // The optimum [0, 0, 2, 1, 0]: nodes 15 + 55 + 35 + 75 + 95 = 275, edges 30 + 40 + 20 + 30 + 50... see
-        // EvaluatorTests.testFormatExampleOptimum for the arithmetic.
+        // The optimum [0, 0, 2, 1, 0]: nodes 15 + 55 + 35 + 75 + 95 = 275, edges 30 + 40 + 10 + 30 + 60 = 170
+        // (EvaluatorTests.testFormatExampleOptimum spells out the indices).
         XCTAssertEqual(try Evaluator.evaluate(p, [0, 0, 2, 1, 0]).cost, 445)
     }
 
