@@ -54,7 +54,8 @@ enum CLI {
     }
 
     /// Runs the binary; kills it after `killAfter` seconds (a hang is a failure, not a stuck suite).
-    static func run(_ args: [String], stdin: String? = nil, killAfter: Double = 60) throws -> RunResult {
+    /// `sigtermAfter` sends SIGTERM once, that many seconds after the start.
+    static func run(_ args: [String], stdin: String? = nil, sigtermAfter: Double? = nil, killAfter: Double = 60) throws -> RunResult {
         let outPath = try tempFile("", "out")
         let errPath = try tempFile("", "err")
         let inPath = try tempFile(stdin ?? "", "in")
@@ -73,7 +74,12 @@ enum CLI {
         p.standardInput = inHandle
         let start = Date()
         try p.run()
+        var signalled = false
         while p.isRunning {
+            if let t = sigtermAfter, !signalled, Date().timeIntervalSince(start) > t {
+                kill(p.processIdentifier, SIGTERM)
+                signalled = true
+            }
             if Date().timeIntervalSince(start) > killAfter {
                 kill(p.processIdentifier, SIGKILL)
                 break
@@ -219,6 +225,20 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(r.stderr.contains("no feasible solution"), r.summary)
         XCTAssertTrue(r.stderr.contains("usage limit 9"), r.summary)
         XCTAssertFalse(r.stderrLines.contains { $0.hasPrefix("error:") }, "infeasibility is an answer, not an error")
+    }
+
+    func testSolveShortTimeout() throws {
+        // Below the default safety margin (0.15 s): still an answer, still on time.
+        let r = try CLI.run([CLI.example("tiny.json"), "0.2"])
+        _ = try checkSolveRun(r, timeout: 0.2, try ProblemReader.read(path: CLI.example("tiny.json")))
+    }
+
+    func testSolveSIGTERMPrintsBestSoFar() throws {
+        let r = try CLI.run([CLI.example("tiny.json"), "30"], sigtermAfter: 0.5, killAfter: 10)
+        // Exit 0 soon after the signal, with a feasible answer as the last line.
+        let (_, ev) = try checkSolveRun(r, timeout: 1.0, try ProblemReader.read(path: CLI.example("tiny.json")))
+        XCTAssertLessThanOrEqual(ev.cost, 81)  // no worse than the minimum-usage start
+        XCTAssertTrue(r.stderr.contains("signal 15"), r.summary)
     }
 
     func testSolveSubcommandSpelledOut() throws {
