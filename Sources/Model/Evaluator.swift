@@ -121,7 +121,8 @@ public enum Evaluator {
 public enum SolutionParser {
     public static func parse(_ text: String) throws(SolutionError) -> [Int] {
         var last: Substring? = nil
-        for line in text.split(omittingEmptySubsequences: true, whereSeparator: { $0 == "\n" || $0 == "\r" }) {
+        // Character.isNewline also covers "\r\n", which Swift treats as one character.
+        for line in text.split(omittingEmptySubsequences: true, whereSeparator: { $0.isNewline }) {
             let trimmed = line.trimmingSpaces
             if trimmed.first == "[" && trimmed.last == "]" { last = trimmed }
         }

@@ -22,6 +22,12 @@ struct IOPDDL: ParsableCommand {
     static func main() {
         _ = ProcessClock()  // pin the process start as early as possible
         signal(SIGPIPE, SIG_IGN)
+        // A negative number would be read as an option flag; say what is wrong instead.
+        for arg in CommandLine.arguments.dropFirst() where arg.count > 1 && arg.hasPrefix("-") {
+            if Double(arg) != nil {
+                fail("TIMEOUT_SECONDS must be a positive number of seconds, found \(arg)\n(see 'iopddl --help')", code: 2)
+            }
+        }
         do {
             var command = try parseAsRoot()
             try command.run()
@@ -39,7 +45,8 @@ struct IOPDDL: ParsableCommand {
                 Glibc.exit(0)
             }
             let message = message(for: error).trimmingCharacters(in: " \n")
-            fail(message + "\n(see 'iopddl --help')", code: code.rawValue == 0 ? 2 : code.rawValue)
+            // Usage errors exit 2, like bad input.
+            fail(message + "\n(see 'iopddl --help')", code: 2)
         }
     }
 

@@ -474,14 +474,7 @@ final class EvaluatorTests: XCTestCase {
         // Swift treats "\r\n" as ONE Character, equal to neither "\n" nor "\r", so splitting a
         // String's Characters on those two finds no line break in Windows text.
         let text = "[7, 8]\r\n[1,2]\r\n"
-        guard let s = try? SolutionParser.parse(text) else {
-            throw XCTSkip("""
-                BUG in Sources/Model/Evaluator.swift (SolutionParser.parse): CRLF line ends are not split, \
-                so SolutionParser.parse("[1,2]\\r\\n") throws "no solution line"; \
-                `printf '[1, 0, 1, 0, 0]\\r\\n' | iopddl evaluate examples/tiny.json -` exits 2. \
-                Fix: split on Character.isNewline.
-                """)
-        }
+        let s = try SolutionParser.parse(text)
         XCTAssertEqual(s, [1, 2])
         XCTAssertEqual(try SolutionParser.parse("\r\n\r\n[0]\r\n\r\n"), [0])
     }
