@@ -32,7 +32,11 @@ public struct SearchStats: Sendable {
     public var treeImproved = 0
     public var oneOptMoves = 0
     public var rejectedMemory = 0
+    public var eliminationMoves = 0
+    public var eliminationImproved = 0
+    public var eliminationTooWide = 0
     public var kicks = 0
+    public var repairs = 0
     public var restarts = 0
 
     mutating func add(_ o: SearchStats) {
@@ -41,6 +45,10 @@ public struct SearchStats: Sendable {
         oneOptMoves += o.oneOptMoves
         rejectedMemory += o.rejectedMemory
         kicks += o.kicks
+        repairs += o.repairs
+        eliminationMoves += o.eliminationMoves
+        eliminationImproved += o.eliminationImproved
+        eliminationTooWide += o.eliminationTooWide
         restarts += o.restarts
     }
 }
@@ -98,6 +106,21 @@ public final class SolverRun: Sendable {
         return store.bestCost != nil
     }
 
+    /// Per node the strategy of least unary cost, ties broken by usage.
+    static func cheapestUnary(_ inst: SolverInstance) -> [Int32] {
+        var x = [Int32](repeating: 0, count: inst.n)
+        for i in 0 ..< inst.n {
+            let o = Int(inst.off[i])
+            var best = 0
+            for s in 1 ..< Int(inst.k[i]) {
+                let c = inst.unary[o + s], cb = inst.unary[o + best]
+                if c < cb || (c == cb && inst.usage[o + s] < inst.usage[o + best]) { best = s }
+            }
+            x[i] = Int32(best)
+        }
+        return x
+    }
+
     /// Per node the strategy of least usage, ties broken by unary cost.
     static func minimumUsage(_ inst: SolverInstance) -> [Int32] {
         var x = [Int32](repeating: 0, count: inst.n)
@@ -135,14 +158,18 @@ public final class SolverRun: Sendable {
         let seed = options.seed &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(id)
         guard let startOriginal = store.snapshot.solution, let start = inst.presolve(startOriginal) else { return }
         let state = SearchState(inst, start)
-        let ls = LocalSearch(state, seed: seed)
+        let memory = MemoryPolicy(nodes: inst.n)
+        let ls = LocalSearch(state, seed: seed, memory: memory)
+        let ve = EliminationMove(state, memory: memory)
+        var rng = SeededRNG(seed: seed ^ 0xABCD)
         var local = SearchStats()
-        let stop = { self.shouldStop }
-        ls.descend(stop: stop)
         var bestX = state.x
-        var bestCost = state.cost
+        var bestCost = state.feasible ? state.cost : Int128.max
         var lastOffer = -1.0
         var offeredCost = Int128.max
+        var iterations = 0
+        var veSize = 16.0
+
         func offerIfDue(force: Bool) {
             guard bestCost < offeredCost else { return }
             let now = clock.seconds
@@ -154,53 +181,161 @@ public final class SolverRun: Sendable {
             }
             store.offer(inst.postsolve(bestX), source: "ls\(id)")
         }
-        offerIfDue(force: true)
-        var iterations = 0
-        var sinceImprove = 0
-        let patience = max(200, inst.n / 2)
-        var rng = SeededRNG(seed: seed ^ 0xABCD)
-        while true {
-            if iterations & 63 == 0 && shouldStop { break }
-            if let cap = options.maxIterations, iterations >= cap { break }
+        /// Records the state if it is feasible and the best this worker has seen.
+        @discardableResult
+        func noteBest() -> Bool {
+            guard state.cost < bestCost, state.feasible else { return false }
+            bestCost = state.cost
+            bestX = state.x
+            offerIfDue(force: false)
+            return true
+        }
+        func budgetLeft() -> Bool {
+            if let cap = options.maxIterations, iterations >= cap { return false }
+            return iterations & 31 != 0 || !shouldStop
+        }
+        /// One block move (tree or elimination) around `root`.
+        func step(_ root: Int) -> Bool {
             iterations += 1
-            let root = pickRoot(inst, state, &rng)
-            let size = 4 + rng.below(rng.below(4) == 0 ? 400 : 60)
-            if ls.treeMove(root: root, maxSize: size) {
-                if state.cost < bestCost {
-                    bestCost = state.cost
-                    bestX = state.x
-                    sinceImprove = 0
-                    offerIfDue(force: false)
-                } else {
-                    sinceImprove += 1
-                }
-            } else {
-                sinceImprove += 1
+            if rng.below(2) == 0 {
+                let size = 4 + rng.below(rng.below(4) == 0 ? 400 : 60)
+                return ls.treeMove(root: root, maxSize: size)
             }
-            if sinceImprove > patience {
-                sinceImprove = 0
-                // Go back to the best (own or shared) now and then, else kick from here.
-                if state.cost > bestCost && rng.below(2) == 0 {
-                    if rng.below(2) == 0, let shared = store.snapshot.solution, let sx = inst.presolve(shared) {
-                        let sharedState = SearchState(inst, sx)
-                        if sharedState.cost < bestCost {
-                            bestCost = sharedState.cost
-                            bestX = sx
+            let size = max(2, Int(veSize * (0.5 + rng.unit())))
+            let block = ve.ball(root: root, maxSize: size, maxDegree: 64, rng: &rng)
+            let wide = ve.tooWide
+            let moved = ve.run(block: block)
+            if ve.tooWide > wide { veSize = max(4, veSize * 0.97) } else { veSize = min(150, veSize * 1.01) }
+            return moved
+        }
+
+        ls.descend(stop: { self.shouldStop })
+        noteBest()
+        offerIfDue(force: true)
+        let patience = max(200, min(inst.n / 2, 3000))
+        let lambda0 = SolverRun.baseWeight(inst)
+        var cycle = 0
+        /// Block moves until `maxKicks` stagnations; each stagnation kicks a small region,
+        /// sometimes after going back to the phase's best state.
+        func runPhase(maxKicks: Int, until deadline: Double = .infinity) {
+            let soft = !memory.hard
+            var phaseBestX = state.x
+            var phaseBest = soft ? penalisedCost(inst, state, memory) : state.cost
+            var idle = 0
+            var kicks = 0
+            while kicks < maxKicks && budgetLeft() {
+                if iterations & 15 == 0 && clock.seconds > deadline { break }
+                let moved = step(pickRoot(inst, state, &rng))
+                let better = moved && noteBest()
+                if better || (soft && moved) { idle = 0 } else { idle += 1 }
+                if idle > patience {
+                    idle = 0
+                    kicks += 1
+                    let current = soft ? penalisedCost(inst, state, memory) : state.cost
+                    if current < phaseBest {
+                        phaseBest = current
+                        phaseBestX = state.x
+                    } else if rng.below(2) == 0 {
+                        if !soft, rng.below(2) == 0, let shared = store.snapshot.solution,
+                           let sx = inst.presolve(shared) {
+                            let sharedState = SearchState(inst, sx)
+                            if sharedState.feasible && sharedState.cost < phaseBest {
+                                phaseBest = sharedState.cost
+                                phaseBestX = sx
+                            }
                         }
+                        state.reset(phaseBestX)
+                        local.restarts += 1
                     }
-                    state.reset(bestX)
-                    local.restarts += 1
+                    kick(inst, state, ls, &rng)
+                    local.kicks += 1
                 }
-                kick(inst, state, ls, &rng)
-                local.kicks += 1
             }
+        }
+
+        while budgetLeft() {
+            cycle += 1
+            if inst.hasMemory && (cycle == 1 || rng.below(3) == 0) {
+                // Soft phase: memory priced by per-node weights (decayed since last time),
+                // overflow allowed; then raise the weights where it overflows until it fits.
+                memory.hard = false
+                memory.usePenalties = true
+                if cycle > 1 {
+                    memory.scaleAll(0.5)
+                } else {
+                    // Start from the cheapest strategies, as if memory were free.
+                    state.reset(SolverRun.cheapestUnary(inst))
+                    ls.descend(stop: { self.shouldStop })
+                }
+                let now = clock.seconds
+                runPhase(maxKicks: 3, until: now + 0.3 * max(0, options.stopAt - now))
+                var rounds = 0
+                if options.debugChecks { log("soft phase end: cost \(state.cost) feasible \(state.feasible) min slack \(state.slack.globalMin)") }
+                while !state.feasible && budgetLeft() && rounds < 200 {
+                    rounds += 1
+                    let over = nodesInOverloadedCliques(inst, state)
+                    if options.debugChecks && rounds % 10 == 1 { log("repair round \(rounds): \(over.count) nodes in overloaded cliques, min slack \(state.slack.globalMin), cost \(state.cost)") }
+                    for i in over { memory.setWeight(i, max(memory.weight[i] * 4, lambda0)) }
+                    for i in over.shuffled(using: &rng) where budgetLeft() { ls.improveNode(i) }
+                    for i in over.shuffled(using: &rng).prefix(100) where budgetLeft() { _ = step(i) }
+                }
+                local.repairs += 1
+                if !state.feasible { state.reset(bestX) }
+                noteBest()
+                memory.hard = true
+                memory.usePenalties = false
+            }
+            // Hard phase: exact costs, memory never exceeded.
+            runPhase(maxKicks: 4)
         }
         offerIfDue(force: true)
         local.treeMoves = ls.treeMoves
         local.treeImproved = ls.treeImproved
         local.oneOptMoves = ls.oneOptMoves
-        local.rejectedMemory = ls.rejectedMemory
+        local.rejectedMemory = ls.rejectedMemory + ve.rejectedMemory
+        local.eliminationMoves = ve.attempts
+        local.eliminationImproved = ve.improved
+        local.eliminationTooWide = ve.tooWide
         statsBox.withLock { $0.add(local) }
+    }
+
+    /// Cost plus the memory penalties of the current assignment.
+    private func penalisedCost(_ inst: SolverInstance, _ state: SearchState, _ memory: MemoryPolicy) -> Int128 {
+        var c = state.cost
+        for i in 0 ..< inst.n where inst.cFirst[i] < inst.cEnd[i] {
+            c += Int128(memory.penalty(i, inst.usage[Int(inst.off[i]) + Int(state.x[i])]))
+        }
+        return c
+    }
+
+    /// Nodes whose cliques include one that is over its capacity.
+    private func nodesInOverloadedCliques(_ inst: SolverInstance, _ state: SearchState) -> [Int] {
+        let slack = SearchState.computeSlack(inst, state.x)
+        var prefix = [Int](repeating: 0, count: slack.count + 1)
+        for c in 0 ..< slack.count { prefix[c + 1] = prefix[c] + (slack[c] < 0 ? 1 : 0) }
+        var out: [Int] = []
+        for i in 0 ..< inst.n where inst.cFirst[i] < inst.cEnd[i] {
+            if prefix[Int(inst.cEnd[i])] > prefix[Int(inst.cFirst[i])] { out.append(i) }
+        }
+        return out
+    }
+
+    /// A starting weight (cost per unit of usage): a tenth of the median ratio of a node's
+    /// cost spread to its usage spread.
+    static func baseWeight(_ inst: SolverInstance) -> Double {
+        var ratios: [Double] = []
+        for i in 0 ..< inst.n where inst.cFirst[i] < inst.cEnd[i] {
+            let o = Int(inst.off[i]), k = Int(inst.k[i])
+            var cmin = Int64.max, cmax = Int64.min, umin = Int64.max, umax = Int64.min
+            for s in 0 ..< k where inst.unary[o + s] < inst.infinite {
+                cmin = min(cmin, inst.unary[o + s]); cmax = max(cmax, inst.unary[o + s])
+                umin = min(umin, inst.usage[o + s]); umax = max(umax, inst.usage[o + s])
+            }
+            if umax > umin && cmax > cmin { ratios.append(Double(cmax - cmin) / Double(umax - umin)) }
+        }
+        if ratios.isEmpty { return 1e-6 }
+        ratios.sort()
+        return max(1e-12, ratios[ratios.count / 2] * 0.1)
     }
 
     /// Tournament choice: the node with the largest local cost among a few random ones.

@@ -5,11 +5,14 @@ public let infiniteCost: Int64 = Problem.infinity
 
 @inline(__always) func clampCost(_ c: Int64) -> Int64 { c >= infiniteCost ? infiniteCost : c }
 
+/// Sums saturate here (above any count of infinite terms the search needs to tell apart).
+let saturatedCost: Int64 = 2_000_000_000_000_000_000
+
 /// Sum of two clamped costs, clamped again (so sums of forbidden terms never overflow).
 @inline(__always) func addCost(_ a: Int64, _ b: Int64) -> Int64 {
     let (s, o) = a.addingReportingOverflow(b)
-    if o { return a > 0 ? infiniteCost : Int64.min / 4 }
-    return s >= infiniteCost ? infiniteCost : s
+    if o { return a > 0 ? saturatedCost : Int64.min / 4 }
+    return s >= saturatedCost ? saturatedCost : s
 }
 
 /// What the exact reductions removed; printed by `iopddl stats` and in the solve log.
@@ -26,6 +29,8 @@ public struct ReductionStats: Sendable, CustomStringConvertible {
     public var nodesFixed = 0
     public var edgesFoldedIntoUnary = 0
     public var memoryFreeNodes = 0
+    public var leavesFolded = 0
+    public var chainsFolded = 0
     public var infinitePruningAbandoned = false
     public var nodes = 0
     public var edges = 0
@@ -39,7 +44,8 @@ public struct ReductionStats: Sendable, CustomStringConvertible {
             "parallel edges merged \(parallelEdgesMerged)",
             "strategies pruned: infinite \(strategiesInfinite), memory \(strategiesMemory)",
             "nodes fixed \(nodesFixed)", "edges folded into unary costs \(edgesFoldedIntoUnary + unaryEdges)",
-            "memory-free nodes \(memoryFreeNodes)", "cliques \(cliques)",
+            "leaves folded \(leavesFolded)", "chain links folded \(chainsFolded)",
+            "memory-free nodes \(memoryFreeNodes)", "binding cliques \(cliques)",
         ]
         if hyperEdges > 0 { parts.append("edges of arity >= 3 \(hyperEdges)") }
         if infinitePruningAbandoned { parts.append("infinite pruning abandoned (no finite solution)") }
@@ -75,6 +81,10 @@ public final class SolverInstance: @unchecked Sendable {
     public let cEnd: [Int32]
     /// Cost of everything fixed by the reductions (clamped arithmetic).
     public let constant: Int64
+    /// The value of an "infinite" term inside the search: 1e15 when every finite term is
+    /// below 1e12 (so block moves can count infinite terms and remove them one by one),
+    /// else 1e18. Costs of assignments without infinite terms are exact either way.
+    public let infinite: Int64
     public let stats: ReductionStats
     /// Postsolve: reduced node -> original node (-1 for auxiliary nodes of hyperedges).
     public let origNode: [Int32]
@@ -82,6 +92,12 @@ public final class SolverInstance: @unchecked Sendable {
     public let origStrategy: [Int32]
     /// Postsolve: original node -> fixed strategy, or -1 when the node is kept.
     public let fixedStrategy: [Int32]
+    /// Postsolve: working node (original nodes, then auxiliary ones) -> fixed strategy or -1.
+    let fixedWork: [Int32]
+    /// Postsolve: reduced node -> working node.
+    let workOf: [Int32]
+    /// Nodes folded into their neighbours (leaves and chain links), in elimination order.
+    let eliminations: [Elimination]
     /// Original node -> reduced node (-1 if fixed).
     public let reducedNode: [Int32]
     public let originalNodeCount: Int
@@ -92,9 +108,10 @@ public final class SolverInstance: @unchecked Sendable {
     public var cliqueCount: Int { capacity.count }
 
     init(n: Int, k: [Int32], off: [Int32], unary: [Int64], usage: [Int64], edgeU: [Int32],
-         edgeV: [Int32], edgeOff: [Int], edgeCost: [Int64], hasMemory: Bool, capacity: [Int64],
+         edgeV: [Int32], edgeOff: [Int], edgeCost: [Int64], infinite: Int64, hasMemory: Bool, capacity: [Int64],
          cFirst: [Int32], cEnd: [Int32], constant: Int64, stats: ReductionStats, origNode: [Int32],
-         origStrategy: [Int32], fixedStrategy: [Int32], originalNodeCount: Int, feasible: Bool) {
+         origStrategy: [Int32], fixedWork: [Int32], workOf: [Int32], eliminations: [Elimination],
+         originalNodeCount: Int, feasible: Bool) {
         self.n = n
         self.k = k
         self.off = off
@@ -109,10 +126,14 @@ public final class SolverInstance: @unchecked Sendable {
         self.cFirst = cFirst
         self.cEnd = cEnd
         self.constant = constant
+        self.infinite = infinite
         self.stats = stats
         self.origNode = origNode
         self.origStrategy = origStrategy
-        self.fixedStrategy = fixedStrategy
+        self.fixedStrategy = Array(fixedWork.prefix(originalNodeCount))
+        self.fixedWork = fixedWork
+        self.workOf = workOf
+        self.eliminations = eliminations
         self.originalNodeCount = originalNodeCount
         self.feasible = feasible
         var reduced = [Int32](repeating: -1, count: originalNodeCount)
@@ -158,12 +179,16 @@ public final class SolverInstance: @unchecked Sendable {
 
     /// Maps a reduced solution (local strategy per reduced node) to the original problem.
     public func postsolve(_ local: [Int32]) -> [Int] {
-        var out = [Int](repeating: 0, count: originalNodeCount)
-        for o in 0 ..< originalNodeCount where fixedStrategy[o] >= 0 { out[o] = Int(fixedStrategy[o]) }
-        for r in 0 ..< n where origNode[r] >= 0 {
-            out[Int(origNode[r])] = Int(origStrategy[Int(off[r]) + Int(local[r])])
+        var work = [Int](repeating: 0, count: fixedWork.count)
+        for w in 0 ..< fixedWork.count where fixedWork[w] >= 0 { work[w] = Int(fixedWork[w]) }
+        for r in 0 ..< n { work[Int(workOf[r])] = Int(origStrategy[Int(off[r]) + Int(local[r])]) }
+        // Eliminated nodes take their best strategy given their neighbours, last one first.
+        for el in eliminations.reversed() {
+            var idx = 0
+            for (j, nb) in el.neighbours.enumerated() { idx = idx * Int(el.kNeighbours[j]) + work[Int(nb)] }
+            work[Int(el.node)] = Int(el.choice[idx])
         }
-        return out
+        return Array(work.prefix(originalNodeCount))
     }
 
     /// Maps an original solution into the reduced instance; nil if it uses a pruned strategy
@@ -195,7 +220,7 @@ public final class SolverInstance: @unchecked Sendable {
     func auxConsistentChoice(_ r: Int, _ local: [Int32]) -> Int32? {
         for a in 0 ..< Int(k[r]) {
             var ok = true
-            for p in Int(adjOff[r]) ..< Int(adjOff[r + 1]) where slotCost(p, a, Int(local[Int(adjOther[p])])) >= infiniteCost {
+            for p in Int(adjOff[r]) ..< Int(adjOff[r + 1]) where slotCost(p, a, Int(local[Int(adjOther[p])])) >= infinite {
                 ok = false
                 break
             }
@@ -203,4 +228,13 @@ public final class SolverInstance: @unchecked Sendable {
         }
         return nil
     }
+}
+
+/// A node folded into its one or two neighbours: `choice` gives its best original strategy for
+/// every combination of the neighbours' original strategies (row-major).
+struct Elimination: Sendable {
+    var node: Int32
+    var neighbours: [Int32]
+    var kNeighbours: [Int32]
+    var choice: [Int32]
 }

@@ -12,6 +12,8 @@ final class LocalSearch {
     var treeImproved = 0
     var oneOptMoves = 0
     var rejectedMemory = 0
+    /// Largest DP work (table entries touched) of one tree block.
+    var maxWork = 400_000
 
     // Scratch, sized once.
     private var stamp: [UInt32]
@@ -28,8 +30,11 @@ final class LocalSearch {
 
     static let forbidden = Int64.max / 4
 
-    init(_ state: SearchState, seed: UInt64) {
+    let memory: MemoryPolicy
+
+    init(_ state: SearchState, seed: UInt64, memory: MemoryPolicy? = nil) {
         self.state = state
+        self.memory = memory ?? MemoryPolicy(nodes: state.inst.n)
         inst = state.inst
         rng = SeededRNG(seed: seed)
         let total = Int(inst.off[inst.n])
@@ -54,20 +59,21 @@ final class LocalSearch {
         if k <= 1 { return false }
         let o = Int(inst.off[i])
         let x = state.x
-        for b in 0 ..< k { vec[b] = inst.unary[o + b] }
+        for b in 0 ..< k { vec[b] = addCost(inst.unary[o + b], memory.penalty(i, inst.usage[o + b])) }
         for p in Int(inst.adjOff[i]) ..< Int(inst.adjOff[i + 1]) {
             let y = Int(x[Int(inst.adjOther[p])])
             for b in 0 ..< k { vec[b] = addCost(vec[b], inst.slotCost(p, b, y)) }
         }
         let a = Int(x[i])
-        let room = inst.hasMemory ? state.nodeSlack(i) : Int64.max / 4
+        let room = inst.hasMemory && memory.hard ? state.nodeSlack(i) : Int64.max / 4
         var best = a
         for b in 0 ..< k where vec[b] < vec[best] {
             if inst.usage[o + b] - inst.usage[o + a] <= room { best = b }
         }
         if best == a { return false }
         let d = state.delta(i, best)
-        if d >= 0 { return false }
+        let dp = Int128(memory.penalty(i, inst.usage[o + best])) - Int128(memory.penalty(i, inst.usage[o + a]))
+        if d + dp >= 0 { return false }
         state.apply(i, best, d)
         oneOptMoves += 1
         return true
@@ -106,6 +112,7 @@ final class LocalSearch {
         parent[root] = -1
         parentSlot[root] = -1
         var head = 0
+        var work = 0
         while head < order.count && order.count < maxSize {
             let t = Int(order[head])
             head += 1
@@ -127,6 +134,8 @@ final class LocalSearch {
                     if inTree > 1 { break }
                 }
                 if inTree != 1 { continue }
+                work += Int(inst.k[w]) * Int(inst.k[t]) + (whi - wlo) * Int(inst.k[w])
+                if work > maxWork { return }
                 stamp[w] = curStamp
                 parent[w] = Int32(t)
                 parentSlot[w] = Int32(slotToParent)
@@ -137,13 +146,14 @@ final class LocalSearch {
     }
 
     /// Tree objective (cost terms touching the block) of the current or the new assignment.
-    private func blockCost(useNew: Bool) -> Int128 {
+    private func blockCost(useNew: Bool, withPenalty: Bool = false) -> Int128 {
         let x = state.x
         var c: Int128 = 0
         for t32 in order {
             let t = Int(t32)
             let a = Int(useNew ? newX[t] : x[t])
             c += Int128(inst.unary[Int(inst.off[t]) + a])
+            if withPenalty { c += Int128(memory.penalty(t, inst.usage[Int(inst.off[t]) + a])) }
             for p in Int(inst.adjOff[t]) ..< Int(inst.adjOff[t + 1]) {
                 let o = Int(inst.adjOther[p])
                 let inBlock = stamp[o] == curStamp
@@ -181,12 +191,12 @@ final class LocalSearch {
             let o = Int(inst.off[t])
             let k = Int(inst.k[t])
             let a = Int(x[t])
-            let room = inst.hasMemory ? state.nodeSlack(t) : Int64.max / 4
+            let room = inst.hasMemory && memory.hard ? state.nodeSlack(t) : Int64.max / 4
             for s in 0 ..< k {
                 if s != a && inst.usage[o + s] - inst.usage[o + a] > room {
                     f[o + s] = LocalSearch.forbidden
                 } else {
-                    f[o + s] = addCost(inst.unary[o + s], acc[o + s])
+                    f[o + s] = addCost(addCost(inst.unary[o + s], acc[o + s]), memory.penalty(t, inst.usage[o + s]))
                 }
             }
             for p in Int(inst.adjOff[t]) ..< Int(inst.adjOff[t + 1]) {
@@ -231,13 +241,17 @@ final class LocalSearch {
         if !changed { return false }
         let before = blockCost(useNew: false)
         let after = blockCost(useNew: true)
-        if after >= before { return false }
+        if memory.active && memory.usePenalties {
+            if blockCost(useNew: true, withPenalty: true) >= blockCost(useNew: false, withPenalty: true) { return false }
+        } else if after >= before {
+            return false
+        }
         // Apply node by node; undo everything if memory overflows.
         for t32 in order {
             let t = Int(t32)
             if newX[t] != x[t] { state.apply(t, Int(newX[t]), 0) }
         }
-        if !state.feasible {
+        if memory.hard && !state.feasible {
             for t32 in order {
                 let t = Int(t32)
                 if newX[t] != x[t] { state.apply(t, Int(x[t]), 0) }

@@ -12,23 +12,27 @@ public enum Reducer {
         public var pruneInfinite = true
         public var pruneMemory = true
         public var fixSingletons = true
+        /// Fold leaves and degree-2 chain links that can never be memory-critical.
+        public var eliminate = true
+        /// Largest k_u * k_v * k_w table work for folding one chain link.
+        public var maxChainWork = 4_000_000
         public init() {}
     }
 
     public static func reduce(_ problem: Problem, options: Options = Options()) -> SolverInstance {
         var work = Work(problem)
         work.run(options)
-        if work.wipedOut && options.pruneInfinite {
-            // Every solution has an infinite term: keep all strategies so the search still
-            // finds the least bad one.
-            var o = options
-            o.pruneInfinite = false
-            var again = Work(problem)
-            again.run(o)
-            again.stats.infinitePruningAbandoned = true
-            return again.build()
-        }
-        return work.build()
+        let inst = work.wipedOut ? nil : work.build()
+        if let inst, inst.feasible || !options.pruneInfinite { return inst }
+        if !options.pruneInfinite { return work.build() }
+        // Every feasible solution has an infinite term (or none exists): keep all strategies
+        // so that the search still finds the least bad one.
+        var o = options
+        o.pruneInfinite = false
+        var again = Work(problem)
+        again.run(o)
+        again.stats.infinitePruningAbandoned = true
+        return again.build()
     }
 
     /// Mutable working form over the original strategy indices.
@@ -41,6 +45,8 @@ public enum Reducer {
         var usage: [Int64]
         var alive: [[Int32]]
         var fixed: [Bool]
+        var eliminated: [Bool]
+        var eliminations: [Elimination] = []
         // Pair edges (u < v), tables over full original dimensions k[u] x k[v].
         var eu: [Int] = []
         var ev: [Int] = []
@@ -64,6 +70,7 @@ public enum Reducer {
             usage = p.nodeUsage
             alive = k.map { (0 ..< Int32($0)).map { $0 } }
             fixed = [Bool](repeating: false, count: p.nodeCount)
+            eliminated = [Bool](repeating: false, count: p.nodeCount)
             adj = [[Int]](repeating: [], count: p.nodeCount)
             cliques = IntervalCliques(p)
             stats.originalNodes = p.nodeCount
@@ -125,6 +132,7 @@ public enum Reducer {
                     usage.append(contentsOf: [Int64](repeating: 0, count: size))
                     alive.append((0 ..< Int32(size)).map { $0 })
                     fixed.append(false)
+                    eliminated.append(false)
                     adj.append([])
                     for (j, v) in distinct.enumerated() {
                         var stride = 1
@@ -167,7 +175,120 @@ public enum Reducer {
                 if options.pruneMemory && pruneMemory() { changed = true }
                 if memoryInfeasible { return }
                 if options.fixSingletons && fixSingletons() { changed = true }
+                if !changed && options.eliminate && eliminate(maxChainWork: options.maxChainWork) { changed = true }
             }
+        }
+
+        /// Per clique: can the largest possible load exceed the limit? Only such cliques can
+        /// bind; the others are dropped from the memory model.
+        func unsafeCliques() -> [Bool] {
+            guard let limit = problem.usageLimit, cliques.count > 0 else { return [] }
+            var diff = [Int64](repeating: 0, count: cliques.count + 1)
+            for i in 0 ..< originalCount {
+                let f = Int(cliques.cliqueFirst[i]), l = Int(cliques.cliqueEnd[i])
+                if f >= l { continue }
+                var m = Int64.min
+                for a in alive[i] { m = max(m, usage[unaryOff[i] + Int(a)]) }
+                diff[f] &+= m
+                diff[l] &-= m
+            }
+            var out = [Bool](repeating: false, count: cliques.count)
+            var load: Int64 = 0
+            for c in 0 ..< cliques.count {
+                load &+= diff[c]
+                out[c] = load > limit
+            }
+            return out
+        }
+
+        /// Nodes whose choice can matter for memory: a varying usage in some unsafe clique.
+        func memoryCritical(_ unsafe: [Bool]) -> [Bool] {
+            var out = [Bool](repeating: false, count: n)
+            if unsafe.isEmpty { return out }
+            var prefix = [Int](repeating: 0, count: unsafe.count + 1)
+            for c in 0 ..< unsafe.count { prefix[c + 1] = prefix[c] + (unsafe[c] ? 1 : 0) }
+            for i in 0 ..< originalCount where !fixed[i] && !eliminated[i] {
+                let f = Int(cliques.cliqueFirst[i]), l = Int(cliques.cliqueEnd[i])
+                if f >= l || prefix[l] == prefix[f] { continue }
+                var lo = Int64.max, hi = Int64.min
+                for a in alive[i] { lo = min(lo, usage[unaryOff[i] + Int(a)]); hi = max(hi, usage[unaryOff[i] + Int(a)]) }
+                out[i] = lo != hi
+            }
+            return out
+        }
+
+        /// Live neighbours (through live edges) of node i, with the edge ids.
+        func liveEdges(_ i: Int) -> [Int] {
+            adj[i].filter { edgeAlive[$0] }
+        }
+
+        /// Folds memory-free leaves into their neighbour's unary costs and memory-free degree-2
+        /// nodes into an edge between their neighbours. Exact: the folded node's best strategy
+        /// for every neighbour choice is kept for the postsolve.
+        mutating func eliminate(maxChainWork: Int) -> Bool {
+            let critical = memoryCritical(unsafeCliques())
+            var any = false
+            for i in 0 ..< n where !fixed[i] && !eliminated[i] && !critical[i] {
+                let es = liveEdges(i)
+                if es.count == 1 {
+                    let e = es[0]
+                    let u = eu[e] == i ? ev[e] : eu[e]
+                    var choice = [Int32](repeating: 0, count: k[u])
+                    for b in 0 ..< k[u] {
+                        var best = Int64.max
+                        var arg: Int32 = alive[i][0]
+                        for a in alive[i] {
+                            let c = addCost(unary[unaryOff[i] + Int(a)], eu[e] == i ? cost(e, Int(a), b) : cost(e, b, Int(a)))
+                            if c < best { best = c; arg = a }
+                        }
+                        choice[b] = arg
+                        unary[unaryOff[u] + b] = addCost(unary[unaryOff[u] + b], best)
+                    }
+                    edgeAlive[e] = false
+                    eliminated[i] = true
+                    eliminations.append(Elimination(node: Int32(i), neighbours: [Int32(u)], kNeighbours: [Int32(k[u])], choice: choice))
+                    stats.leavesFolded += 1
+                    any = true
+                } else if es.count == 2 {
+                    let e1 = es[0], e2 = es[1]
+                    var u = eu[e1] == i ? ev[e1] : eu[e1]
+                    var v = eu[e2] == i ? ev[e2] : eu[e2]
+                    var (f1, f2) = (e1, e2)
+                    if u == v { continue }
+                    if u > v { swap(&u, &v); swap(&f1, &f2) }
+                    if k[u] * k[v] * alive[i].count > maxChainWork { continue }
+                    var t = [Int64](repeating: 0, count: k[u] * k[v])
+                    var choice = [Int32](repeating: 0, count: k[u] * k[v])
+                    for a in alive[u] {
+                        for b in alive[v] {
+                            var best = Int64.max
+                            var arg: Int32 = alive[i][0]
+                            for w in alive[i] {
+                                var c = unary[unaryOff[i] + Int(w)]
+                                c = addCost(c, eu[f1] == i ? cost(f1, Int(w), Int(a)) : cost(f1, Int(a), Int(w)))
+                                c = addCost(c, eu[f2] == i ? cost(f2, Int(w), Int(b)) : cost(f2, Int(b), Int(w)))
+                                if c < best { best = c; arg = w }
+                            }
+                            t[Int(a) * k[v] + Int(b)] = best
+                            choice[Int(a) * k[v] + Int(b)] = arg
+                        }
+                    }
+                    edgeAlive[f1] = false
+                    edgeAlive[f2] = false
+                    eliminated[i] = true
+                    eliminations.append(Elimination(node: Int32(i), neighbours: [Int32(u), Int32(v)],
+                                                    kNeighbours: [Int32(k[u]), Int32(k[v])], choice: choice))
+                    stats.chainsFolded += 1
+                    if let existing = liveEdges(u).first(where: { eu[$0] == u && ev[$0] == v }) {
+                        for x in 0 ..< t.count { table[existing][x] = addCost(table[existing][x], t[x]) }
+                        stats.parallelEdgesMerged += 1
+                    } else {
+                        _ = addPair(u, v, t)
+                    }
+                    any = true
+                }
+            }
+            return any
         }
 
         /// Arc consistency on infinite entries.
@@ -220,7 +341,7 @@ public enum Reducer {
             }
             let table = SparseMin(slack)
             var any = false
-            for i in 0 ..< originalCount where !fixed[i] {
+            for i in 0 ..< originalCount where !fixed[i] && !eliminated[i] {
                 let f = Int(cliques.cliqueFirst[i]), l = Int(cliques.cliqueEnd[i])
                 if f >= l { continue }
                 let s = table.min(f, l)
@@ -237,7 +358,7 @@ public enum Reducer {
         /// Nodes with one strategy left: fold their edges into the neighbours' unary costs.
         mutating func fixSingletons() -> Bool {
             var any = false
-            for i in 0 ..< n where !fixed[i] && alive[i].count == 1 {
+            for i in 0 ..< n where !fixed[i] && !eliminated[i] && alive[i].count == 1 {
                 let a = Int(alive[i][0])
                 fixed[i] = true
                 stats.nodesFixed += 1
@@ -264,17 +385,18 @@ public enum Reducer {
 
         func build() -> SolverInstance {
             var s = stats
-            // Kept nodes, in original order (auxiliary nodes last).
+            // Kept nodes, in working order (original nodes, then auxiliary ones).
             var reducedOf = [Int32](repeating: -1, count: n)
-            var origNode: [Int32] = []
-            for i in 0 ..< n where !fixed[i] {
-                reducedOf[i] = Int32(origNode.count)
-                origNode.append(i < originalCount ? Int32(i) : -1)
+            var workOf: [Int32] = []
+            for i in 0 ..< n where !fixed[i] && !eliminated[i] {
+                reducedOf[i] = Int32(workOf.count)
+                workOf.append(Int32(i))
             }
-            let rn = origNode.count
+            let origNode = workOf.map { $0 < Int32(originalCount) ? $0 : -1 }
+            let rn = workOf.count
             var kk: [Int32] = [], off: [Int32] = [0], un: [Int64] = [], us: [Int64] = [], os: [Int32] = []
             for r in 0 ..< rn {
-                let i = origNode[r] >= 0 ? Int(origNode[r]) : auxIndex(r, reducedOf)
+                let i = Int(workOf[r])
                 kk.append(Int32(alive[i].count))
                 for a in alive[i] {
                     un.append(unary[unaryOff[i] + Int(a)])
@@ -283,29 +405,41 @@ public enum Reducer {
                 }
                 off.append(Int32(un.count))
             }
-            // Fixed strategies (original nodes only).
-            var fixedStrategy = [Int32](repeating: -1, count: originalCount)
-            for i in 0 ..< originalCount where fixed[i] { fixedStrategy[i] = alive[i][0] }
+            var fixedWork = [Int32](repeating: -1, count: n)
+            for i in 0 ..< n where fixed[i] { fixedWork[i] = alive[i][0] }
             // Edges between kept nodes, restricted to alive strategies.
             var eU: [Int32] = [], eV: [Int32] = [], eOff = [0], eC: [Int64] = []
             for e in 0 ..< eu.count where edgeAlive[e] {
                 let u = eu[e], v = ev[e]
-                let ru = reducedOf[u], rv = reducedOf[v]
-                eU.append(ru)
-                eV.append(rv)
+                eU.append(reducedOf[u])
+                eV.append(reducedOf[v])
                 for a in alive[u] { for b in alive[v] { eC.append(cost(e, Int(a), Int(b))) } }
                 eOff.append(eC.count)
             }
-            // Memory: fixed nodes and nodes whose usage cannot vary become base load.
-            var hasMemory = false
+            // Infinite terms: soften to 1e15 when all finite terms are far below it.
+            var maxFinite: Int64 = 0
+            for c in un where c < infiniteCost { maxFinite = max(maxFinite, c) }
+            for c in eC where c < infiniteCost { maxFinite = max(maxFinite, c) }
+            let inf: Int64 = maxFinite < 1_000_000_000_000 ? 1_000_000_000_000_000 : infiniteCost
+            if inf != infiniteCost {
+                for x in 0 ..< un.count where un[x] >= infiniteCost { un[x] = inf }
+                for x in 0 ..< eC.count where eC[x] >= infiniteCost { eC[x] = inf }
+            }
+            let constantTerm = constant >= infiniteCost ? inf : constant
+            // Memory: only cliques whose largest possible load exceeds the limit are kept.
+            // Nodes that are not kept with a varying usage there contribute a base load.
             var capacity: [Int64] = []
             var cFirst = [Int32](repeating: 0, count: rn)
             var cEnd = [Int32](repeating: 0, count: rn)
             var feasible = !memoryInfeasible
-            if let limit = problem.usageLimit, cliques.count > 0 {
-                var diff = [Int64](repeating: 0, count: cliques.count + 1)
+            let unsafe = unsafeCliques()
+            if let limit = problem.usageLimit, unsafe.contains(true) {
+                var newIndex = [Int32](repeating: 0, count: cliques.count + 1)
+                for c in 0 ..< cliques.count { newIndex[c + 1] = newIndex[c] + (unsafe[c] ? 1 : 0) }
+                let kc = Int(newIndex[cliques.count])
+                var diff = [Int64](repeating: 0, count: kc + 1)
                 for i in 0 ..< originalCount {
-                    let f = Int(cliques.cliqueFirst[i]), l = Int(cliques.cliqueEnd[i])
+                    let f = Int(newIndex[Int(cliques.cliqueFirst[i])]), l = Int(newIndex[Int(cliques.cliqueEnd[i])])
                     if f >= l { continue }
                     let r = Int(reducedOf[i])
                     var lo = Int64.max, hi = Int64.min
@@ -313,25 +447,20 @@ public enum Reducer {
                     if r >= 0 && lo != hi {
                         cFirst[r] = Int32(f)
                         cEnd[r] = Int32(l)
-                        hasMemory = true
                         continue
                     }
-                    if r >= 0 {
-                        s.memoryFreeNodes += 1
-                        // Constant usage: move it into the base load, zero it in the instance.
-                        for x in Int(off[r]) ..< Int(off[r + 1]) { us[x] = 0 }
-                    }
+                    // Fixed, folded (constant usage here) or constant: base load.
                     diff[f] &+= lo
                     diff[l] &-= lo
                 }
                 var load: Int64 = 0
-                for c in 0 ..< cliques.count {
+                for c in 0 ..< kc {
                     load &+= diff[c]
                     capacity.append(limit &- load)
                     if limit &- load < 0 { feasible = false }
                 }
                 // The minimum usages must fit too.
-                var minDiff = [Int64](repeating: 0, count: cliques.count + 1)
+                var minDiff = [Int64](repeating: 0, count: kc + 1)
                 for r in 0 ..< rn where cFirst[r] < cEnd[r] {
                     var m = Int64.max
                     for x in Int(off[r]) ..< Int(off[r + 1]) { m = min(m, us[x]) }
@@ -339,13 +468,17 @@ public enum Reducer {
                     minDiff[Int(cEnd[r])] &-= m
                 }
                 var acc: Int64 = 0
-                for c in 0 ..< cliques.count {
+                for c in 0 ..< kc {
                     acc &+= minDiff[c]
                     if acc > capacity[c] { feasible = false }
                 }
-            } else {
-                for r in 0 ..< rn { for x in Int(off[r]) ..< Int(off[r + 1]) { us[x] = 0 } }
             }
+            // Nodes outside the memory model carry no usage inside the solver.
+            for r in 0 ..< rn where cFirst[r] >= cEnd[r] {
+                s.memoryFreeNodes += 1
+                for x in Int(off[r]) ..< Int(off[r + 1]) { us[x] = 0 }
+            }
+            let hasMemory = !capacity.isEmpty && (0 ..< rn).contains { cFirst[$0] < cEnd[$0] }
             if !hasMemory { capacity = [] }
             s.nodes = rn
             s.edges = eU.count
@@ -353,15 +486,10 @@ public enum Reducer {
             s.cliques = capacity.count
             return SolverInstance(
                 n: rn, k: kk, off: off, unary: un, usage: us, edgeU: eU, edgeV: eV, edgeOff: eOff,
-                edgeCost: eC, hasMemory: hasMemory, capacity: capacity, cFirst: cFirst, cEnd: cEnd,
-                constant: constant, stats: s, origNode: origNode, origStrategy: os,
-                fixedStrategy: fixedStrategy, originalNodeCount: originalCount, feasible: feasible)
-        }
-
-        /// The working index of the r-th kept auxiliary node.
-        private func auxIndex(_ r: Int, _ reducedOf: [Int32]) -> Int {
-            for i in originalCount ..< n where reducedOf[i] == Int32(r) { return i }
-            return originalCount
+                edgeCost: eC, infinite: inf, hasMemory: hasMemory, capacity: capacity, cFirst: cFirst, cEnd: cEnd,
+                constant: constantTerm, stats: s, origNode: origNode, origStrategy: os,
+                fixedWork: fixedWork, workOf: workOf, eliminations: eliminations,
+                originalNodeCount: originalCount, feasible: feasible)
         }
     }
 }

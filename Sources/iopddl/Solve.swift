@@ -153,7 +153,7 @@ final class FinalOutput: Sendable {
             if let c = snap.cost { report += ", best \(c) from \(snap.source) at \(formatFixed(snap.foundAt, 2)) s" }
             if let b = snap.bound, let c = snap.cost { report += ", bound \(b), gap \(gapPercent(cost: c, bound: b))%" }
             let st = run.stats
-            report += "\n# moves: tree \(st.treeMoves) (improving \(st.treeImproved), memory-rejected \(st.rejectedMemory)), 1-opt \(st.oneOptMoves), kicks \(st.kicks), restarts \(st.restarts)"
+            report += "\n# moves: tree \(st.treeMoves) (improving \(st.treeImproved), memory-rejected \(st.rejectedMemory)), elimination \(st.eliminationMoves) (improving \(st.eliminationImproved), too wide \(st.eliminationTooWide)), 1-opt \(st.oneOptMoves), kicks \(st.kicks), repairs \(st.repairs), restarts \(st.restarts)"
             let phases = run.phases.map { "\($0.0) \(formatFixed($0.1, 2)) s" }.joined(separator: ", ")
             if !phases.isEmpty { report += "\n# phases: \(phases)" }
             Console.writeErr(report + "\n")

@@ -70,3 +70,45 @@ final class TreeMoveTests: XCTestCase {
         }
     }
 }
+
+final class EliminationMoveTests: XCTestCase {
+    /// With the whole instance as the block (no memory limit), variable elimination is exact.
+    func testWholeInstanceBlockIsExact() {
+        for seed in UInt64(1) ... 60 {
+            let p = TestInstances.random(seed: seed, nodes: 7, edges: 12, maxStrategies: 4, memory: false)
+            let inst = Reducer.reduce(p)
+            guard inst.feasible, inst.n > 0 else { continue }
+            let state = SearchState(inst, SolverRun.minimumUsage(inst))
+            let move = EliminationMove(state)
+            move.run(block: (0 ..< Int32(inst.n)).map { $0 })
+            XCTAssertNil(state.verify(), "seed \(seed)")
+            let ev = try! Evaluator.evaluate(p, inst.postsolve(state.x))
+            let opt = TestInstances.bruteForce(p)!
+            if opt.0 < Int128(Problem.infinity) {
+                XCTAssertEqual(ev.cost, opt.0, "seed \(seed)")
+            }
+        }
+    }
+
+    /// With memory, moves keep the state exact and feasible and never raise the cost.
+    func testMovesWithMemoryStayFeasible() {
+        for seed in UInt64(1) ... 60 {
+            let p = TestInstances.random(seed: seed, nodes: 10, edges: 16, maxStrategies: 4)
+            let inst = Reducer.reduce(p)
+            guard inst.feasible, inst.n > 0 else { continue }
+            let state = SearchState(inst, SolverRun.minimumUsage(inst))
+            let move = EliminationMove(state)
+            var rng = SeededRNG(seed: seed)
+            for _ in 0 ..< 30 {
+                let before = state.cost
+                let block = move.ball(root: rng.below(inst.n), maxSize: 1 + rng.below(inst.n), maxDegree: 100, rng: &rng)
+                move.run(block: block)
+                XCTAssertLessThanOrEqual(state.cost, before, "seed \(seed)")
+                XCTAssertTrue(state.feasible, "seed \(seed)")
+                XCTAssertNil(state.verify(), "seed \(seed)")
+            }
+            let ev = try! Evaluator.evaluate(p, inst.postsolve(state.x))
+            XCTAssertTrue(ev.feasible, "seed \(seed)")
+        }
+    }
+}

@@ -1,0 +1,37 @@
+/// How block moves treat memory. Hard: a node may only raise its usage within its cliques'
+/// slack and a move that overflows is undone. Soft: overflow is allowed and every node's usage
+/// is priced by a per-node weight (cost per unit of usage), the contest winner's relaxation;
+/// the weights are raised on nodes in overloaded cliques until the state fits again.
+final class MemoryPolicy {
+    var hard = true
+    /// Penalties count only while this is on (the weights are kept when it is off).
+    var usePenalties = false
+    private(set) var weight: [Double]
+    private(set) var active = false
+
+    init(nodes: Int) {
+        weight = [Double](repeating: 0, count: nodes)
+    }
+
+    @inline(__always) func penalty(_ i: Int, _ usage: Int64) -> Int64 {
+        if !active || !usePenalties { return 0 }
+        let w = weight[i]
+        if w == 0 { return 0 }
+        let p = w * Double(usage)
+        return p >= 1e17 ? 100_000_000_000_000_000 : Int64(p.rounded())
+    }
+
+    func setWeight(_ i: Int, _ w: Double) {
+        weight[i] = w
+        if w != 0 { active = true }
+    }
+
+    func scaleAll(_ f: Double) {
+        for i in 0 ..< weight.count { weight[i] *= f }
+    }
+
+    func clear() {
+        for i in 0 ..< weight.count { weight[i] = 0 }
+        active = false
+    }
+}
