@@ -25,8 +25,14 @@ public enum ProblemReader {
     }
 
     public static func readWithInfo(path: String) throws(InputError) -> (problem: Problem, info: ReadInfo) {
+        try readWithInfo(path: path, window: 1 << 26, chunkSize: 1 << 22)
+    }
+
+    /// `window`: bytes of a plain file mapped at a time (a multiple of 64 KiB); `chunkSize`:
+    /// bytes per buffer when inflating or reading a pipe. Tests make both small.
+    static func readWithInfo(path: String, window: Int, chunkSize: Int) throws(InputError) -> (problem: Problem, info: ReadInfo) {
         let source = try ByteSource(path: path)
-        var scanner = JSONScanner(reader: ChunkReader(source))
+        var scanner = JSONScanner(reader: ChunkReader(source, window: window, chunkSize: chunkSize), sizeHint: source.textSizeHint)
         let problem = try scanner.parseDocument()
         return (problem, ReadInfo(fileBytes: source.fileBytesRead, textBytes: source.bytesProduced, gzip: source.isGzip))
     }
@@ -65,8 +71,12 @@ struct JSONScanner {
     /// Bytes consumed before the current buffer (for byte offsets in messages).
     private var base = 0
 
-    init(reader: ChunkReader) {
+    /// A guess of the text size, to reserve address space for the arrays (0: unknown).
+    private let sizeHint: Int
+
+    init(reader: ChunkReader, sizeHint: Int) {
         self.reader = reader
+        self.sizeHint = sizeHint
         buffer = UnsafeMutablePointer<UInt8>(bitPattern: 8)!  // never read: end == 0
     }
 
@@ -347,6 +357,15 @@ struct JSONScanner {
     @inline(__always)
     private mutating func parseIntArray(into out: inout FlatBuilder<Int64>, _ loc: Loc) throws(InputError) -> Int {
         let c = try skipWhitespace()
+        if c == 0x5B && end - pos > RowScanner.margin {
+            let saved = out.count
+            let next = RowScanner.parseRow(buffer, pos, end - RowScanner.margin, &out)
+            if next >= 0 {
+                pos = next
+                return out.count - saved
+            }
+            out.truncate(to: saved)  // the careful path below redoes the row and names any error
+        }
         if c != 0x5B { throw error(loc.text, "expected an array of integers, found \(describe(c))") }
         pos += 1
         if try skipWhitespace() == 0x5D { pos += 1; return 0 }
@@ -385,11 +404,14 @@ struct JSONScanner {
 
     mutating func parseDocument() throws(InputError) -> Problem {
         var name = ""
-        var lo = FlatBuilder<Int64>(), hi = FlatBuilder<Int64>()
-        var costs = FlatBuilder<Int64>(), costOffsets = FlatBuilder<Int>()
-        var usages = FlatBuilder<Int64>(), usageOffsets = FlatBuilder<Int>()
-        var edgeNodes64 = FlatBuilder<Int64>(), edgeNodeOffsets = FlatBuilder<Int>()
-        var edgeCosts = FlatBuilder<Int64>(), edgeCostOffsets = FlatBuilder<Int>()
+        // Upper bounds from the text size: an integer takes at least 2 bytes ("0,"), a row 3
+        // ("[],"), an interval 6 ("[0,0],"). Only address space is reserved, not memory.
+        let entries = sizeHint / 2 + 16, rows = sizeHint / 3 + 16, pairs = sizeHint / 6 + 16
+        var lo = FlatBuilder<Int64>(reserve: pairs), hi = FlatBuilder<Int64>(reserve: pairs)
+        var costs = FlatBuilder<Int64>(reserve: entries), costOffsets = FlatBuilder<Int>(reserve: rows)
+        var usages = FlatBuilder<Int64>(reserve: entries), usageOffsets = FlatBuilder<Int>(reserve: rows)
+        var edgeNodes64 = FlatBuilder<Int64>(reserve: entries), edgeNodeOffsets = FlatBuilder<Int>(reserve: rows)
+        var edgeCosts = FlatBuilder<Int64>(reserve: entries), edgeCostOffsets = FlatBuilder<Int>(reserve: rows)
         costOffsets.append(0)
         usageOffsets.append(0)
         edgeNodeOffsets.append(0)
