@@ -13,6 +13,8 @@ public struct SolverOptions: Sendable {
     /// Checks the incremental state against a full recomputation after every improvement.
     public var debugChecks: Bool
     public var reductions: Reducer.Options
+    /// Interleave exact GLPK solves of small neighbourhoods with the block moves.
+    public var useMIP = true
 
     public init(stopAt: Double, threads: Int = 1, seed: UInt64 = 1, maxIterations: Int? = nil,
                 logProgress: Bool = true, debugChecks: Bool = false, reductions: Reducer.Options = .init()) {
@@ -37,6 +39,8 @@ public struct SearchStats: Sendable {
     public var eliminationTooWide = 0
     public var kicks = 0
     public var repairs = 0
+    public var mipCalls = 0
+    public var mipImproved = 0
     public var restarts = 0
 
     mutating func add(_ o: SearchStats) {
@@ -46,6 +50,8 @@ public struct SearchStats: Sendable {
         rejectedMemory += o.rejectedMemory
         kicks += o.kicks
         repairs += o.repairs
+        mipCalls += o.mipCalls
+        mipImproved += o.mipImproved
         eliminationMoves += o.eliminationMoves
         eliminationImproved += o.eliminationImproved
         eliminationTooWide += o.eliminationTooWide
@@ -163,6 +169,9 @@ public final class SolverRun: Sendable {
         let ve = EliminationMove(state, memory: memory)
         var rng = SeededRNG(seed: seed ^ 0xABCD)
         var local = SearchStats()
+        let mip = options.useMIP ? MIPSubproblemSolver(inst) : nil
+        var mipSize = 60.0
+        var mipSeconds = 0.0
         var bestX = state.x
         var bestCost = state.feasible ? state.cost : Int128.max
         var lastOffer = -1.0
@@ -190,13 +199,25 @@ public final class SolverRun: Sendable {
             offerIfDue(force: false)
             return true
         }
+        var budgetChecks = 0
         func budgetLeft() -> Bool {
             if let cap = options.maxIterations, iterations >= cap { return false }
-            return iterations & 31 != 0 || !shouldStop
+            budgetChecks &+= 1
+            return budgetChecks & 15 != 0 || !shouldStop
         }
+        // Hubs (many neighbours) only move with a star of their neighbours around them.
+        let hubs = (0 ..< inst.n).filter { inst.adjOff[$0 + 1] - inst.adjOff[$0] > 64 }
         /// One block move (tree or elimination) around `root`.
         func step(_ root: Int) -> Bool {
             iterations += 1
+            if !hubs.isEmpty && rng.below(20) == 0 {
+                let h = hubs[rng.below(hubs.count)]
+                let deg = Int(inst.adjOff[h + 1] - inst.adjOff[h])
+                let saved = ls.maxWork
+                ls.maxWork = max(saved, 4_000_000)
+                defer { ls.maxWork = saved }
+                return ls.treeMove(root: h, maxSize: deg + 1)
+            }
             if rng.below(2) == 0 {
                 let size = 4 + rng.below(rng.below(4) == 0 ? 400 : 60)
                 return ls.treeMove(root: root, maxSize: size)
@@ -209,6 +230,7 @@ public final class SolverRun: Sendable {
             return moved
         }
 
+        let searchStart = clock.seconds
         ls.descend(stop: { self.shouldStop })
         noteBest()
         offerIfDue(force: true)
@@ -217,14 +239,43 @@ public final class SolverRun: Sendable {
         var cycle = 0
         /// Block moves until `maxKicks` stagnations; each stagnation kicks a small region,
         /// sometimes after going back to the phase's best state.
-        func runPhase(maxKicks: Int, until deadline: Double = .infinity) {
+        /// The end of a phase that may use `share` of what is left: a time, or (with a work
+        /// limit, so that runs are deterministic) an iteration count.
+        func phaseEnd(_ share: Double) -> (time: Double, iterations: Int) {
+            if let cap = options.maxIterations {
+                return (.infinity, iterations + max(64, Int(share * Double(max(0, cap - iterations)))))
+            }
+            let now = clock.seconds
+            return (now + share * max(0, options.stopAt - now), Int.max)
+        }
+        func runPhase(maxKicks: Int, until end: (time: Double, iterations: Int) = (.infinity, Int.max)) {
+            let deadline = end.time
             let soft = !memory.hard
             var phaseBestX = state.x
             var phaseBest = soft ? penalisedCost(inst, state, memory) : state.cost
             var idle = 0
             var kicks = 0
             while kicks < maxKicks && budgetLeft() {
-                if iterations & 15 == 0 && clock.seconds > deadline { break }
+                if iterations >= end.iterations || (iterations & 15 == 0 && clock.seconds > deadline) { break }
+                // Exact GLPK solves of a ball of free nodes (memory rows included), in hard
+                // phases, taking about a third of the worker's time.
+                if !soft, let mip, options.maxIterations == nil, iterations & 63 == 0,
+                   mipSeconds < 0.35 * (clock.seconds - searchStart) {
+                    let t0 = clock.seconds
+                    let block = ve.ball(root: pickRoot(inst, state, &rng), maxSize: Int(mipSize), maxDegree: 100_000, rng: &rng)
+                    let limit = min(2.0, max(0.2, 0.02 * (options.stopAt - t0)))
+                    let before = mip.timeouts
+                    if let r = mip.solve(state: state, free: block, timeLimit: min(limit, max(0, options.stopAt - t0)),
+                                         stop: { self.shouldStop }), mip.apply(r, to: state) {
+                        local.mipImproved += 1
+                        if noteBest() { idle = 0 }
+                    }
+                    local.mipCalls += 1
+                    let spent = clock.seconds - t0
+                    mipSeconds += spent
+                    if mip.timeouts > before { mipSize = max(20, mipSize * 0.85) } else if spent < 0.3 * limit { mipSize = min(2000, mipSize * 1.15) }
+                    continue
+                }
                 let moved = step(pickRoot(inst, state, &rng))
                 let better = moved && noteBest()
                 if better || (soft && moved) { idle = 0 } else { idle += 1 }
@@ -253,32 +304,36 @@ public final class SolverRun: Sendable {
             }
         }
 
+        // Workers differ: even ones start with a soft phase from the cheapest strategies, odd
+        // ones first polish the minimum-usage start under hard memory.
+        // A portfolio: even workers learn memory prices in frequent soft phases; odd workers
+        // mostly search under hard memory with kicks, with an occasional soft phase.
+        let softFirst = id % 2 == 0
         while budgetLeft() {
             cycle += 1
-            if inst.hasMemory && (cycle == 1 || rng.below(3) == 0) {
-                // Soft phase: memory priced by per-node weights (decayed since last time),
-                // overflow allowed; then raise the weights where it overflows until it fits.
+            let soft = inst.hasMemory && (softFirst ? true : (cycle > 1 && (cycle == 2 || rng.below(3) == 0)))
+            if soft {
+                // Soft phase: memory priced by per-node weights, overflow allowed. The weights
+                // learn across cycles (raised where the soft optimum overflows, decayed where
+                // it fits), so the soft optimum drifts towards a feasible one; then a greedy
+                // repair makes it fit and exact moves polish it.
                 memory.hard = false
                 memory.usePenalties = true
-                if cycle > 1 {
-                    memory.scaleAll(0.5)
-                } else {
-                    // Start from the cheapest strategies, as if memory were free.
+                if cycle == 1 || (cycle == 2 && !softFirst) {
+                    // First soft phase: every memory node starts at the base price.
+                    for i in 0 ..< inst.n where inst.cFirst[i] < inst.cEnd[i] { memory.setWeight(i, lambda0) }
                     state.reset(SolverRun.cheapestUnary(inst))
                     ls.descend(stop: { self.shouldStop })
                 }
-                let now = clock.seconds
-                runPhase(maxKicks: 3, until: now + 0.3 * max(0, options.stopAt - now))
-                var rounds = 0
+                runPhase(maxKicks: cycle <= 2 ? 2 : 1, until: phaseEnd(cycle <= 2 ? 0.15 : 0.08))
                 if options.debugChecks { log("soft phase end: cost \(state.cost) feasible \(state.feasible) min slack \(state.slack.globalMin)") }
-                while !state.feasible && budgetLeft() && rounds < 200 {
-                    rounds += 1
-                    let over = nodesInOverloadedCliques(inst, state)
-                    if options.debugChecks && rounds % 10 == 1 { log("repair round \(rounds): \(over.count) nodes in overloaded cliques, min slack \(state.slack.globalMin), cost \(state.cost)") }
-                    for i in over { memory.setWeight(i, max(memory.weight[i] * 4, lambda0)) }
-                    for i in over.shuffled(using: &rng) where budgetLeft() { ls.improveNode(i) }
-                    for i in over.shuffled(using: &rng).prefix(100) where budgetLeft() { _ = step(i) }
+                updateWeights(inst, state, memory, lambda0)
+                memory.hard = true
+                memory.usePenalties = false
+                if GreedyRepair.run(state, stop: { self.shouldStop }) {
+                    ls.descend(stop: { self.shouldStop })
                 }
+                if options.debugChecks { log("greedy repair: cost \(state.cost) feasible \(state.feasible)") }
                 local.repairs += 1
                 if !state.feasible { state.reset(bestX) }
                 noteBest()
@@ -286,7 +341,11 @@ public final class SolverRun: Sendable {
                 memory.usePenalties = false
             }
             // Hard phase: exact costs, memory never exceeded.
-            runPhase(maxKicks: 4)
+            if inst.hasMemory && softFirst {
+                runPhase(maxKicks: 1, until: phaseEnd(0.12))
+            } else {
+                runPhase(maxKicks: 4)
+            }
         }
         offerIfDue(force: true)
         local.treeMoves = ls.treeMoves
@@ -306,6 +365,27 @@ public final class SolverRun: Sendable {
             c += Int128(memory.penalty(i, inst.usage[Int(inst.off[i]) + Int(state.x[i])]))
         }
         return c
+    }
+
+    /// Raises the weights of nodes in overloaded cliques (x4 or x1.5, at least `base`) and decays the
+    /// others (x0.8), the contest winner's bracketing of per-node memory prices.
+    private func updateWeights(_ inst: SolverInstance, _ state: SearchState, _ memory: MemoryPolicy, _ base: Double) {
+        let slack = SearchState.computeSlack(inst, state.x)
+        var prefix = [Int](repeating: 0, count: slack.count + 1)
+        var worstRatio = 0.0
+        for c in 0 ..< slack.count {
+            prefix[c + 1] = prefix[c] + (slack[c] < 0 ? 1 : 0)
+            if slack[c] < 0 { worstRatio = max(worstRatio, Double(-slack[c]) / Double(max(1, inst.capacity[c]))) }
+        }
+        // Far over the limit: raise fast; close to it: fine steps.
+        let factor = worstRatio > 0.1 ? 4.0 : 1.5
+        for i in 0 ..< inst.n where inst.cFirst[i] < inst.cEnd[i] {
+            if prefix[Int(inst.cEnd[i])] > prefix[Int(inst.cFirst[i])] {
+                memory.setWeight(i, max(memory.weight[i] * factor, base))
+            } else {
+                memory.setWeight(i, memory.weight[i] * 0.8)
+            }
+        }
     }
 
     /// Nodes whose cliques include one that is over its capacity.

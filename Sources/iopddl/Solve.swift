@@ -39,6 +39,9 @@ struct Solve: ParsableCommand {
     @Option(help: "Seconds kept free before the timeout for printing (default: 0.15 + 0.5% of the timeout, at most 1).")
     var margin: Double?
 
+    @Flag(help: "Local search only: no GLPK neighbourhood solves.")
+    var noMip = false
+
     @Flag(help: "No progress lines on stderr.")
     var quiet = false
 
@@ -74,9 +77,10 @@ struct Solve: ParsableCommand {
             Console.writeErr("# iopddl \(ModelVersion.string): \(p.name.isEmpty ? problem : p.name): \(p.nodeCount) nodes, \(p.edgeCount) edges, \(p.strategyTotal) strategies; loaded \(info.textBytes) bytes in \(formatFixed(loadTime, 3)) s; timeout \(timeout) s, answer at \(formatFixed(printAt, 2)) s; threads \(threadCount), seed \(seed)\n")
         }
         let store = IncumbentStore(problem: p, clock: clock, logProgress: log)
-        let options = SolverOptions(
+        var options = SolverOptions(
             stopAt: printAt - 0.1, threads: threadCount, seed: seed, maxIterations: maxIterations,
             logProgress: log, debugChecks: debugChecks)
+        options.useMIP = !noMip
         let run = SolverRun(problem: p, options: options, clock: clock, store: store)
         let output = FinalOutput(problem: p, store: store, run: run, clock: clock, log: log)
         SignalWatcher.start { signal in
@@ -153,7 +157,7 @@ final class FinalOutput: Sendable {
             if let c = snap.cost { report += ", best \(c) from \(snap.source) at \(formatFixed(snap.foundAt, 2)) s" }
             if let b = snap.bound, let c = snap.cost { report += ", bound \(b), gap \(gapPercent(cost: c, bound: b))%" }
             let st = run.stats
-            report += "\n# moves: tree \(st.treeMoves) (improving \(st.treeImproved), memory-rejected \(st.rejectedMemory)), elimination \(st.eliminationMoves) (improving \(st.eliminationImproved), too wide \(st.eliminationTooWide)), 1-opt \(st.oneOptMoves), kicks \(st.kicks), repairs \(st.repairs), restarts \(st.restarts)"
+            report += "\n# moves: tree \(st.treeMoves) (improving \(st.treeImproved), memory-rejected \(st.rejectedMemory)), elimination \(st.eliminationMoves) (improving \(st.eliminationImproved), too wide \(st.eliminationTooWide)), 1-opt \(st.oneOptMoves), kicks \(st.kicks), repairs \(st.repairs), GLPK neighbourhoods \(st.mipCalls) (improving \(st.mipImproved)), restarts \(st.restarts)"
             let phases = run.phases.map { "\($0.0) \(formatFixed($0.1, 2)) s" }.joined(separator: ", ")
             if !phases.isEmpty { report += "\n# phases: \(phases)" }
             Console.writeErr(report + "\n")
