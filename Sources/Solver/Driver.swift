@@ -381,7 +381,11 @@ public final class SolverRun: Sendable {
         let factor = worstRatio > 0.1 ? 4.0 : 1.5
         for i in 0 ..< inst.n where inst.cFirst[i] < inst.cEnd[i] {
             if prefix[Int(inst.cEnd[i])] > prefix[Int(inst.cFirst[i])] {
-                memory.setWeight(i, max(memory.weight[i] * factor, base))
+                // Capped so that a node's penalty stays far below one infinite term.
+                var umax: Int64 = 1
+                for s in Int(inst.off[i]) ..< Int(inst.off[i + 1]) { umax = max(umax, inst.usage[s]) }
+                let cap = Double(inst.infinite) / 100 / Double(umax)
+                memory.setWeight(i, min(cap, max(memory.weight[i] * factor, base)))
             } else {
                 memory.setWeight(i, memory.weight[i] * 0.8)
             }

@@ -207,30 +207,49 @@ final class EliminationMove {
             }
             var table = [Int64](repeating: 0, count: size)
             var arg = [Int32](repeating: 0, count: size)
-            var assign = [Int](repeating: 0, count: scope.count)
-            var base = [Int](repeating: 0, count: fs.count)
             let dv = dom[v].count
-            for idx in 0 ..< size {
-                var bestVal = Int64.max
-                var bestA: Int32 = 0
-                for a in 0 ..< dv {
-                    var val: Int64 = 0
-                    for fi in 0 ..< fs.count {
-                        val = addCost(val, factors[fs[fi]].table[base[fi] + a * vStride[fi]])
+            let nf = fs.count
+            let ns = scope.count
+            // Flat copies for the hot loop: gathered tables, their offsets, strides per
+            // scope position (row-major [pos][fi]) and scope domain sizes.
+            var flat: [Int64] = []
+            var start = [Int](repeating: 0, count: nf)
+            for fi in 0 ..< nf {
+                start[fi] = flat.count
+                flat.append(contentsOf: factors[fs[fi]].table)
+            }
+            var strideAt = [Int](repeating: 0, count: max(1, ns * nf))
+            for pos in 0 ..< ns { for fi in 0 ..< nf { strideAt[pos * nf + fi] = stridesBuf[fi][pos] } }
+            let domSize = scope.map { dom[Int($0)].count }
+            flat.withUnsafeBufferPointer { flat in
+                table.withUnsafeMutableBufferPointer { table in
+                    arg.withUnsafeMutableBufferPointer { arg in
+                        var assign = [Int](repeating: 0, count: ns)
+                        var base = start
+                        for idx in 0 ..< size {
+                            var bestVal = Int64.max
+                            var bestA: Int32 = 0
+                            for a in 0 ..< dv {
+                                var val: Int64 = 0
+                                for fi in 0 ..< nf {
+                                    val = addCost(val, flat[base[fi] + a * vStride[fi]])
+                                }
+                                if val < bestVal { bestVal = val; bestA = Int32(a) }
+                            }
+                            table[idx] = bestVal
+                            arg[idx] = bestA
+                            // Odometer over the scope (last variable fastest), updating offsets.
+                            var pos = ns - 1
+                            while pos >= 0 {
+                                assign[pos] += 1
+                                for fi in 0 ..< nf { base[fi] += strideAt[pos * nf + fi] }
+                                if assign[pos] < domSize[pos] { break }
+                                for fi in 0 ..< nf { base[fi] -= strideAt[pos * nf + fi] * assign[pos] }
+                                assign[pos] = 0
+                                pos -= 1
+                            }
+                        }
                     }
-                    if val < bestVal { bestVal = val; bestA = Int32(a) }
-                }
-                table[idx] = bestVal
-                arg[idx] = bestA
-                // Odometer over the scope (last variable fastest), updating factor offsets.
-                var pos = scope.count - 1
-                while pos >= 0 {
-                    assign[pos] += 1
-                    for fi in 0 ..< fs.count { base[fi] += stridesBuf[fi][pos] }
-                    if assign[pos] < dom[Int(scope[pos])].count { break }
-                    for fi in 0 ..< fs.count { base[fi] -= stridesBuf[fi][pos] * assign[pos] }
-                    assign[pos] = 0
-                    pos -= 1
                 }
             }
             for f in fs { used[f] = true }
