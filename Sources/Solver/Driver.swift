@@ -309,6 +309,7 @@ public final class SolverRun: Sendable {
         // A portfolio: even workers learn memory prices in frequent soft phases; odd workers
         // mostly search under hard memory with kicks, with an occasional soft phase.
         let softFirst = id % 2 == 0
+        var lastOverload = 0.0
         while budgetLeft() {
             cycle += 1
             let soft = inst.hasMemory && (softFirst ? true : (cycle > 1 && (cycle == 2 || rng.below(3) == 0)))
@@ -319,15 +320,29 @@ public final class SolverRun: Sendable {
                 // repair makes it fit and exact moves polish it.
                 memory.hard = false
                 memory.usePenalties = true
+                if cycle > 2 && rng.below(2) == 0, let shared = store.snapshot.solution,
+                   let sx = inst.presolve(shared) {
+                    // Continue from the shared incumbent when it beats this worker's own best.
+                    let sharedState = SearchState(inst, sx)
+                    if sharedState.feasible && sharedState.cost < bestCost {
+                        bestCost = sharedState.cost
+                        bestX = sx
+                        state.reset(sx)
+                    }
+                }
                 if cycle == 1 || (cycle == 2 && !softFirst) {
                     // First soft phase: every memory node starts at the base price.
                     for i in 0 ..< inst.n where inst.cFirst[i] < inst.cEnd[i] { memory.setWeight(i, lambda0) }
                     state.reset(SolverRun.cheapestUnary(inst))
                     ls.descend(stop: { self.shouldStop })
                 }
-                runPhase(maxKicks: cycle <= 2 ? 2 : 1, until: phaseEnd(cycle <= 2 ? 0.15 : 0.08))
+                // While the prices are far from fitting, soft phases are short so that they
+                // converge in a few quick rounds.
+                let converging = lastOverload > 0.1
+                runPhase(maxKicks: converging ? 1 : (cycle <= 2 ? 2 : 1),
+                         until: phaseEnd(converging ? 0.03 : (cycle <= 2 ? 0.15 : 0.08)))
                 if options.debugChecks { log("soft phase end: cost \(state.cost) feasible \(state.feasible) min slack \(state.slack.globalMin)") }
-                updateWeights(inst, state, memory, lambda0)
+                lastOverload = updateWeights(inst, state, memory, lambda0)
                 memory.hard = true
                 memory.usePenalties = false
                 if GreedyRepair.run(state, stop: { self.shouldStop }) {
@@ -342,7 +357,8 @@ public final class SolverRun: Sendable {
             }
             // Hard phase: exact costs, memory never exceeded.
             if inst.hasMemory && softFirst {
-                runPhase(maxKicks: 1, until: phaseEnd(0.12))
+                // No hard polish while the prices are still far off (after the first cycle).
+                if lastOverload <= 0.1 || cycle == 1 { runPhase(maxKicks: 1, until: phaseEnd(0.12)) }
             } else {
                 runPhase(maxKicks: 4)
             }
@@ -369,7 +385,9 @@ public final class SolverRun: Sendable {
 
     /// Raises the weights of nodes in overloaded cliques (x4 or x1.5, at least `base`) and decays the
     /// others (x0.8), the contest winner's bracketing of per-node memory prices.
-    private func updateWeights(_ inst: SolverInstance, _ state: SearchState, _ memory: MemoryPolicy, _ base: Double) {
+    /// Returns the worst overload (excess / capacity) of the state.
+    @discardableResult
+    private func updateWeights(_ inst: SolverInstance, _ state: SearchState, _ memory: MemoryPolicy, _ base: Double) -> Double {
         let slack = SearchState.computeSlack(inst, state.x)
         var prefix = [Int](repeating: 0, count: slack.count + 1)
         var worstRatio = 0.0
@@ -390,6 +408,7 @@ public final class SolverRun: Sendable {
                 memory.setWeight(i, memory.weight[i] * 0.8)
             }
         }
+        return worstRatio
     }
 
     /// Nodes whose cliques include one that is over its capacity.
