@@ -16,7 +16,7 @@ struct IOPDDL: ParsableCommand {
             from process start) and prints the best solution found as the last stdout line, \
             `[s0, s1, ...]`, or `[]` when no feasible solution exists. Progress goes to stderr.
             """,
-        subcommands: [Solve.self, Evaluate.self, Stats.self, Generate.self],
+        subcommands: [Solve.self, Evaluate.self, Stats.self, Generate.self, Bound.self],
         defaultSubcommand: Solve.self)
 
     static func main() {

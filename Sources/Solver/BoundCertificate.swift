@@ -1,0 +1,168 @@
+import Model
+
+// Exact evaluation of dual (Lagrangian + reparametrisation) lower bounds.
+//
+// Every bound the bound methods report goes through `DualCertificate.evaluate`: the optimisers
+// work in `Double`, but a bound is only ever read off their final dual variables after rounding
+// them to a fixed-point grid and recomputing everything in `Int128`. Why that is a valid lower
+// bound for ANY values of the dual variables:
+//
+// The reduced problem is: minimise E(x) = sum_i unary_i(x_i) + sum_e table_e(x_u, x_v) subject to
+// load_c(x) = sum_{i in c} usage_i(x_i) <= capacity_c for every clique c. For multipliers
+// mu_c >= 0 and any feasible x, E(x) >= E(x) + sum_c mu_c (load_c(x) - capacity_c). Give every
+// edge e and each of its ends i a vector ("message") m[e,i](s) over i's strategies; adding
+// m[e,i](x_i) to node i and subtracting it from edge e changes no labelling's total. So for all x
+//
+//   E(x) + sum_c mu_c (load_c(x) - cap_c)
+//     = sum_i [unary_i + usage_i * M_i + sum_{e at i} m[e,i]](x_i)          (M_i = sum of i's mu_c)
+//     + sum_e [table_e - m[e,u] - m[e,v]](x_u, x_v) - sum_c mu_c cap_c
+//     >= sum_i min_s [...] + sum_e min_{a,b} [...] - sum_c mu_c cap_c  =: D(m, mu),
+//
+// hence D(m, mu) <= the optimum, whatever m and mu >= 0 are. With m and mu multiples of 2^-K
+// (K = `DualCertificate.scaleBits`) every term is an integer multiple of 2^-K, so D is computed
+// exactly in Int128 at scale 2^K; the optimum is an integer, so ceil(D) is still a bound.
+//
+// Costs: the certificate uses the reduced instance's own Int64 terms, infinite ones at their
+// stored value (inst.infinite or more). The reduced terms never exceed the original ones (sums
+// are clamped, infinite markers may be stored as 1e15), and the reductions keep an optimal
+// solution among the finite ones, so for an instance whose optimum is finite,
+// bound(reduced) + inst.constant <= optimum(original). When every solution has an infinite term
+// the original optimum is >= 1e18 (costs are non-negative in this case, see `originalBound`), so
+// the bound is capped at 1e18: still valid either way.
+
+/// Where the messages of a reduced instance live: one vector per adjacency slot (node `i`,
+/// slot `p` in `adjOff[i] ..< adjOff[i+1]`), `k[i]` entries from `msgOff[p]`.
+struct DualLayout: Sendable {
+    let msgOff: [Int]
+    /// Slot of edge `e` at its first node (`edgeU`) and at its second (`edgeV`).
+    let slotU: [Int]
+    let slotV: [Int]
+    let messageCount: Int
+
+    init(_ inst: SolverInstance) {
+        let slots = Int(inst.adjOff[inst.n])
+        var msgOff = [Int](repeating: 0, count: slots + 1)
+        var su = [Int](repeating: 0, count: inst.edgeCount)
+        var sv = [Int](repeating: 0, count: inst.edgeCount)
+        for i in 0 ..< inst.n {
+            for p in Int(inst.adjOff[i]) ..< Int(inst.adjOff[i + 1]) {
+                msgOff[p + 1] = msgOff[p] + Int(inst.k[i])
+                let e = Int(inst.adjEdge[p])
+                if inst.adjIsU[p] { su[e] = p } else { sv[e] = p }
+            }
+        }
+        self.msgOff = msgOff
+        slotU = su
+        slotV = sv
+        messageCount = msgOff[slots]
+    }
+}
+
+/// Dual variables of the reduced instance: messages (by `DualLayout`) and clique multipliers.
+/// Any finite values give a valid bound; `mu` is clamped to >= 0 when evaluated.
+struct DualPoint: Sendable {
+    var messages: [Double]
+    var mu: [Double]
+}
+
+enum DualCertificate {
+    /// Dual variables are rounded to multiples of 2^-scaleBits.
+    static let scaleBits = 20
+    static let scale = Int128(1) << scaleBits
+
+    /// Largest |value| * 2^scaleBits converted to Int128 (far inside Int128's range, so sums of
+    /// a few hundred thousand terms cannot overflow).
+    static let maxScaled = 1e30
+
+    /// The exact bound D(m, mu) on the reduced problem's optimum (without `inst.constant`),
+    /// rounded up to an integer; nil if some dual value is not finite or absurdly large.
+    /// `allowed`, if given, restricts each node to the strategies marked true (a bound for that
+    /// subproblem); a node with none allowed makes the subproblem empty (returns nil).
+    static func evaluate(_ inst: SolverInstance, _ layout: DualLayout, _ point: DualPoint,
+                         allowed: [Bool]? = nil) -> Int128? {
+        guard point.messages.count == layout.messageCount,
+              point.mu.count == inst.cliqueCount || !inst.hasMemory else { return nil }
+        // Round the dual variables to the grid.
+        var mq = [Int128](repeating: 0, count: layout.messageCount)
+        for x in 0 ..< layout.messageCount {
+            guard let q = quantise(point.messages[x]) else { return nil }
+            mq[x] = q
+        }
+        var total: Int128 = 0
+        // Node multipliers M_i as prefix sums over the clique axis.
+        var prefix = [Int128](repeating: 0, count: inst.cliqueCount + 1)
+        if inst.hasMemory {
+            for c in 0 ..< inst.cliqueCount {
+                let m = max(0, point.mu[c])
+                guard let q = quantise(m, down: true) else { return nil }
+                prefix[c + 1] = prefix[c] + q
+                total -= q * Int128(inst.capacity[c])
+            }
+        }
+        for i in 0 ..< inst.n {
+            let o = Int(inst.off[i]), k = Int(inst.k[i])
+            let mi = inst.hasMemory ? prefix[Int(inst.cEnd[i])] - prefix[Int(inst.cFirst[i])] : 0
+            var best: Int128? = nil
+            for s in 0 ..< k {
+                if let allowed, !allowed[o + s] { continue }
+                var v = Int128(inst.unary[o + s]) * scale + Int128(inst.usage[o + s]) * mi
+                for p in Int(inst.adjOff[i]) ..< Int(inst.adjOff[i + 1]) { v += mq[layout.msgOff[p] + s] }
+                if best == nil || v < best! { best = v }
+            }
+            guard let best else { return nil }
+            total += best
+        }
+        for e in 0 ..< inst.edgeCount {
+            let u = Int(inst.edgeU[e]), v = Int(inst.edgeV[e])
+            let ku = Int(inst.k[u]), kv = Int(inst.k[v])
+            let ou = layout.msgOff[layout.slotU[e]], ov = layout.msgOff[layout.slotV[e]]
+            let base = inst.edgeOff[e]
+            let au = Int(inst.off[u]), av = Int(inst.off[v])
+            var best: Int128? = nil
+            for a in 0 ..< ku {
+                if let allowed, !allowed[au + a] { continue }
+                var rowBest: Int128? = nil
+                for b in 0 ..< kv {
+                    if let allowed, !allowed[av + b] { continue }
+                    let c = Int128(inst.edgeCost[base + a * kv + b]) * scale - mq[ov + b]
+                    if rowBest == nil || c < rowBest! { rowBest = c }
+                }
+                guard let rowBest else { return nil }
+                let c = rowBest - mq[ou + a]
+                if best == nil || c < best! { best = c }
+            }
+            guard let best else { return nil }
+            total += best
+        }
+        return ceilDiv(total, scale)
+    }
+
+    /// x * 2^scaleBits rounded to an integer (down when `down`), or nil if not finite/too large.
+    @inline(__always) static func quantise(_ x: Double, down: Bool = false) -> Int128? {
+        let y = x * Double(1 << scaleBits)
+        guard y.isFinite, abs(y) < maxScaled else { return nil }
+        return Int128(down ? y.rounded(.down) : y.rounded())
+    }
+
+    static func ceilDiv(_ a: Int128, _ b: Int128) -> Int128 {
+        let q = a / b, r = a % b
+        return r > 0 ? q + 1 : q
+    }
+}
+
+/// Turns a bound on the reduced problem into a bound on the original problem's optimum:
+/// adds `inst.constant` and caps at `Problem.infinity` (see the file comment). Both steps rely
+/// on non-negative costs when no finite solution exists (an infinite term then costs >= 1e18
+/// in total); `nonNegative` says whether the original costs are known to be >= 0 (true for
+/// every contest instance). Returns nil when no valid statement is possible.
+func originalBound(_ inst: SolverInstance, reducedBound: Int128, nonNegative: Bool) -> Int128? {
+    guard nonNegative else { return nil }
+    return min(reducedBound + Int128(inst.constant), Int128(Problem.infinity))
+}
+
+extension Problem {
+    /// Whether every node cost and edge cost is >= 0.
+    var costsNonNegative: Bool {
+        !nodeCost.contains { $0 < 0 } && !edgeCost.contains { $0 < 0 }
+    }
+}

@@ -1,0 +1,133 @@
+import ArgumentParser
+import Model
+import Solver
+import Synchronization
+
+struct Bound: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Compute a certified lower bound on the optimum of an instance.",
+        discussion: """
+            Progress lines on stderr (`#<n> <t>s bound:<b> [gap:<g>%] src:<method>`) each time \
+            the bound rises; the LAST stdout line is the bound alone, an integer (with --json: \
+            one JSON object). Every reported value is a valid lower bound of the optimum: \
+            `lagrange` and `lp` are certified in exact integer arithmetic, `mip` rests on GLPK's \
+            branch-and-cut with a safety margin. The run stops at the time limit or when the \
+            bound meets the cost of the --solution.
+            """)
+
+    @Argument(help: "Problem file (.json or .json.gz).")
+    var problem: String
+
+    @Option(help: "Seconds (from process start) after which the best bound so far is printed.")
+    var timeLimit: Double = 60
+
+    @Option(help: "A solution file; its cost is the target and the gap is reported against it.")
+    var solution: String?
+
+    @Option(help: "Worker threads (default: all cores).")
+    var threads: Int?
+
+    @Option(help: "Reduced instances with at most this many nodes also get the GLPK methods (lp, mip).")
+    var glpkNodes: Int = 1000
+
+    @Option(help: "Methods to run, comma-separated, from lagrange, lp, mip.")
+    var methods: String = "lagrange,mip"
+
+    @Flag(help: "Print one JSON object as the last stdout line instead of the bare bound.")
+    var json = false
+
+    @Option(help: "Seconds between diagnostic lines of the Lagrangian method on stderr (0: none).")
+    var trace: Double = 0
+
+    @Flag(help: "No progress lines on stderr.")
+    var quiet = false
+
+    func validate() throws {
+        guard timeLimit.isFinite, timeLimit > 0 else {
+            throw ValidationError("--time-limit must be a positive number of seconds, found \(timeLimit)")
+        }
+        if let t = threads, t < 1 || t > 1024 {
+            throw ValidationError("--threads must be between 1 and 1024, found \(t)")
+        }
+        for m in methods.split(separator: ",") where !["lagrange", "lp", "mip"].contains(String(m)) {
+            throw ValidationError("--methods: unknown method '\(m)' (expected lagrange, lp, mip)")
+        }
+    }
+
+    func run() throws {
+        let clock = ProcessClock()
+        let p = try ProblemReader.read(path: problem)
+        var upper: Int128? = nil
+        if let solution {
+            let s = try SolutionParser.parse(try readText(solution))
+            let ev = try Evaluator.evaluate(p, s)
+            guard ev.feasible else {
+                throw CLIFailure(message: "\(solution): the solution is infeasible: \(Evaluator.violationMessage(p, s, ev) ?? "")", code: 2)
+            }
+            upper = ev.cost
+        }
+        let solutionCost = upper
+        let threadCount = threads ?? SystemInfo.coreCount
+        var options = BoundOptions(stopAt: timeLimit - 0.05, threads: threadCount, upperBound: upper,
+                                   glpkNodeLimit: glpkNodes)
+        let chosen = Set(methods.split(separator: ",").map(String.init))
+        options.lagrange = chosen.contains("lagrange")
+        options.lp = chosen.contains("lp")
+        options.mip = chosen.contains("mip")
+        options.traceEvery = trace
+        let log = !quiet
+        let sequence = SequenceCounter()
+        let t0 = clock.seconds
+        let inst = Reducer.reduce(p)
+        if log {
+            Console.writeErr("# iopddl bound \(ModelVersion.string): \(p.name.isEmpty ? problem : p.name): \(p.nodeCount) nodes, \(p.edgeCount) edges; time limit \(timeLimit) s, threads \(threadCount)\(upper.map { ", solution cost \($0)" } ?? "")\n")
+            Console.writeErr("# reduced in \(formatFixed(clock.seconds - t0, 2)) s: \(inst.stats)\n")
+        }
+        let run = BoundRun(problem: p, instance: inst, options: options, clock: clock,
+                           trace: { Console.writeErr("# \(formatSeconds(clock.seconds))s \($0)\n") }) { event in
+            guard log else { return }
+            var line = "#\(sequence.next()) \(formatSeconds(event.seconds))s bound:\(event.bound)"
+            if let c = solutionCost { line += " gap:\(gapPercent(cost: c, bound: event.bound))%" }
+            line += " src:\(event.method)"
+            Console.writeErr(line + "\n")
+        }
+        run.run()
+        let bound = run.tracker.bound
+        let elapsed = clock.seconds
+        if log {
+            for n in run.methodNotes { Console.writeErr("# \(n)\n") }
+            var report = "# done at \(formatFixed(elapsed, 2)) s: bound \(bound.map(String.init) ?? "none")"
+            if bound != nil { report += " from \(run.tracker.method)" }
+            if let upper, let bound { report += ", solution \(upper), gap \(gapPercent(cost: upper, bound: bound))%" }
+            Console.writeErr(report + "\n")
+        }
+        if json {
+            var fields = ["\"bound\": \(bound.map(String.init) ?? "null")",
+                          "\"method\": \"\(bound == nil ? "" : run.tracker.method)\"",
+                          "\"seconds\": \(formatFixed(elapsed, 3))"]
+            if let upper {
+                fields.append("\"solution_cost\": \(upper)")
+                if let bound { fields.append("\"gap_percent\": \(gapPercent(cost: upper, bound: bound))") }
+            }
+            let history = run.tracker.history.map {
+                "{\"seconds\": \(formatFixed($0.seconds, 3)), \"bound\": \($0.bound), \"method\": \"\($0.method)\"}"
+            }
+            fields.append("\"history\": [\(history.joined(separator: ", "))]")
+            print("{" + fields.joined(separator: ", ") + "}")
+        } else {
+            // Without any bound (nothing valid could be said) the trivial statement is printed
+            // as an empty line would break tools: say so on stderr and print nothing numeric.
+            if let bound {
+                print(String(bound))
+            } else {
+                throw CLIFailure(message: "no valid bound could be computed", code: 1)
+            }
+        }
+    }
+}
+
+/// Progress line numbers, shared by the callback threads.
+final class SequenceCounter: Sendable {
+    private let value = Atomic<Int>(0)
+    func next() -> Int { value.add(1, ordering: .relaxed).newValue }
+}

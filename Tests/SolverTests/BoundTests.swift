@@ -1,0 +1,186 @@
+import Model
+import XCTest
+@testable import Solver
+
+/// Lower bounds against brute force: every bound must be <= the optimum.
+final class BoundTests: XCTestCase {
+    /// Random tiny instances of several shapes (with and without memory, infinite entries,
+    /// arity-3 edges).
+    static func instances(count: Int = 120, nodes: Int = 7) -> [(UInt64, Problem)] {
+        (1 ... UInt64(count)).map { seed in
+            let shape = seed % 4
+            let p = TestInstances.random(
+                seed: seed &* 7919, nodes: shape == 3 ? nodes - 2 : nodes, edges: shape == 0 ? nodes - 1 : nodes + 4,
+                maxStrategies: shape == 2 ? 5 : 4, infiniteChance: shape == 1 ? 0.45 : 0.15,
+                memory: shape != 0, arity3Chance: shape == 3 ? 0.3 : 0)
+            return (seed, p)
+        }
+    }
+
+    /// Certificates of random dual points (messages and multipliers of any size and sign)
+    /// never exceed the optimum.
+    func testCertificateOfRandomDualPointsIsBelowOptimum() {
+        for (seed, p) in Self.instances() {
+            guard let opt = TestInstances.bruteForce(p) else { continue }
+            let inst = Reducer.reduce(p)
+            let layout = DualLayout(inst)
+            var rng = SeededRNG(seed: seed)
+            for trial in 0 ..< 30 {
+                let scale = [1.0, 10, 100, 1e4][trial % 4]
+                let m = (0 ..< layout.messageCount).map { _ in (rng.unit() - 0.5) * scale }
+                let mu = (0 ..< inst.cliqueCount).map { _ in rng.unit() * scale / 50 }
+                guard let r = DualCertificate.evaluate(inst, layout, DualPoint(messages: m, mu: mu)),
+                      let b = originalBound(inst, reducedBound: r, nonNegative: true) else { continue }
+                XCTAssertLessThanOrEqual(b, opt.0, "seed \(seed) trial \(trial)")
+            }
+        }
+    }
+
+    /// With zero messages and multipliers the certificate is the sum of the minima.
+    func testZeroDualPointIsSumOfMinima() {
+        for (seed, p) in Self.instances(count: 40) {
+            let inst = Reducer.reduce(p)
+            guard inst.n > 0 else { continue }
+            let layout = DualLayout(inst)
+            let point = DualPoint(messages: [Double](repeating: 0, count: layout.messageCount),
+                                  mu: [Double](repeating: 0, count: inst.cliqueCount))
+            var expected: Int128 = 0
+            for i in 0 ..< inst.n {
+                expected += Int128(inst.unary[Int(inst.off[i]) ..< Int(inst.off[i + 1])].min()!)
+            }
+            for e in 0 ..< inst.edgeCount {
+                expected += Int128(inst.edgeCost[inst.edgeOff[e] ..< inst.edgeOff[e + 1]].min()!)
+            }
+            XCTAssertEqual(DualCertificate.evaluate(inst, layout, point), expected, "seed \(seed)")
+        }
+    }
+
+    /// Every certified bound along the Lagrangian iterations is <= the optimum.
+    func testLagrangianBoundsAreBelowOptimum() {
+        for (seed, p) in Self.instances() {
+            guard let opt = TestInstances.bruteForce(p) else { continue }
+            let inst = Reducer.reduce(p)
+            guard inst.n > 0 else { continue }
+            let dual = LagrangianDual(inst)
+            for it in 0 ..< 60 {
+                dual.iterate()
+                // Both the state after the passes and the one after the multiplier step.
+                for phase in 0 ..< 2 {
+                    if phase == 1 { dual.stepMultipliers() }
+                    guard let r = dual.certify() else {
+                        XCTFail("seed \(seed): no certificate at iteration \(it)")
+                        break
+                    }
+                    let b = originalBound(inst, reducedBound: r, nonNegative: true)!
+                    XCTAssertLessThanOrEqual(b, opt.0, "seed \(seed) iteration \(it)")
+                }
+            }
+        }
+    }
+
+    /// Without memory on a tree-shaped instance, message passing is exact.
+    func testMessagePassingIsExactOnTrees() {
+        for seed in UInt64(1) ... 60 {
+            let p = TestInstances.random(seed: seed, nodes: 8, edges: 7, maxStrategies: 4,
+                                         infiniteChance: 0.1, memory: false)
+            guard let opt = TestInstances.bruteForce(p), opt.0 < Int128(Problem.infinity) else { continue }
+            // A forest? Edges are random pairs; only check when the edges form a forest.
+            guard isForest(p) else { continue }
+            let inst = Reducer.reduce(p)
+            let dual = LagrangianDual(inst)
+            for _ in 0 ..< 5 { dual.iterate() }
+            let r = dual.certify().flatMap { originalBound(inst, reducedBound: $0, nonNegative: true) }
+            XCTAssertEqual(r, opt.0, "seed \(seed)")
+        }
+    }
+
+    /// quickBound is a valid bound.
+    func testQuickBoundIsBelowOptimum() {
+        for (seed, p) in Self.instances(count: 40) {
+            guard let opt = TestInstances.bruteForce(p) else { continue }
+            let inst = Reducer.reduce(p)
+            if let b = quickBound(inst, seconds: 0.005) {
+                XCTAssertLessThanOrEqual(b, opt.0, "seed \(seed)")
+            }
+        }
+    }
+
+    /// A whole run: bounds never decrease and never pass the optimum.
+    func testBoundRunIsMonotoneAndValid() {
+        for (seed, p) in Self.instances(count: 30) {
+            guard let opt = TestInstances.bruteForce(p) else { continue }
+            let clock = ProcessClock()
+            var options = BoundOptions(stopAt: clock.seconds + 0.3, threads: 2)
+            options.upperBound = nil
+            let run = BoundRun(problem: p, options: options, clock: clock)
+            run.run()
+            let history = run.tracker.history
+            for (a, b) in zip(history, history.dropFirst()) {
+                XCTAssertLessThan(a.bound, b.bound, "seed \(seed)")
+            }
+            if let b = run.tracker.bound { XCTAssertLessThanOrEqual(b, opt.0, "seed \(seed)") }
+        }
+    }
+
+    func isForest(_ p: Problem) -> Bool {
+        var parent = Array(0 ..< p.nodeCount)
+        func find(_ x: Int) -> Int {
+            var x = x
+            while parent[x] != x { x = parent[x] }
+            return x
+        }
+        for e in 0 ..< p.edgeCount {
+            let list = p.edgeNodeList(e).map { Int($0) }
+            guard list.count == 2 else { return false }
+            let a = find(list[0]), b = find(list[1])
+            if a == b { return false }
+            parent[a] = b
+        }
+        return true
+    }
+}
+
+/// Property: with the multipliers fixed, message passing never lowers the dual value, so the
+/// certified bounds never decrease over iterations (up to the grid rounding of the
+/// certificate, which can cost at most one unit after rounding up).
+final class BoundMonotonicityTests: XCTestCase {
+    func testMessagePassingNeverLowersTheBound() {
+        for (seed, p) in BoundTests.instances(count: 80) {
+            let inst = Reducer.reduce(p)
+            guard inst.n > 0 else { continue }
+            let dual = LagrangianDual(inst)
+            if inst.hasMemory {
+                // Some fixed positive multipliers.
+                var rng = SeededRNG(seed: seed)
+                dual.setMultipliers((0 ..< inst.cliqueCount).map { _ in rng.unit() * 3 })
+            }
+            var last = -Double.infinity
+            var lastCertified: Int128? = nil
+            for it in 0 ..< 40 {
+                let d = dual.iterate()
+                XCTAssertGreaterThanOrEqual(d, last - 1e-7 * max(1, abs(last)), "seed \(seed) iteration \(it)")
+                last = d
+                let c = dual.certify()
+                if let c, let l = lastCertified { XCTAssertGreaterThanOrEqual(c, l - 1, "seed \(seed) iteration \(it)") }
+                lastCertified = c
+            }
+        }
+    }
+
+    /// The tracker only ever reports rising bounds, whatever order they are offered in.
+    func testTrackerOnlyRises() {
+        let tracker = BoundTracker(clock: ProcessClock())
+        var rng = SeededRNG(seed: 5)
+        var best: Int128? = nil
+        for _ in 0 ..< 200 {
+            let b = Int128(rng.below(1000))
+            let raised = tracker.offer(b, method: "test")
+            XCTAssertEqual(raised, best == nil || b > best!)
+            if raised { best = b }
+            XCTAssertEqual(tracker.bound, best)
+        }
+        let h = tracker.history.map(\.bound)
+        XCTAssertEqual(h, h.sorted())
+        XCTAssertEqual(Set(h).count, h.count)
+    }
+}
