@@ -407,11 +407,13 @@ struct JSONScanner {
         // Upper bounds from the text size: an integer takes at least 2 bytes ("0,"), a row 3
         // ("[],"), an interval 6 ("[0,0],"). Only address space is reserved, not memory.
         let entries = sizeHint / 2 + 16, rows = sizeHint / 3 + 16, pairs = sizeHint / 6 + 16
+        // Large inputs: fault in the entry arrays' pages on a second thread.
+        let warmer = sizeHint >= 1 << 23 ? PageWarmer() : nil
         var lo = FlatBuilder<Int64>(reserve: pairs), hi = FlatBuilder<Int64>(reserve: pairs)
-        var costs = FlatBuilder<Int64>(reserve: entries), costOffsets = FlatBuilder<Int>(reserve: rows)
-        var usages = FlatBuilder<Int64>(reserve: entries), usageOffsets = FlatBuilder<Int>(reserve: rows)
-        var edgeNodes64 = FlatBuilder<Int64>(reserve: entries), edgeNodeOffsets = FlatBuilder<Int>(reserve: rows)
-        var edgeCosts = FlatBuilder<Int64>(reserve: entries), edgeCostOffsets = FlatBuilder<Int>(reserve: rows)
+        var costs = FlatBuilder<Int64>(reserve: entries, warmer: warmer), costOffsets = FlatBuilder<Int>(reserve: rows)
+        var usages = FlatBuilder<Int64>(reserve: entries, warmer: warmer), usageOffsets = FlatBuilder<Int>(reserve: rows)
+        var edgeNodes64 = FlatBuilder<Int64>(reserve: entries, warmer: warmer), edgeNodeOffsets = FlatBuilder<Int>(reserve: rows)
+        var edgeCosts = FlatBuilder<Int64>(reserve: entries, warmer: warmer), edgeCostOffsets = FlatBuilder<Int>(reserve: rows)
         costOffsets.append(0)
         usageOffsets.append(0)
         edgeNodeOffsets.append(0)
