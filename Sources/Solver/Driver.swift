@@ -339,8 +339,8 @@ public final class SolverRun: Sendable {
                 // While the prices are far from fitting, soft phases are short so that they
                 // converge in a few quick rounds.
                 let converging = lastOverload > 0.1
-                runPhase(maxKicks: converging ? 1 : (cycle <= 2 ? 2 : 1),
-                         until: phaseEnd(converging ? 0.03 : (cycle <= 2 ? 0.15 : 0.08)))
+                runPhase(maxKicks: cycle <= 2 ? 2 : 1,
+                         until: phaseEnd(converging ? 0.1 : (cycle <= 2 ? 0.15 : 0.08)))
                 if options.debugChecks { log("soft phase end: cost \(state.cost) feasible \(state.feasible) min slack \(state.slack.globalMin)") }
                 lastOverload = updateWeights(inst, state, memory, lambda0)
                 memory.hard = true
@@ -399,11 +399,7 @@ public final class SolverRun: Sendable {
         let factor = worstRatio > 0.1 ? 4.0 : 1.5
         for i in 0 ..< inst.n where inst.cFirst[i] < inst.cEnd[i] {
             if prefix[Int(inst.cEnd[i])] > prefix[Int(inst.cFirst[i])] {
-                // Capped so that a node's penalty stays far below one infinite term.
-                var umax: Int64 = 1
-                for s in Int(inst.off[i]) ..< Int(inst.off[i + 1]) { umax = max(umax, inst.usage[s]) }
-                let cap = Double(inst.infinite) / 100 / Double(umax)
-                memory.setWeight(i, min(cap, max(memory.weight[i] * factor, base)))
+                memory.setWeight(i, max(memory.weight[i] * factor, base))
             } else {
                 memory.setWeight(i, memory.weight[i] * 0.8)
             }

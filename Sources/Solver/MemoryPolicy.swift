@@ -9,6 +9,12 @@ final class MemoryPolicy {
     private(set) var weight: [Double]
     private(set) var active = false
 
+    /// Largest penalty of one node. It may exceed an infinite term: on some instances (A)
+    /// memory is so tight that the soft optimum must take forbidden pairs, which the repair
+    /// and the hard phases then remove; capping it at a fraction of an infinite term made A
+    /// 1.7x worse.
+    let maxPenalty: Int64 = 100_000_000_000_000_000
+
     init(nodes: Int) {
         weight = [Double](repeating: 0, count: nodes)
     }
@@ -18,7 +24,7 @@ final class MemoryPolicy {
         let w = weight[i]
         if w == 0 { return 0 }
         let p = w * Double(usage)
-        return p >= 1e17 ? 100_000_000_000_000_000 : Int64(p.rounded())
+        return p >= Double(maxPenalty) ? maxPenalty : Int64(p.rounded())
     }
 
     func setWeight(_ i: Int, _ w: Double) {
