@@ -30,8 +30,9 @@ struct FlatBuilder<Element: BitwiseCopyable> {
     private static var stride: Int { MemoryLayout<Element>.stride }
     /// Buffers of at least this many bytes are mapped rather than malloc'ed.
     private static var mapThreshold: Int { 1 << 20 }
-    /// Elements per warming step (2 MiB); the warmer stays one to two steps ahead.
-    private static var warmStep: Int { (1 << 21) / stride }
+    /// Elements per warming step (1 MiB); the warmer stays one to two steps ahead, so at most
+    /// two steps are faulted in for nothing at the end.
+    private static var warmStep: Int { (1 << 20) / stride }
 
     /// `reserve`: an upper bound on the final count if one is known (address space only).
     init(capacity: Int = 1024, reserve: Int = 0, warmer: PageWarmer? = nil) {
