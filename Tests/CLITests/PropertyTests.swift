@@ -732,7 +732,7 @@ final class PropertyTests: XCTestCase {
         // solution uses infinite entries, the answer is not the one with the fewest.
         let infiniteMissed = Reliability.Failures()
         let stats = NSLock()
-        nonisolated(unsafe) var bruteForced = 0, infeasible = 0, infiniteOptima = 0, lines = 0, worstFinish = 0.0
+        nonisolated(unsafe) var bruteForced = 0, infeasible = 0, infiniteOptima = 0, finiteOptima = 0, lines = 0, worstFinish = 0.0
         let t0 = Reliability.monotonic()
         Reliability.parallel(count) { k in
             let seed = UInt64(1000 + k)
@@ -766,13 +766,13 @@ final class PropertyTests: XCTestCase {
                     if r.lastLine != "[]" { fail("no solution is feasible, but the last line is \(r.lastLine ?? "nothing")") }
                     if !r.stderr.contains("no feasible solution") { fail("[] without an explanation on stderr:\n\(r.stderr)") }
                 }
-                var forced = false, infiniteOpt = false
+                var forced = false, infiniteOpt = false, finiteOpt = false
                 if inst.searchSpace <= 20_000 {
                     forced = true
                     let bf = Reliability.bruteForce(p)
                     if (bf == nil) != !feasible { fail("brute force and the minimum-usage oracle disagree") }
                     if let bf, let cost = check.finalCost {
-                        if bf.infiniteTerms > 0 { infiniteOpt = true }
+                        if bf.infiniteTerms > 0 { infiniteOpt = true } else { finiteOpt = true }
                         if cost < bf.cost { fail("cost \(cost) below the brute-force optimum \(bf.cost)?") }
                         if cost > bf.cost {
                             let text = "seed \(seed): final cost \(cost), brute-force optimum \(bf.cost) (\(bf.solution)), infinite terms in the optimum \(bf.infiniteTerms)\n  reproduce: iopddl \(Reliability.keep(inst.bytes, name: "\(inst.name).json")) \(timeout) --threads 1 --seed \(seed)"
@@ -784,6 +784,7 @@ final class PropertyTests: XCTestCase {
                 if forced { bruteForced += 1 }
                 if !feasible { infeasible += 1 }
                 if infiniteOpt { infiniteOptima += 1 }
+                if finiteOpt { finiteOptima += 1 }
                 lines += r.solutionLines.count
                 worstFinish = max(worstFinish, r.seconds)
                 stats.unlock()
@@ -791,7 +792,7 @@ final class PropertyTests: XCTestCase {
                 fail("harness error \(error)")
             }
         }
-        print("property: \(count) instances (\(bruteForced) brute-forced, \(infeasible) infeasible, \(infiniteOptima) with infinite optima), \(lines) solution lines checked, slowest run \(String(format: "%.3f", worstFinish)) s (timeout \(timeout) s), \(String(format: "%.1f", Reliability.monotonic() - t0)) s in all")
+        print("property: \(count) instances (\(bruteForced) brute-forced: \(finiteOptima) finite optima, \(infiniteOptima) infinite optima; \(infeasible) infeasible), \(lines) solution lines checked, slowest run \(String(format: "%.3f", worstFinish)) s (timeout \(timeout) s), \(String(format: "%.1f", Reliability.monotonic() - t0)) s in all")
         print("property: \(infiniteMissed.all.count) of \(infiniteOptima) instances whose optimum needs infinite entries were not solved to that optimum\(Reliability.skipKnownBugs ? " (known bug, not asserted)" : "")")
         failures.report()
         optimaMissed.report()
