@@ -329,10 +329,17 @@ final class FuzzCorpus: @unchecked Sendable {
     }
 }
 
-/// Crash notes: if a case kills the test process, the signal handler names it on stderr.
+/// Crash notes: if a case kills the test process, a signal handler names it on stderr, then
+/// hands the signal to the handler that was installed before (the Swift runtime's backtracer).
 enum FuzzCrashNote {
     nonisolated(unsafe) static let buffer = UnsafeMutablePointer<CChar>.allocate(capacity: 512)
     nonisolated(unsafe) static var length = 0
+    /// The actions replaced by `install`, indexed by signal number.
+    nonisolated(unsafe) static let saved: UnsafeMutablePointer<sigaction> = {
+        let p = UnsafeMutablePointer<sigaction>.allocate(capacity: 65)
+        p.initialize(repeating: sigaction(), count: 65)
+        return p
+    }()
     static let signals = [SIGILL, SIGTRAP, SIGSEGV, SIGBUS, SIGABRT, SIGFPE]
 
     static func set(_ text: String) {
@@ -343,19 +350,24 @@ enum FuzzCrashNote {
 
     static func install() {
         for s in signals {
-            signal(s) { sig in
+            var action = sigaction()
+            action.__sigaction_handler.sa_handler = { sig in
                 let prefix = "\n*** fuzz case crashed the reader: "
                 _ = prefix.withCString { write(2, $0, strlen($0)) }
                 _ = write(2, FuzzCrashNote.buffer, FuzzCrashNote.length)
                 _ = write(2, "\n", 1)
-                signal(sig, SIG_DFL)
-                if sig == SIGABRT { raise(sig) }
+                // Restore the previous action; the faulting instruction runs again and reaches it
+                // (abort() re-raises by itself).
+                sigaction(sig, FuzzCrashNote.saved + Int(sig), nil)
             }
+            sigemptyset(&action.sa_mask)
+            action.sa_flags = 0
+            sigaction(s, &action, saved + Int(s))
         }
     }
 
     static func uninstall() {
-        for s in signals { signal(s, SIG_DFL) }
+        for s in signals { sigaction(s, saved + Int(s), nil) }
     }
 }
 
