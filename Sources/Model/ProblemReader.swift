@@ -32,7 +32,8 @@ public enum ProblemReader {
     /// bytes per buffer when inflating or reading a pipe. Tests make both small.
     static func readWithInfo(path: String, window: Int, chunkSize: Int) throws(InputError) -> (problem: Problem, info: ReadInfo) {
         let source = try ByteSource(path: path)
-        var scanner = JSONScanner(reader: ChunkReader(source, window: window, chunkSize: chunkSize), sizeHint: source.textSizeHint)
+        var scanner = JSONScanner(reader: ChunkReader(source, window: window, chunkSize: chunkSize), sizeHint: source.textSizeHint,
+                                  warmPages: !source.isGzip)
         let problem = try scanner.parseDocument()
         return (problem, ReadInfo(fileBytes: source.fileBytesRead, textBytes: source.bytesProduced, gzip: source.isGzip))
     }
@@ -73,10 +74,14 @@ struct JSONScanner {
 
     /// A guess of the text size, to reserve address space for the arrays (0: unknown).
     private let sizeHint: Int
+    /// Whether a second thread may fault in the arrays' pages ahead of the parser (not when
+    /// the second core is busy inflating gzip, the slower of the two).
+    private let warmPages: Bool
 
-    init(reader: ChunkReader, sizeHint: Int) {
+    init(reader: ChunkReader, sizeHint: Int, warmPages: Bool) {
         self.reader = reader
         self.sizeHint = sizeHint
+        self.warmPages = warmPages
         buffer = UnsafeMutablePointer<UInt8>(bitPattern: 8)!  // never read: end == 0
     }
 
@@ -408,7 +413,7 @@ struct JSONScanner {
         // ("[],"), an interval 6 ("[0,0],"). Only address space is reserved, not memory.
         let entries = sizeHint / 2 + 16, rows = sizeHint / 3 + 16, pairs = sizeHint / 6 + 16
         // Large inputs: fault in the entry arrays' pages on a second thread.
-        let warmer = sizeHint >= 1 << 23 ? PageWarmer() : nil
+        let warmer = warmPages && sizeHint >= 1 << 23 ? PageWarmer() : nil
         var lo = FlatBuilder<Int64>(reserve: pairs), hi = FlatBuilder<Int64>(reserve: pairs)
         var costs = FlatBuilder<Int64>(reserve: entries, warmer: warmer), costOffsets = FlatBuilder<Int>(reserve: rows)
         var usages = FlatBuilder<Int64>(reserve: entries, warmer: warmer), usageOffsets = FlatBuilder<Int>(reserve: rows)
