@@ -77,7 +77,7 @@ public struct InstanceStats: Sendable {
 }
 
 func fmt(_ x: Double, _ digits: Int) -> String {
-    if !x.isFinite { return String(x) }
+    if !x.isFinite || abs(x) >= 1e15 { return String(x) }
     var scale = 1.0
     for _ in 0 ..< digits { scale *= 10 }
     let r = (abs(x) * scale).rounded()

@@ -176,7 +176,18 @@ public struct InputError: Error, CustomStringConvertible, Sendable, Equatable {
         self.message = message
     }
 
+    /// One line: control characters (from keys or file names) are shown escaped.
     public var description: String {
-        path.isEmpty ? "\(file): \(message)" : "\(file): \(path): \(message)"
+        let text = path.isEmpty ? "\(file): \(message)" : "\(file): \(path): \(message)"
+        guard text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else { return text }
+        var out = ""
+        for u in text.unicodeScalars {
+            if u.value < 0x20 || u.value == 0x7F {
+                out += "\\u" + String(repeating: "0", count: 4 - String(u.value, radix: 16).count) + String(u.value, radix: 16)
+            } else {
+                out.unicodeScalars.append(u)
+            }
+        }
+        return out
     }
 }

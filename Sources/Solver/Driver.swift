@@ -127,6 +127,20 @@ public final class SolverRun: Sendable {
         return x
     }
 
+    /// The original problem's minimum-usage solution (ties broken by node cost): feasible if
+    /// any solution is.
+    public static func minimumUsage(_ p: Problem) -> [Int] {
+        (0 ..< p.nodeCount).map { i in
+            let o = p.strategyOffset[i]
+            var best = 0
+            for s in 1 ..< p.strategyCount(i) {
+                let u = p.nodeUsage[o + s], ub = p.nodeUsage[o + best]
+                if u < ub || (u == ub && p.nodeCost[o + s] < p.nodeCost[o + best]) { best = s }
+            }
+            return best
+        }
+    }
+
     /// Per node the strategy of least usage, ties broken by unary cost.
     static func minimumUsage(_ inst: SolverInstance) -> [Int32] {
         var x = [Int32](repeating: 0, count: inst.n)
@@ -162,7 +176,8 @@ public final class SolverRun: Sendable {
 
     private func worker(_ id: Int, _ inst: SolverInstance) {
         let seed = options.seed &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(id)
-        guard let startOriginal = store.snapshot.solution, let start = inst.presolve(startOriginal) else { return }
+        // The shared incumbent, unless it uses a strategy the reductions removed.
+        let start = store.snapshot.solution.flatMap { inst.presolve($0) } ?? SolverRun.minimumUsage(inst)
         let state = SearchState(inst, start)
         let memory = MemoryPolicy(nodes: inst.n)
         let ls = LocalSearch(state, seed: seed, memory: memory)

@@ -102,7 +102,7 @@ public func gapPercent(cost: Int128, bound: Int128) -> String {
 public func formatSeconds(_ t: Double) -> String { formatFixed(t, 2) }
 
 public func formatFixed(_ x: Double, _ digits: Int) -> String {
-    if !x.isFinite { return String(x) }
+    if !x.isFinite || abs(x) >= 1e15 { return String(x) }
     var scale = 1.0
     for _ in 0 ..< digits { scale *= 10 }
     let r = (abs(x) * scale).rounded()

@@ -23,10 +23,12 @@ struct IOPDDL: ParsableCommand {
         _ = ProcessClock()  // pin the process start as early as possible
         signal(SIGPIPE, SIG_IGN)
         // A negative number would be read as an option flag; say what is wrong instead.
-        for arg in CommandLine.arguments.dropFirst() where arg.count > 1 && arg.hasPrefix("-") {
-            if Double(arg) != nil {
-                fail("TIMEOUT_SECONDS must be a positive number of seconds, found \(arg)\n(see 'iopddl --help')", code: 2)
+        let args = Array(CommandLine.arguments.dropFirst())
+        for (k, arg) in args.enumerated() where arg.count > 1 && arg.hasPrefix("-") && Double(arg) != nil {
+            if k > 0 && args[k - 1].hasPrefix("--") && Double(args[k - 1]) == nil {
+                fail("\(args[k - 1]) must not be negative, found \(arg)\n(see 'iopddl --help')", code: 2)
             }
+            fail("TIMEOUT_SECONDS must be a positive number of seconds, found \(arg)\n(see 'iopddl --help')", code: 2)
         }
         do {
             var command = try parseAsRoot()

@@ -66,11 +66,15 @@ struct Solve: ParsableCommand {
     func run() throws {
         let clock = ProcessClock()
         SignalWatcher.blockSignals()
-        let safety = margin ?? min(1.0, 0.15 + 0.005 * timeout)
-        let printAt = timeout - safety
+        // Signals are answered from the start, also while the file is being read.
+        let pending = PendingOutput()
+        SignalWatcher.start { signal in pending.answer(signal: signal) }
         let t0 = clock.seconds
         let (p, info) = try ProblemReader.readWithInfo(path: problem)
         let loadTime = clock.seconds - t0
+        // The safety margin also covers the final check and print on huge inputs.
+        let safety = margin ?? (min(1.0, 0.15 + 0.005 * timeout) + 0.3 * Double(info.textBytes) / 1e9)
+        let printAt = timeout - safety
         let log = !quiet
         let threadCount = threads ?? SystemInfo.coreCount
         if log {
@@ -83,32 +87,42 @@ struct Solve: ParsableCommand {
         options.useMIP = !noMip
         let run = SolverRun(problem: p, options: options, clock: clock, store: store)
         let output = FinalOutput(problem: p, store: store, run: run, clock: clock, log: log)
-        SignalWatcher.start { signal in
-            run.requestStop()
-            output.finish(reason: "signal \(signal)")
-        }
-        if !run.prepare() {
-            let why: String
-            if let inst = run.instance, !inst.feasible {
-                why = "no feasible solution: the minimum usages already exceed the usage limit \(p.usageLimit.map(String.init) ?? "")"
-            } else {
-                why = "no feasible solution found"
-            }
-            Console.writeErr("iopddl: \(why)\n")
+        pending.set(output)
+        // The minimum-usage solution is feasible if anything is: check it before any reduction.
+        let start = SolverRun.minimumUsage(p)
+        if !store.offer(start, source: "min-usage") {
+            let peak = (try? Evaluator.evaluate(p, start).peakUsage).map { String($0) } ?? "?"
+            Console.writeErr("iopddl: no feasible solution: even the minimum usages peak at \(peak), above the usage limit \(p.usageLimit.map(String.init) ?? "")\n")
             output.finish(reason: "infeasible")
         }
-        if let s = store.snapshot.solution {
-            Console.writeOut(SolutionParser.format(s) + "\n")  // early answer; the final line follows
-        }
+        Console.writeOut(SolutionParser.format(start) + "\n")  // early answer; the final line follows
+        // Reduction and search run beside the clock; the answer goes out at printAt regardless.
         let done = DispatchSemaphore(value: 0)
         DispatchQueue.global().async {
-            run.search()
+            if run.prepare() { run.search() }
             done.signal()
         }
-        let wait = printAt - clock.seconds
+        let wait = min(1e8, printAt - clock.seconds)
         if wait > 0 { _ = done.wait(timeout: .now() + .nanoseconds(Int(wait * 1e9))) }
         run.requestStop()
-        output.finish(reason: maxIterations != nil ? "work limit" : "time")
+        output.finish(reason: maxIterations != nil && clock.seconds < printAt ? "work limit" : "time")
+    }
+}
+
+/// Holds the final output once the problem is loaded; a signal before that answers `[]`.
+final class PendingOutput: Sendable {
+    private let output = Mutex<FinalOutput?>(nil)
+
+    func set(_ o: FinalOutput) { output.withLock { $0 = o } }
+
+    func answer(signal: Int32) {
+        if let o = output.withLock({ $0 }) {
+            o.run.requestStop()
+            o.finish(reason: "signal \(signal)")
+        }
+        Console.writeOut("[]\n")
+        Console.writeErr("iopddl: signal \(signal) while loading; no solution yet\n")
+        _exit(0)
     }
 }
 
@@ -162,7 +176,8 @@ final class FinalOutput: Sendable {
             if !phases.isEmpty { report += "\n# phases: \(phases)" }
             Console.writeErr(report + "\n")
         }
-        exit(0)
+        // Everything is written unbuffered; skip freeing gigabytes of input at exit.
+        _exit(0)
     }
 }
 

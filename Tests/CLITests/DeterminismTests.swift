@@ -70,13 +70,6 @@ final class DeterminismTests: XCTestCase {
     /// When the clock ends a run that has a work limit, the final report must say so (it
     /// says "work limit" whenever --max-iterations is given).
     func testTheReportNamesWhatEndedTheRun() throws {
-        if Reliability.skipKnownBugs {
-            throw XCTSkip("""
-                KNOWN BUG (misleading report): `iopddl examples/tiny.json 0.5 --max-iterations 1000000000` ends at the \
-                timeout but reports "# done (work limit)": Solve.run picks the reason from `maxIterations != nil`, not \
-                from what stopped the search. Set IOPDDL_RUN_KNOWN_BUGS=1 to run this test.
-                """)
-        }
         let r = try Reliability.Child.iopddl([CLI.example("tiny.json"), "0.5", "--max-iterations", "1000000000"], killAfter: 20)
         XCTAssertEqual(r.exitCode, 0, r.summary())
         XCTAssertTrue(r.stderr.contains("done (time)"), r.summary())

@@ -607,15 +607,6 @@ final class FuzzTests: XCTestCase {
     /// JSON path of the error, so the CLI's single `error:` line breaks in two (or colours the
     /// terminal).
     func testErrorMessagesStayOnOneLine() throws {
-        if Reliability.skipKnownBugs {
-            throw XCTSkip("""
-                KNOWN BUG (multi-line error messages): ProblemReader puts decoded key text into JSON paths and \
-                "duplicate key" messages without escaping control characters. Reproduce: \
-                `printf '{"problem": {"nodes": {"a\\\\nb": [1,}}}' > /tmp/k.json; iopddl /tmp/k.json 1` prints \
-                "error: /tmp/k.json: problem.nodes.a" and "b: expected a JSON value, found '}' (at byte 34)" on two \
-                lines. Found by the fuzzer (case 654). Set IOPDDL_RUN_KNOWN_BUGS=1 to run this test.
-                """)
-        }
         for text in [#"{"problem": {"nodes": {"a\nb": [1,}}}"#, #"{"problem": {"a\rb": 1, "a\rb": 2}}"#,
                      #"{"problem": {"x\u001b[31m": [}}"#] {
             let name = "keys.json"
@@ -630,13 +621,6 @@ final class FuzzTests: XCTestCase {
     /// `--seed -1` is a usage error, but the message blames TIMEOUT_SECONDS: IOPDDL.main reads
     /// every negative number on the command line as a timeout.
     func testNegativeOptionValueIsNamed() throws {
-        if Reliability.skipKnownBugs {
-            throw XCTSkip("""
-                KNOWN BUG (misleading usage error): `iopddl examples/tiny.json 1 --seed -1` says "TIMEOUT_SECONDS must \
-                be a positive number of seconds, found -1"; so does `--max-iterations -5` and `--threads -3`. The \
-                pre-scan in IOPDDL.main treats any negative number as the timeout. Set IOPDDL_RUN_KNOWN_BUGS=1 to run this test.
-                """)
-        }
         let tiny = CLI.example("tiny.json")
         for (option, value) in [("--seed", "-1"), ("--max-iterations", "-5"), ("--threads", "-3")] {
             let r = try Reliability.Child.iopddl([tiny, "1", option, value], killAfter: 20)
@@ -649,14 +633,6 @@ final class FuzzTests: XCTestCase {
     /// A timeout above ~9.2e9 s (or any huge finite one, e.g. with --max-iterations as the real
     /// limit) crashes: `Int(wait * 1e9)` in Solve.run overflows.
     func testHugeTimeoutDoesNotCrash() throws {
-        if Reliability.skipKnownBugs {
-            throw XCTSkip("""
-                KNOWN BUG (crash on huge timeouts): `iopddl examples/tiny.json 1e10` dies with SIGILL after printing the \
-                early answer: "Fatal error: Double value cannot be converted to Int because the result would be greater \
-                than Int.max" from `.nanoseconds(Int(wait * 1e9))` in Solve.run (also 9.3e9, 1e300, \
-                18446744073709551615). Clamp the wait. Set IOPDDL_RUN_KNOWN_BUGS=1 to run this test.
-                """)
-        }
         for t in ["9.3e9", "1e10", "1e300", "18446744073709551615"] {
             let r = try Reliability.Child.iopddl([CLI.example("tiny.json"), t, "--threads", "1", "--max-iterations", "200"],
                                                  killAfter: 20)

@@ -902,16 +902,6 @@ final class ProcessContractTests: XCTestCase {
     /// A signal that arrives while a large file is still loading must also be answered within a
     /// second (with `[]` when nothing is known yet).
     func testSignalDuringLoadIsAnsweredWithinASecond() throws {
-        if Reliability.skipKnownBugs {
-            throw XCTSkip("""
-                KNOWN BUG (signal latency during load): SIGTERM/SIGINT are blocked from the start of `run()` but the \
-                watcher thread starts only after ProblemReader has finished, so a signal during loading waits for \
-                the whole load (measured: 1.0 s on a 68 MB synthetic instance with the debug binary, up to the \
-                full 7-15 s load of the 1.3 GB instance in release). Reproduce: `iopddl generate /tmp/g.json \
-                --nodes 3000 --edges 4500; iopddl /tmp/g.json 30 & sleep 0.3; kill -TERM $!` and time the exit. \
-                Set IOPDDL_RUN_KNOWN_BUGS=1 to run this test.
-                """)
-        }
         let dir = try Reliability.scratchDirectory("signal-load")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let path = dir + "/g.json"
@@ -973,17 +963,6 @@ final class ProcessContractTests: XCTestCase {
     /// The reduction runs before the first deadline check: on an instance whose reduction takes
     /// longer than the timeout, the answer comes late.
     func testDeadlineHoldsWhenTheReductionIsSlow() throws {
-        if Reliability.skipKnownBugs {
-            throw XCTSkip("""
-                KNOWN BUG (deadline overrun in the reduction): `SolverRun.prepare()` (Reducer.reduce and the \
-                minimum-usage start) runs on the main thread before the deadline wait and never looks at the \
-                clock, so when it takes longer than the timeout the answer is late. Release binary, 1.3 GB \
-                synthetic (`iopddl generate /tmp/big.json --largest`), `iopddl /tmp/big.json 12`: load 7.4 s + \
-                reduce 9.0 s, answer at 14.37 s, exit at 14.62 s (2.6 s overrun). Debug binary: `iopddl generate \
-                /tmp/g1k.json` (1000 nodes, 24 MB), `iopddl /tmp/g1k.json 3`: reduce 11.9 s, exit at 12.97 s (30.8 s \
-                with two busy loops). Set IOPDDL_RUN_KNOWN_BUGS=1 to run this test.
-                """)
-        }
         let dir = try Reliability.scratchDirectory("deadline-reduce")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let path = dir + "/g1k.json"
