@@ -16,6 +16,9 @@ struct Evaluate: ParsableCommand {
     @Argument(help: "Solution file, or - for standard input.")
     var solution: String
 
+    @Option(help: "Also write the memory profile (usage over time vs the limit, peak marked) as SVG to this file.")
+    var svg: String?
+
     func run() throws {
         let p = try ProblemReader.read(path: problem)
         let text = try readText(solution)
@@ -29,6 +32,14 @@ struct Evaluate: ParsableCommand {
         print("peak_time: \(ev.peakTime.map(String.init) ?? "none")")
         print("limit: \(p.usageLimit.map(String.init) ?? "none")")
         print("feasible: \(ev.feasible ? "yes" : "no")")
+        if let svg {
+            let text = try MemoryProfileSVG.render(p, s)
+            guard let f = fopen(svg, "w") else {
+                throw CLIFailure(message: "\(svg): cannot write: \(String(cString: strerror(errno)))", code: 2)
+            }
+            fputs(text, f)
+            fclose(f)
+        }
         if let why = Evaluator.violationMessage(p, s, ev) {
             throw CLIFailure(message: "solution is infeasible: \(why)", code: 1)
         }

@@ -572,3 +572,19 @@ final class ExampleFilesTests: XCTestCase {
         XCTAssertEqual(best.ties, 1)
     }
 }
+
+final class MemoryProfileSVGTests: XCTestCase {
+    /// Two nodes overlapping at t=1: usages 3 and 4, so the peak is 7 at t=1; limit 8.
+    func testProfileMarksPeakAndLimit() throws {
+        let p = try Problem(intervals: [(0, 2), (1, 3)], costs: [[1], [1]], usages: [[3], [4]],
+                            edges: [], edgeCosts: [], usageLimit: 8)
+        let svg = try MemoryProfileSVG.render(p, [0, 0])
+        XCTAssertTrue(svg.hasPrefix("<svg"))
+        XCTAssertTrue(svg.contains("peak 7 at t=1"), svg)
+        XCTAssertTrue(svg.contains("limit 8"), svg)
+        XCTAssertFalse(svg.contains("INFEASIBLE"))
+        let tight = try Problem(intervals: [(0, 2), (1, 3)], costs: [[1], [1]], usages: [[3], [4]],
+                                edges: [], edgeCosts: [], usageLimit: 6)
+        XCTAssertTrue(try MemoryProfileSVG.render(tight, [0, 0]).contains("INFEASIBLE"))
+    }
+}
