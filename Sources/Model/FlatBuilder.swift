@@ -21,8 +21,8 @@ struct FlatBuilder<Element: BitwiseCopyable> {
     private var capacity: Int
     /// Where `append` next leaves its fast path: `capacity`, or the next warming step.
     private var limit: Int
-    /// The mapping when `base` came from `mmap` (`base` lies `lead` bytes into it); nil for
-    /// a malloc block.
+    /// The mapping when `base` came from `mmap` (`base` lies `PageMover.arrayElementOffset`
+    /// bytes into it); nil for a malloc block.
     private var mapping: UnsafeMutableRawPointer?
     private var mappedBytes = 0
     private let warmer: PageWarmer?
