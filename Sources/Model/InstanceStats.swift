@@ -14,15 +14,7 @@ public struct InstanceStats: Sendable {
 
     /// Peak usage when every node takes its minimum-usage strategy (feasible iff this fits).
     public static func minimumUsagePeak(_ p: Problem) -> Int128 {
-        var solution = [Int](repeating: 0, count: p.nodeCount)
-        for i in 0 ..< p.nodeCount {
-            var best = 0
-            for s in 1 ..< p.strategyCount(i) where p.nodeUsage[p.strategyOffset[i] + s] < p.nodeUsage[p.strategyOffset[i] + best] {
-                best = s
-            }
-            solution[i] = best
-        }
-        return (try? Evaluator.evaluate(p, solution).peakUsage) ?? 0
+        (try? Evaluator.evaluate(p, p.minimumUsageSolution()).peakUsage) ?? 0
     }
 
     public func lines() -> [(String, String)] {

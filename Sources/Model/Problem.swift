@@ -153,6 +153,20 @@ public struct Problem: Sendable {
         }
     }
 
+    /// Per node the strategy of least usage, ties broken by node cost: the peak of this
+    /// solution is the lowest possible, so it is feasible if any solution is.
+    public func minimumUsageSolution() -> [Int] {
+        (0 ..< nodeCount).map { i in
+            let o = strategyOffset[i]
+            var best = 0
+            for s in 1 ..< strategyCount(i) {
+                let u = nodeUsage[o + s], ub = nodeUsage[o + best]
+                if u < ub || (u == ub && nodeCost[o + s] < nodeCost[o + best]) { best = s }
+            }
+            return best
+        }
+    }
+
     /// The node that owns flat strategy index `s` (binary search; for error messages).
     public func nodeOf(strategy s: Int) -> Int {
         var lo = 0, hi = nodeCount

@@ -127,20 +127,6 @@ public final class SolverRun: Sendable {
         return x
     }
 
-    /// The original problem's minimum-usage solution (ties broken by node cost): feasible if
-    /// any solution is.
-    public static func minimumUsage(_ p: Problem) -> [Int] {
-        (0 ..< p.nodeCount).map { i in
-            let o = p.strategyOffset[i]
-            var best = 0
-            for s in 1 ..< p.strategyCount(i) {
-                let u = p.nodeUsage[o + s], ub = p.nodeUsage[o + best]
-                if u < ub || (u == ub && p.nodeCost[o + s] < p.nodeCost[o + best]) { best = s }
-            }
-            return best
-        }
-    }
-
     /// Per node the strategy of least usage, ties broken by unary cost.
     static func minimumUsage(_ inst: SolverInstance) -> [Int32] {
         var x = [Int32](repeating: 0, count: inst.n)

@@ -89,7 +89,7 @@ struct Solve: ParsableCommand {
         let output = FinalOutput(problem: p, store: store, run: run, clock: clock, log: log)
         pending.set(output)
         // The minimum-usage solution is feasible if anything is: check it before any reduction.
-        let start = SolverRun.minimumUsage(p)
+        let start = p.minimumUsageSolution()
         if !store.offer(start, source: "min-usage") {
             let peak = (try? Evaluator.evaluate(p, start).peakUsage).map { String($0) } ?? "?"
             Console.writeErr("iopddl: no feasible solution: even the minimum usages peak at \(peak), above the usage limit \(p.usageLimit.map(String.init) ?? "")\n")
