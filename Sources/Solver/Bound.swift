@@ -201,9 +201,9 @@ public final class BoundRun: Sendable {
             passSeconds += t1 - t0
             // Certify states that beat the last certified estimate, keeping certification
             // under about 15% of the time (but at least every 5 s).
-            if estimate > certifiedEstimate && (certifySeconds <= 0.15 * passSeconds || t1 - lastCertify > 5) {
-                if let b = dual.certify() { offerReduced(b, method: "lagrange") }
-                certifiedEstimate = estimate
+            if !dual.bestStateCertified && (certifySeconds <= 0.15 * passSeconds || t1 - lastCertify > 5) {
+                if let b = dual.certifyBest() { offerReduced(b, method: "lagrange") }
+                certifiedEstimate = dual.bestEstimate
                 lastCertify = clock.seconds
                 certifySeconds += lastCertify - t1
             }
@@ -217,6 +217,7 @@ public final class BoundRun: Sendable {
             }
             dual.stepMultipliers()
         }
+        if !dual.bestStateCertified, let b = dual.certifyBest() { offerReduced(b, method: "lagrange") }
         note("lagrange: \(dual.iterations) iterations (\(formatFixed(passSeconds, 1)) s passes, \(formatFixed(certifySeconds, 1)) s certificates), best estimate \(formatFixed(dual.bestEstimate + Double(instance.constant), 1))")
     }
 
@@ -253,17 +254,16 @@ public func quickBound(_ inst: SolverInstance, seconds: Double, costsNonNegative
     let start = ProcessClock.monotonicNow()
     let dual = LagrangianDual(inst)
     var best: Int128? = nil
-    var certifiedEstimate = -Double.infinity
     var lastCertify = start
     repeat {
-        let estimate = dual.iterate()
+        dual.iterate()
         let now = ProcessClock.monotonicNow()
-        if estimate > certifiedEstimate && (now - lastCertify > 0.1 * seconds || best == nil) {
-            if let b = dual.certify(), best == nil || b > best! { best = b }
-            certifiedEstimate = estimate
+        if !dual.bestStateCertified && (now - lastCertify > 0.1 * seconds || best == nil) {
+            if let b = dual.certifyBest(), best == nil || b > best! { best = b }
             lastCertify = ProcessClock.monotonicNow()
         }
         dual.stepMultipliers()
     } while ProcessClock.monotonicNow() - start < seconds * 0.9
+    if !dual.bestStateCertified, let b = dual.certifyBest(), best == nil || b > best! { best = b }
     return best.flatMap { originalBound(inst, reducedBound: $0, nonNegative: true) }
 }

@@ -19,8 +19,9 @@ import Model
 //     >= sum_i min_s [...] + sum_e min_{a,b} [...] - sum_c mu_c cap_c  =: D(m, mu),
 //
 // hence D(m, mu) <= the optimum, whatever m and mu >= 0 are. With m and mu multiples of 2^-K
-// (K = `DualCertificate.scaleBits`) every term is an integer multiple of 2^-K, so D is computed
-// exactly in Int128 at scale 2^K; the optimum is an integer, so ceil(D) is still a bound.
+// (K = `DualCertificate.scaleBits` = 40) every term is an integer multiple of 2^-K, so D is
+// computed exactly in Int128 at scale 2^K (after a check that no partial sum can overflow);
+// the optimum is an integer, so ceil(D) is still a bound.
 //
 // Costs: the certificate uses the reduced instance's own Int64 terms, infinite ones at their
 // stored value (inst.infinite or more). The reduced terms never exceed the original ones (sums
@@ -66,13 +67,22 @@ struct DualPoint: Sendable {
 }
 
 enum DualCertificate {
-    /// Dual variables are rounded to multiples of 2^-scaleBits.
-    static let scaleBits = 20
+    /// Dual variables are rounded to multiples of 2^-scaleBits. Fine enough that rounding the
+    /// multipliers (times usages ~1e9 over tens of thousands of nodes) costs nothing visible.
+    static let scaleBits = 40
     static let scale = Int128(1) << scaleBits
 
-    /// Largest |value| * 2^scaleBits converted to Int128 (far inside Int128's range, so sums of
-    /// a few hundred thousand terms cannot overflow).
-    static let maxScaled = 1e30
+    /// Largest |value| * 2^scaleBits converted to Int128.
+    static let maxScaled = 1e31
+
+    /// Int128 arithmetic is only attempted when a `Double` estimate of the sum of the
+    /// magnitudes of all terms (see `magnitudeFits`) stays below this, far from Int128's
+    /// 1.7e38: then no partial sum can overflow.
+    static let maxMagnitude = 1e36
+
+    /// Whether the exact evaluation is safe: `terms` is an upper estimate (in scaled units, a
+    /// factor 2 of slack is applied here) of the sum of |every term|.
+    static func magnitudeFits(_ terms: Double) -> Bool { terms.isFinite && 2 * terms < maxMagnitude }
 
     /// The exact bound D(m, mu) on the reduced problem's optimum (without `inst.constant`),
     /// rounded up to an integer; nil if some dual value is not finite or absurdly large.
@@ -94,7 +104,13 @@ enum DualCertificate {
         if inst.hasMemory {
             for c in 0 ..< inst.cliqueCount {
                 let m = max(0, point.mu[c])
-                guard let q = quantise(m, down: true) else { return nil }
+                guard quantise(m, down: true) != nil else { return nil }
+            }
+        }
+        guard magnitudeFits(magnitude(inst, messages: point.messages, mu: point.mu)) else { return nil }
+        if inst.hasMemory {
+            for c in 0 ..< inst.cliqueCount {
+                let q = quantise(max(0, point.mu[c]), down: true)!
                 prefix[c + 1] = prefix[c] + q
                 total -= q * Int128(inst.capacity[c])
             }
@@ -135,6 +151,37 @@ enum DualCertificate {
             total += best
         }
         return ceilDiv(total, scale)
+    }
+
+    /// Upper estimate (scaled units) of the sum of |every term| of D: per node the largest
+    /// |unary| and |usage| times the node's multipliers, per edge the largest |table entry|,
+    /// the multipliers' constant, and twice every message entry (each appears in one node term
+    /// and one edge term). Taken over the whole reduced instance, it also bounds every value an
+    /// elimination replay can form, and every partial sum of the evaluation.
+    static func magnitude(_ inst: SolverInstance, messages: [Double], mu: [Double]) -> Double {
+        let s = Double(1 << scaleBits)
+        let cliques = inst.hasMemory ? min(mu.count, inst.cliqueCount) : 0
+        var prefix = [Double](repeating: 0, count: cliques + 1)
+        for c in 0 ..< cliques { prefix[c + 1] = prefix[c] + abs(mu[c]) }
+        var total = 0.0
+        for c in 0 ..< cliques { total += abs(mu[c]) * abs(Double(inst.capacity[c])) * s }
+        for i in 0 ..< inst.n {
+            var u = 0.0, g = 0.0
+            for x in Int(inst.off[i]) ..< Int(inst.off[i + 1]) {
+                u = max(u, abs(Double(inst.unary[x])))
+                g = max(g, abs(Double(inst.usage[x])))
+            }
+            let f = Int(inst.cFirst[i]), l = Int(inst.cEnd[i])
+            let mi = inst.hasMemory && f < l && l <= cliques ? prefix[l] - prefix[f] : 0
+            total += (u + g * mi) * s
+        }
+        for e in 0 ..< inst.edgeCount {
+            var t = 0.0
+            for x in inst.edgeOff[e] ..< inst.edgeOff[e + 1] { t = max(t, abs(Double(inst.edgeCost[x]))) }
+            total += t * s
+        }
+        for m in messages { total += 2 * abs(m) * s }
+        return total
     }
 
     /// x * 2^scaleBits rounded to an integer (down when `down`), or nil if not finite/too large.

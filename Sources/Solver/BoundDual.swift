@@ -1,60 +1,79 @@
 import Model
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// Lower bound by Lagrangian relaxation of the clique rows plus sequential reweighted message
 /// passing on the remaining pairwise problem (TRW-S in the "sum of minima" form of SRMP).
 ///
-/// Dual variables: one multiplier `mu[c] >= 0` per clique (a node's penalty is its usage times
-/// the sum of its cliques' multipliers) and one message vector per edge end (`DualLayout`).
-/// The dual value D(m, mu) of `BoundCertificate.swift` only rises under the message updates:
+/// Multipliers: one `mu[c] >= 0` per clique; a node's penalty is its usage times the sum of its
+/// cliques' multipliers. The penalised pairwise problem has no memory constraint, so leaves and
+/// degree-2 nodes are eliminated exactly first (`CoreGraph`), for every new `mu`; messages live
+/// on the core. With core costs `U` (node) and `W` (edge) and messages `m[e,i]`, the dual value
 ///
-/// - forward pass, node by node in index order: *collect* every incident edge's min-marginal
-///   into the node (`m[e,i](s) = min_t table_e(s, t) - m[e,j](t)`), then *distribute* a share
-///   `gamma_i = 1 / max(#earlier, #later neighbours)` of the node's reparametrised cost to
-///   each edge towards a later node; the node keeps the rest. Collecting never lowers D,
-///   distributing leaves it unchanged, so D is monotone for a fixed `mu`. The backward pass is
-///   the same in reverse order. On a tree one forward+backward iteration is exact.
-/// - after an iteration every edge's reparametrised minimum is 0, so the pass itself yields
-///   the dual value (a `Double` estimate used for steering only).
+///   D = sum_c min_s [U_c(s) + sum_{e at c} m[e,c](s)] + sum_e min_{a,b} [W_e(a,b) - m[e,u](a) - m[e,v](b)]
+///       - sum_cliques mu * capacity
+///
+/// is a lower bound of the reduced optimum for any messages (the identity behind
+/// `BoundCertificate.swift`), and the message updates never lower it:
+///
+/// - forward pass, core node by core node: *collect* every incident edge's min-marginal into
+///   the node (`m[e,i](s) = min_t W_e(s, t) - m[e,j](t)`), then *distribute* a share
+///   `gamma_i = 1 / max(#earlier, #later neighbours)` of the node's reparametrised cost to each
+///   edge towards a later node; the node keeps the rest. Backward pass: the same in reverse.
+///   After a pass every edge's reparametrised minimum is 0, so the pass yields D as a `Double`
+///   estimate (for steering only).
 /// - the forward pass also decodes a labelling (each node's best strategy given the earlier
-///   nodes' choices and the later nodes' messages); its clique loads give the subgradient
-///   `load_c - capacity_c` for a projected Polyak step on `mu` towards a target (the best
-///   known cost, or the best bound plus a shrinking margin).
+///   nodes' choices and the later nodes' messages), extended to the eliminated nodes; its
+///   clique loads give the subgradient `load - capacity` for a projected Polyak step on `mu`.
 ///
-/// Bounds are only ever read through `DualCertificate.evaluate` (exact `Int128`); the `Double`
-/// state here can be arbitrarily inaccurate without making a reported bound invalid.
-/// Not thread-safe: one instance per thread.
+/// Bounds are only ever read through `certify()`: the eliminations are replayed in exact
+/// `Int128` fixed point with the multipliers and messages rounded to a grid, and D evaluated
+/// exactly. The `Double` state can be arbitrarily inaccurate without a reported bound being
+/// invalid. Not thread-safe: one instance per thread.
 final class LagrangianDual {
     let inst: SolverInstance
-    let layout: DualLayout
+    let core: CoreGraph
+    /// Core nodes.
     let n: Int
     private let k: [Int]
     private let off: [Int]
     private let adjOff: [Int]
     private let adjOther: [Int]
-    private let adjEdge: [Int]
-    private let adjIsU: [Bool]
     /// Partner slot of each slot (the same edge at its other end).
     private let partner: [Int]
-    private let edgeOff: [Int]
     private let msgOff: [Int]
-    /// Edge tables and unary costs as doubles, infinite terms lowered to `big` (lowering costs
-    /// only lowers the optimum, and the certificate uses the true terms anyway). Each edge's
-    /// table is stored twice: for slot `p` of node `i`, `mats[matOff[p] ...]` holds the table
-    /// with the OTHER node's strategies as rows and `i`'s as columns, so that collecting at `i`
-    /// is an element-wise minimum over rows (vectorisable).
-    private let mats: [Double]
+    /// Per slot `p` of core node `i`: the edge table with the OTHER node's strategies as rows
+    /// and `i`'s as columns (`mats[matOff[p] ...]`), so collecting at `i` is an element-wise
+    /// minimum over rows. In slot order, so passes stream through it.
+    private var mats: [Double]
     private let matOff: [Int]
+    private let gamma: [Double]
+    /// Core edges whose table changes with the multipliers, with their two slots.
+    private let foldedCoreEdges: [(edge: Int, slotU: Int, slotV: Int)]
+
+    /// Reduced-level unary costs with infinite terms lowered to `big` (lowering costs only
+    /// lowers the optimum; certificates use the true terms), and usages.
     private let unary: [Double]
     private let usage: [Double]
-    private let gamma: [Double]
+    /// Penalised reduced unary costs after the eliminations' replay.
+    private var reducedUnary: [Double]
+    /// Working edge tables (`core.wOff`) after the replay; `pristine` holds the instance's
+    /// own tables of folded instance edges.
+    private var store: [Double]
+    private let pristine: [Int: [Double]]
     /// The value used for infinite terms inside the optimiser.
     let big: Double
-    /// unary + usage * M_i for the current multipliers.
+    /// Core unary costs (penalised, folded) for the current multipliers.
     private var base: [Double]
     private(set) var messages: [Double]
     private(set) var mu: [Double]
-    /// The labelling decoded by the last forward pass.
+    /// The core labelling decoded by the last forward pass, and its extension.
+    private(set) var coreLabelling: [Int32]
     private(set) var labelling: [Int32]
+    /// Core argmins of the node terms after collection (backward or drain pass).
+    private var argminLabelling: [Int32]
     private var scratch: [Double]
     private var scratch2: [Double]
     private var accumulator: [Double]
@@ -66,30 +85,60 @@ final class LagrangianDual {
     /// Step-size control for the multipliers.
     var stepScale = 1.0
     private var sinceImprovement = 0
+    private var bestMu: [Double]?
+    private var skipStep = false
+    private var direction: [Double] = []
+    private var replayScratch: [Double] = []
+    /// The state with the best estimate so far (what `certifyBest` certifies).
+    private var bestMessages: [Double]?
+    private var bestStateMu: [Double]?
+    private(set) var bestStateCertified = true
     /// Target for Polyak steps (reduced units), e.g. the best known cost minus the constant.
     var target: Double?
     /// Best memory-feasible decoded labelling and its exact reduced cost.
     private(set) var bestLabelling: [Int32]?
     private(set) var bestLabellingCost: Int128?
 
-    init(_ inst: SolverInstance) {
+    // DEV tuning knobs (temporary).
+    var tune: [String: Double] = [:]
+    func knob(_ k: String, _ d: Double) -> Double { tune[k] ?? d }
+
+    init(_ inst: SolverInstance, eliminate: Bool = true) {
+        if let env = getenv("IOPDDL_BOUND_TUNE") {
+            for kv in String(cString: env).split(separator: ",") {
+                let parts = kv.split(separator: "=")
+                if parts.count == 2, let v = Double(parts[1]) { tune[String(parts[0])] = v }
+            }
+        }
         self.inst = inst
-        layout = DualLayout(inst)
-        n = inst.n
-        k = inst.k.map { Int($0) }
-        off = inst.off.map { Int($0) }
-        adjOff = inst.adjOff.map { Int($0) }
-        adjOther = inst.adjOther.map { Int($0) }
-        adjEdge = inst.adjEdge.map { Int($0) }
-        adjIsU = inst.adjIsU
-        edgeOff = inst.edgeOff
-        msgOff = layout.msgOff
-        var partner = [Int](repeating: 0, count: adjOther.count)
-        for p in 0 ..< adjOther.count {
-            let e = adjEdge[p]
-            partner[p] = adjIsU[p] ? layout.slotV[e] : layout.slotU[e]
+        let core = CoreGraph(inst, eliminate: eliminate && (tune["noelim"] ?? 0) == 0)
+        self.core = core
+        n = core.coreN
+        k = core.coreK
+        off = core.coreOff
+        adjOff = core.coreAdjOff
+        adjOther = core.coreAdjOther
+        let slots = adjOff[n]
+        var msgOff = [Int](repeating: 0, count: slots + 1)
+        var slotU = [Int](repeating: 0, count: core.coreEdgeCount)
+        var slotV = [Int](repeating: 0, count: core.coreEdgeCount)
+        for i in 0 ..< n {
+            for p in adjOff[i] ..< adjOff[i + 1] {
+                msgOff[p + 1] = msgOff[p] + k[i]
+                if core.coreAdjIsU[p] { slotU[core.coreAdjEdge[p]] = p } else { slotV[core.coreAdjEdge[p]] = p }
+            }
+        }
+        self.msgOff = msgOff
+        var partner = [Int](repeating: 0, count: slots)
+        for p in 0 ..< slots {
+            let e = core.coreAdjEdge[p]
+            partner[p] = core.coreAdjIsU[p] ? slotV[e] : slotU[e]
         }
         self.partner = partner
+        var foldedCoreEdges: [(Int, Int, Int)] = []
+        for (ce, w) in core.coreEdge.enumerated() where core.isFolded[w] { foldedCoreEdges.append((ce, slotU[ce], slotV[ce])) }
+        self.foldedCoreEdges = foldedCoreEdges
+
         // Infinite terms: a value well above any finite solution's spread.
         let inf = inst.infinite
         var spread = 1.0
@@ -107,74 +156,113 @@ final class LagrangianDual {
             }
             if lo <= hi { spread += Double(hi) - Double(lo) }
         }
-        big = min(Double(inf), max(1e6, 8 * spread))
-        let bigValue = big
-        let table = inst.edgeCost.map { $0 >= inf ? bigValue : Double($0) }
-        // Matrices in slot order (the order the passes visit them, forwards or backwards).
-        var mats = [Double](repeating: 0, count: 2 * table.count)
-        var matOff = [Int](repeating: 0, count: partner.count)
-        var fill = 0
-        for i in 0 ..< inst.n {
-            let ki = Int(inst.k[i])
-            for p in Int(inst.adjOff[i]) ..< Int(inst.adjOff[i + 1]) {
-                let e = Int(inst.adjEdge[p]), j = Int(inst.adjOther[p]), kj = Int(inst.k[j])
-                let t0 = inst.edgeOff[e]
-                matOff[p] = fill
-                if inst.adjIsU[p] {
-                    // i = u: row r = b (j's strategy), column s = a.
-                    for r in 0 ..< kj { for s in 0 ..< ki { mats[fill + r * ki + s] = table[t0 + s * kj + r] } }
-                } else {
-                    // i = v: row r = a, column s = b: the table as stored.
-                    for x in 0 ..< ki * kj { mats[fill + x] = table[t0 + x] }
-                }
-                fill += ki * kj
-            }
-        }
-        self.mats = mats
-        self.matOff = matOff
+        let bigValue = min(Double(inf), max(1e6, 8 * spread))
+        big = bigValue
         unary = inst.unary.map { $0 >= inf ? bigValue : Double($0) }
         usage = inst.usage.map { Double($0) }
-        var gamma = [Double](repeating: 0, count: inst.n)
-        for i in 0 ..< inst.n {
+        var store = [Double](repeating: 0, count: core.storeSize)
+        for x in 0 ..< inst.edgeOff[inst.edgeCount] {
+            store[x] = inst.edgeCost[x] >= inf ? bigValue : Double(inst.edgeCost[x])
+        }
+        var pristine: [Int: [Double]] = [:]
+        for w in core.folded where w < inst.edgeCount { pristine[w] = Array(store[core.wOff[w] ..< core.wOff[w + 1]]) }
+        self.pristine = pristine
+        self.store = store
+        reducedUnary = unary
+
+        var gamma = [Double](repeating: 0, count: n)
+        for i in 0 ..< n {
             var earlier = 0, later = 0
-            for p in Int(inst.adjOff[i]) ..< Int(inst.adjOff[i + 1]) {
-                if Int(inst.adjOther[p]) > i { later += 1 } else { earlier += 1 }
+            for p in adjOff[i] ..< adjOff[i + 1] {
+                if adjOther[p] > i { later += 1 } else { earlier += 1 }
             }
             gamma[i] = 1.0 / Double(max(1, max(earlier, later)))
         }
         self.gamma = gamma
-        base = unary
-        messages = [Double](repeating: 0, count: layout.messageCount)
+        var matOff = [Int](repeating: 0, count: slots)
+        var fill = 0
+        for i in 0 ..< n {
+            for p in adjOff[i] ..< adjOff[i + 1] {
+                matOff[p] = fill
+                fill += k[i] * k[adjOther[p]]
+            }
+        }
+        self.matOff = matOff
+        mats = [Double](repeating: 0, count: fill)
+        base = [Double](repeating: 0, count: off[n])
+        messages = [Double](repeating: 0, count: msgOff[slots])
         mu = [Double](repeating: 0, count: inst.hasMemory ? inst.cliqueCount : 0)
+        coreLabelling = [Int32](repeating: 0, count: n)
         labelling = [Int32](repeating: 0, count: inst.n)
-        let kmax = k.max() ?? 1
+        argminLabelling = [Int32](repeating: 0, count: n)
+        let kmax = max(1, k.max() ?? 1)
         scratch = [Double](repeating: 0, count: kmax)
         scratch2 = [Double](repeating: 0, count: kmax)
         accumulator = [Double](repeating: 0, count: kmax)
+        for p in 0 ..< slots { fillMatrix(p) }
+        refresh()
     }
 
-    var point: DualPoint { DualPoint(messages: messages, mu: mu) }
+    /// Copies slot `p`'s matrix from the working store.
+    private func fillMatrix(_ p: Int) {
+        let i = coreNodeOfSlot(p)
+        let j = adjOther[p], ki = k[i], kj = k[j]
+        let w = core.coreEdge[core.coreAdjEdge[p]]
+        let t0 = core.wOff[w], m0 = matOff[p]
+        if core.coreAdjIsU[p] {
+            // i = u: row r = j's strategy b, column s = a; the table is a * kj + b.
+            for r in 0 ..< kj { for s in 0 ..< ki { mats[m0 + r * ki + s] = store[t0 + s * kj + r] } }
+        } else {
+            for x in 0 ..< ki * kj { mats[m0 + x] = store[t0 + x] }
+        }
+    }
 
-    /// The exact bound of the current dual point on the reduced problem (ceil), or nil.
-    func certify() -> Int128? { DualCertificate.evaluate(inst, layout, point) }
+    private lazy var slotNode: [Int] = {
+        var out = [Int](repeating: 0, count: adjOff[n])
+        for i in 0 ..< n { for p in adjOff[i] ..< adjOff[i + 1] { out[p] = i } }
+        return out
+    }()
 
-    // MARK: - Multipliers
+    private func coreNodeOfSlot(_ p: Int) -> Int { slotNode[p] }
 
-    /// Sets the multipliers (clamped at 0) and recomputes the penalised unary costs.
+    // MARK: - Multipliers and eliminations
+
+    /// Sets the multipliers (clamped at 0) and recomputes the penalised, folded costs.
     func setMultipliers(_ newMu: [Double]) {
         guard inst.hasMemory else { return }
         for c in 0 ..< mu.count { mu[c] = max(0, newMu[c].isFinite ? newMu[c] : 0) }
-        refreshBase()
+        refresh()
     }
 
-    private func refreshBase() {
-        guard inst.hasMemory else { return }
-        var prefix = [Double](repeating: 0, count: mu.count + 1)
-        for c in 0 ..< mu.count { prefix[c + 1] = prefix[c] + mu[c] }
-        for i in 0 ..< n {
-            let f = Int(inst.cFirst[i]), l = Int(inst.cEnd[i])
-            let m = f < l ? prefix[l] - prefix[f] : 0
-            for s in off[i] ..< off[i] + k[i] { base[s] = unary[s] + usage[s] * m }
+    /// Penalised unary costs, the eliminations' replay, core unary costs and folded tables.
+    private func refresh() {
+        if inst.hasMemory {
+            var prefix = [Double](repeating: 0, count: mu.count + 1)
+            for c in 0 ..< mu.count { prefix[c + 1] = prefix[c] + mu[c] }
+            for i in 0 ..< inst.n {
+                let f = Int(inst.cFirst[i]), l = Int(inst.cEnd[i])
+                let m = f < l ? prefix[l] - prefix[f] : 0
+                for s in Int(inst.off[i]) ..< Int(inst.off[i + 1]) { reducedUnary[s] = unary[s] + usage[s] * m }
+            }
+        } else {
+            reducedUnary = unary
+        }
+        for w in core.folded {
+            let t0 = core.wOff[w]
+            if let orig = pristine[w] {
+                for x in 0 ..< orig.count { store[t0 + x] = orig[x] }
+            } else {
+                for x in t0 ..< core.wOff[w + 1] { store[x] = 0 }
+            }
+        }
+        core.replayDouble(unary: &reducedUnary, store: &store, scratch: &replayScratch)
+        for c in 0 ..< n {
+            let o = Int(inst.off[core.coreNode[c]])
+            for s in 0 ..< k[c] { base[off[c] + s] = reducedUnary[o + s] }
+        }
+        for (_, su, sv) in foldedCoreEdges {
+            fillMatrix(su)
+            fillMatrix(sv)
         }
     }
 
@@ -182,6 +270,95 @@ final class LagrangianDual {
         var t = 0.0
         for c in 0 ..< mu.count where mu[c] > 0 { t += mu[c] * Double(inst.capacity[c]) }
         return t
+    }
+
+    // MARK: - Certificate
+
+    /// The exact bound of the current dual point on the reduced problem (rounded up), or nil
+    /// (non-finite values). See `BoundCertificate.swift` for why any point gives a bound.
+    func certify() -> Int128? { certify(messages: messages, mu: mu) }
+
+    /// Certifies the state with the best estimate so far (once per new best state).
+    func certifyBest() -> Int128? {
+        bestStateCertified = true
+        guard let m = bestMessages, let u = bestStateMu else { return certify() }
+        return certify(messages: m, mu: u)
+    }
+
+    func certify(messages: [Double], mu: [Double]) -> Int128? {
+        let scale = DualCertificate.scale
+        guard DualCertificate.magnitudeFits(DualCertificate.magnitude(inst, messages: messages, mu: mu)) else { return nil }
+        var total: Int128 = 0
+        // Multipliers on the grid; node multipliers as prefix sums.
+        var prefix = [Int128](repeating: 0, count: inst.cliqueCount + 1)
+        if inst.hasMemory {
+            for c in 0 ..< inst.cliqueCount {
+                guard let q = DualCertificate.quantise(max(0, mu[c]), down: true) else { return nil }
+                prefix[c + 1] = prefix[c] + q
+                total -= q * Int128(inst.capacity[c])
+            }
+        }
+        var exactUnary = [Int128](repeating: 0, count: inst.unary.count)
+        for i in 0 ..< inst.n {
+            let mi = inst.hasMemory && inst.cFirst[i] < inst.cEnd[i] ? prefix[Int(inst.cEnd[i])] - prefix[Int(inst.cFirst[i])] : 0
+            for s in Int(inst.off[i]) ..< Int(inst.off[i + 1]) {
+                exactUnary[s] = Int128(inst.unary[s]) * scale + Int128(inst.usage[s]) * mi
+            }
+        }
+        // The tables the eliminations touch, in a compact store.
+        var compactOff = [Int](repeating: 0, count: core.wU.count + 1)
+        var size = 0
+        for w in core.opEdges {
+            compactOff[w] = size
+            size += core.wOff[w + 1] - core.wOff[w]
+        }
+        var exactStore = [Int128](repeating: 0, count: size)
+        for w in core.opEdges where w < inst.edgeCount {
+            let t0 = core.wOff[w], c0 = compactOff[w]
+            for x in 0 ..< core.wOff[w + 1] - t0 { exactStore[c0 + x] = Int128(inst.edgeCost[t0 + x]) * scale }
+        }
+        let top = Int128.max / 4
+        core.replay(unary: &exactUnary, store: &exactStore, offsets: compactOff, top: top)
+        // Messages on the grid.
+        var mq = [Int128](repeating: 0, count: messages.count)
+        for x in 0 ..< messages.count {
+            guard let q = DualCertificate.quantise(messages[x]) else { return nil }
+            mq[x] = q
+        }
+        for c in 0 ..< n {
+            let o = Int(inst.off[core.coreNode[c]])
+            var best = top
+            for s in 0 ..< k[c] {
+                var v = exactUnary[o + s]
+                for p in adjOff[c] ..< adjOff[c + 1] { v += mq[msgOff[p] + s] }
+                if v < best { best = v }
+            }
+            total += best
+        }
+        for p in 0 ..< adjOff[n] where core.coreAdjIsU[p] {
+            // Each core edge once, from its first node's slot.
+            let i = slotNode[p], j = adjOther[p], ku = k[i], kv = k[j]
+            let w = core.coreEdge[core.coreAdjEdge[p]]
+            let ou = msgOff[p], ov = msgOff[partner[p]]
+            var best = top
+            for a in 0 ..< ku {
+                var rowBest = top
+                for b in 0 ..< kv {
+                    let t: Int128
+                    if core.isFolded[w] {
+                        t = exactStore[compactOff[w] + a * kv + b]
+                    } else {
+                        t = Int128(inst.edgeCost[core.wOff[w] + a * kv + b]) * scale
+                    }
+                    let c = t - mq[ov + b]
+                    if c < rowBest { rowBest = c }
+                }
+                let c = rowBest - mq[ou + a]
+                if c < best { best = c }
+            }
+            total += best
+        }
+        return DualCertificate.ceilDiv(total, scale)
     }
 
     // MARK: - Message passing
@@ -194,41 +371,78 @@ final class LagrangianDual {
         let dual = pass(forward: false) - multiplierConstant
         estimate = dual
         iterations += 1
+        if !dual.isFinite {
+            recover()
+            return estimate
+        }
+        var restored = false
         if dual > bestEstimate + 1e-9 * abs(dual) {
             bestEstimate = dual
+            bestMu = mu
+            bestMessages = messages
+            bestStateMu = mu
+            bestStateCertified = false
             sinceImprovement = 0
         } else {
             sinceImprovement += 1
-            if sinceImprovement >= 15 {
-                stepScale = max(stepScale * 0.5, 1e-4)
+            if sinceImprovement >= Int(knob("patience", 15)) {
+                stepScale = max(stepScale * knob("halve", 0.5), knob("minstep", 1e-4))
                 sinceImprovement = 0
+                // Restart from the best multipliers seen (the messages stay: any are valid).
+                if knob("restore", 0) != 0, let b = bestMu, inst.hasMemory {
+                    mu = b
+                    restored = true
+                }
             }
         }
-        recordLabelling()
+        if Int(knob("grad", 1)) == 0 || iterations % 10 == 1 {
+            labelling = core.expand(coreLabelling, unary: reducedUnary, store: store, top: .infinity)
+            recordLabelling()
+        }
+        if restored {
+            refresh()
+            skipStep = true
+        }
         return dual
+    }
+
+    /// Back to the best state after a numerical breakdown (non-finite values).
+    private func recover() {
+        messages = bestMessages ?? [Double](repeating: 0, count: messages.count)
+        if inst.hasMemory { mu = bestMu ?? [Double](repeating: 0, count: mu.count) }
+        direction = []
+        stepScale = max(stepScale * 0.25, 1e-4)
+        refresh()
+        skipStep = true
+        estimate = bestEstimate
     }
 
     /// A projected Polyak step on the multipliers from the last decoded labelling.
     func stepMultipliers() {
-        if inst.hasMemory { multiplierStep(estimate) }
-    }
-
-    /// Message passing only (multipliers fixed); returns the estimate.
-    @discardableResult
-    func passes(_ count: Int) -> Double {
-        var d = estimate
-        for _ in 0 ..< count {
-            _ = pass(forward: true)
-            d = pass(forward: false) - multiplierConstant
+        if iterations >= Int(knob("freeze", 1e9)) { return }
+        if skipStep {
+            skipStep = false
+            return
         }
-        estimate = d
-        return d
+        guard inst.hasMemory else { return }
+        let mode = Int(knob("grad", 1))
+        if mode == 0 {
+            multiplierStep(estimate, labelling)
+        } else if mode == 1 {
+            let x = core.expand(argminLabelling, unary: reducedUnary, store: store, top: .infinity)
+            multiplierStep(estimate, x)
+        } else {
+            let d = pass(forward: true, drain: true) - multiplierConstant
+            let x = core.expand(argminLabelling, unary: reducedUnary, store: store, top: .infinity)
+            multiplierStep(d, x)
+        }
     }
 
-    /// One pass over the nodes; returns the dual estimate without the multipliers' constant.
-    private func pass(forward: Bool) -> Double {
+    /// One pass over the core nodes; returns the dual estimate without the multipliers' constant.
+    private func pass(forward: Bool, drain: Bool = false) -> Double {
         var dual = 0.0
         let n = self.n
+        let recordArgmin = !forward || drain
         k.withUnsafeBufferPointer { K in
         off.withUnsafeBufferPointer { O in
         adjOff.withUnsafeBufferPointer { AO in
@@ -243,7 +457,8 @@ final class LagrangianDual {
         messages.withUnsafeMutableBufferPointer { M in
         scratch.withUnsafeMutableBufferPointer { th in
         scratch2.withUnsafeMutableBufferPointer { dec in
-        labelling.withUnsafeMutableBufferPointer { X in
+        coreLabelling.withUnsafeMutableBufferPointer { X in
+        argminLabelling.withUnsafeMutableBufferPointer { Y in
             for idx in 0 ..< n {
                 let i = forward ? idx : n - 1 - idx
                 let ki = K[i], o = O[i]
@@ -253,9 +468,8 @@ final class LagrangianDual {
                 for p in p0 ..< p1 {
                     let kj = K[AT[p]]
                     let mi = MO[p], mj = MO[PT[p]]
-                    let r0 = MT[p]
                     for s in 0 ..< ki { acc[s] = .infinity }
-                    var row = r0
+                    var row = MT[p]
                     for r in 0 ..< kj {
                         let mr = M[mj &+ r]
                         for s in 0 ..< ki { acc[s] = Swift.min(acc[s], W[row &+ s] - mr) }
@@ -269,6 +483,17 @@ final class LagrangianDual {
                     let m0 = MO[p]
                     for s in 0 ..< ki { th[s] += M[m0 + s] }
                     if (AT[p] > i) == forward { later += 1 }
+                }
+                if recordArgmin {
+                    var arg = 0
+                    for s in 1 ..< max(ki, 1) where th[s] < th[arg] { arg = s }
+                    Y[i] = Int32(arg)
+                }
+                if drain {
+                    var lo = Double.infinity
+                    for s in 0 ..< ki where th[s] < lo { lo = th[s] }
+                    dual += lo
+                    continue
                 }
                 if forward {
                     // Decode: the earlier nodes' choices, the later nodes' messages.
@@ -300,7 +525,7 @@ final class LagrangianDual {
                     dual += lo
                 }
             }
-        }}}}}}}}}}}}}}}
+        }}}}}}}}}}}}}}}}
         return dual
     }
 
@@ -322,8 +547,8 @@ final class LagrangianDual {
     func overload(_ x: [Int32]) -> [Int64] {
         guard inst.hasMemory else { return [] }
         var diff = [Int64](repeating: 0, count: inst.cliqueCount + 1)
-        for i in 0 ..< n where inst.cFirst[i] < inst.cEnd[i] {
-            let u = inst.usage[off[i] + Int(x[i])]
+        for i in 0 ..< inst.n where inst.cFirst[i] < inst.cEnd[i] {
+            let u = inst.usage[Int(inst.off[i]) + Int(x[i])]
             diff[Int(inst.cFirst[i])] &+= u
             diff[Int(inst.cEnd[i])] &-= u
         }
@@ -339,7 +564,7 @@ final class LagrangianDual {
     /// Exact reduced cost of a labelling (stored terms).
     func cost(_ x: [Int32]) -> Int128 {
         var t: Int128 = 0
-        for i in 0 ..< n { t += Int128(inst.unary[off[i] + Int(x[i])]) }
+        for i in 0 ..< inst.n { t += Int128(inst.unary[Int(inst.off[i]) + Int(x[i])]) }
         for e in 0 ..< inst.edgeCount { t += Int128(inst.pairCost(e, Int(x[Int(inst.edgeU[e])]), Int(x[Int(inst.edgeV[e])]))) }
         return t
     }
@@ -354,14 +579,15 @@ final class LagrangianDual {
         }
     }
 
-    private func multiplierStep(_ dual: Double) {
-        let over = overload(labelling)
+    private func multiplierStep(_ dual: Double, _ x: [Int32]) {
+        let over = overload(x)
+        let alpha = knob("alpha", 0.3)
+        if direction.count != mu.count { direction = [Double](repeating: 0, count: mu.count) }
         var norm2 = 0.0
-        var g = [Double](repeating: 0, count: mu.count)
         for c in 0 ..< mu.count {
-            var v = Double(over[c])
+            var v = alpha * Double(over[c]) + (1 - alpha) * direction[c]
             if mu[c] <= 0 && v < 0 { v = 0 }
-            g[c] = v
+            direction[c] = v
             norm2 += v * v
         }
         if norm2 <= 0 { return }
@@ -369,12 +595,13 @@ final class LagrangianDual {
         if let target, target > bestEstimate {
             goal = target
         } else {
-            goal = bestEstimate + max(1, 0.02 * abs(bestEstimate))
+            goal = bestEstimate + max(1, knob("margin", 0.02) * abs(bestEstimate))
         }
         if let known = bestLabellingCost, Double(known) < goal { goal = Double(known) }
-        let gap = max(goal - dual, 1e-9 * max(1, abs(dual)))
+        let from = knob("fromcurrent", 0) != 0 ? dual : bestEstimate
+        let gap = max(goal - from, 1e-9 * max(1, abs(dual)))
         let t = stepScale * gap / norm2
-        for c in 0 ..< mu.count where g[c] != 0 { mu[c] = max(0, mu[c] + t * g[c]) }
-        refreshBase()
+        for c in 0 ..< mu.count where direction[c] != 0 { mu[c] = max(0, mu[c] + t * direction[c]) }
+        refresh()
     }
 }

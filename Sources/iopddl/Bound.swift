@@ -24,6 +24,9 @@ struct Bound: ParsableCommand {
     @Option(help: "A solution file; its cost is the target and the gap is reported against it.")
     var solution: String?
 
+    @Option(help: "The cost of a known solution (alternative to --solution; not checked).")
+    var upperBound: String?
+
     @Option(help: "Worker threads (default: all cores).")
     var threads: Int?
 
@@ -65,6 +68,12 @@ struct Bound: ParsableCommand {
                 throw CLIFailure(message: "\(solution): the solution is infeasible: \(Evaluator.violationMessage(p, s, ev) ?? "")", code: 2)
             }
             upper = ev.cost
+        }
+        if let text = upperBound {
+            guard let v = Int128(text) else {
+                throw CLIFailure(message: "--upper-bound: expected an integer, found \(text)", code: 2)
+            }
+            upper = min(upper ?? v, v)
         }
         let solutionCost = upper
         let threadCount = threads ?? SystemInfo.coreCount

@@ -122,6 +122,34 @@ final class BoundTests: XCTestCase {
         }
     }
 
+    /// Absurd dual values (beyond what Int128 arithmetic can take safely, or not finite) give
+    /// no certificate instead of a trap or a wrong value.
+    func testHugeOrNonFiniteDualValuesGiveNoCertificate() {
+        for (seed, p) in Self.instances(count: 20) {
+            let inst = Reducer.reduce(p)
+            guard inst.n > 0, inst.edgeCount > 0 else { continue }
+            let layout = DualLayout(inst)
+            for bad in [1e35, 1e25, .infinity, .nan] {
+                var m = [Double](repeating: 0, count: layout.messageCount)
+                m[0] = bad
+                let mu = [Double](repeating: 0, count: inst.cliqueCount)
+                XCTAssertNil(DualCertificate.evaluate(inst, layout, DualPoint(messages: m, mu: mu)), "seed \(seed) value \(bad)")
+                let dual = LagrangianDual(inst, eliminate: false)
+                var dm = dual.messages
+                if !dm.isEmpty {
+                    dm[0] = bad
+                    XCTAssertNil(dual.certify(messages: dm, mu: dual.mu), "seed \(seed) value \(bad)")
+                }
+            }
+            if inst.cliqueCount > 0 {
+                let m = [Double](repeating: 0, count: layout.messageCount)
+                var mu = [Double](repeating: 0, count: inst.cliqueCount)
+                mu[0] = 1e30
+                XCTAssertNil(DualCertificate.evaluate(inst, layout, DualPoint(messages: m, mu: mu)), "seed \(seed) huge multiplier")
+            }
+        }
+    }
+
     func isForest(_ p: Problem) -> Bool {
         var parent = Array(0 ..< p.nodeCount)
         func find(_ x: Int) -> Int {

@@ -1,0 +1,319 @@
+/// Exact elimination of leaves and degree-2 nodes inside the Lagrangian subproblem.
+///
+/// With the clique rows priced into the unary costs (`unary + usage * M_i`) the subproblem has
+/// no memory constraint, so every node of degree <= 1, and every node of degree 2 whose table
+/// work is small enough, can be folded into its neighbours exactly (bucket elimination): a
+/// leaf `i` on edge `w` to `j` adds `min_s unary_i(s) + w(s, t)` to `unary_j(t)`; a link `i`
+/// between `u` and `v` adds `min_s unary_i(s) + w1(s, a) + w2(s, b)` to the table of the edge
+/// `(u, v)`, created if absent. Repeated to a fixpoint, this leaves a "core" whose optimum (with
+/// the folded terms) equals the subproblem's optimum, and whose local-polytope relaxation is at
+/// least as tight (folded chains close cycles exactly).
+///
+/// The plan (which node is folded where, in which order) depends only on the graph and is made
+/// once; the folded values depend on the multipliers and are replayed for each new `mu`:
+/// in `Double` for the optimiser, and in exact `Int128` fixed point for certificates.
+final class CoreGraph: Sendable {
+    enum Op: Sendable {
+        /// Node `node` folded into `into` along working edge `edge`.
+        case leaf(node: Int, edge: Int, into: Int)
+        /// Node `node` folded into working edge `target` between `u < v`, along `e1` (to `u`)
+        /// and `e2` (to `v`).
+        case link(node: Int, e1: Int, e2: Int, u: Int, v: Int, target: Int)
+    }
+
+    let inst: SolverInstance
+    /// Working edges: the instance's edges first, then the created ones; endpoints (reduced
+    /// node indices) `wU < wV`, table row-major `a * k[wV] + b` at `wOff` in a work store.
+    let wU: [Int]
+    let wV: [Int]
+    let wOff: [Int]
+    let storeSize: Int
+    let ops: [Op]
+    /// Working edges whose table changes with the multipliers (link targets, created edges).
+    let folded: [Int]
+    let isFolded: [Bool]
+    /// Working edges the eliminations read or write.
+    let opEdges: [Int]
+
+    // The core: remaining nodes (increasing reduced index) and edges.
+    let coreNode: [Int]
+    /// Reduced node -> core node, or -1 when eliminated.
+    let coreOf: [Int]
+    /// Core edge -> working edge.
+    let coreEdge: [Int]
+    /// Core strategies: node `c` has `coreOff[c] ..< coreOff[c + 1]`.
+    let coreK: [Int]
+    let coreOff: [Int]
+    let coreAdjOff: [Int]
+    let coreAdjOther: [Int]
+    let coreAdjEdge: [Int]
+    let coreAdjIsU: [Bool]
+
+    var coreN: Int { coreNode.count }
+    var coreEdgeCount: Int { coreEdge.count }
+    var leaves: Int { ops.reduce(0) { if case .leaf = $1 { return $0 + 1 } else { return $0 } } }
+    var links: Int { ops.count - leaves }
+
+    /// `maxLinkWork`: largest `k_i * k_u * k_v` for folding one degree-2 node; `eliminate`
+    /// false keeps the whole instance as the core.
+    init(_ inst: SolverInstance, maxLinkWork: Int = 1_000_000, eliminate: Bool = true) {
+        self.inst = inst
+        let n = inst.n
+        let k = inst.k.map { Int($0) }
+        var wU = inst.edgeU.map { Int($0) }
+        var wV = inst.edgeV.map { Int($0) }
+        var wOff = Array(inst.edgeOff.prefix(inst.edgeCount))
+        var size = inst.edgeOff[inst.edgeCount]
+        var nbr = [[Int: Int]](repeating: [:], count: n)
+        for e in 0 ..< inst.edgeCount {
+            nbr[wU[e]][wV[e]] = e
+            nbr[wV[e]][wU[e]] = e
+        }
+        var alive = [Bool](repeating: true, count: n)
+        var ops: [Op] = []
+        var targeted = Set<Int>()
+        if eliminate {
+            var queue = Array((0 ..< n).reversed())
+            var queued = [Bool](repeating: true, count: n)
+            while let i = queue.popLast() {
+                queued[i] = false
+                guard alive[i] else { continue }
+                let d = nbr[i].count
+                if d == 1 {
+                    let (j, w) = nbr[i].first!
+                    ops.append(.leaf(node: i, edge: w, into: j))
+                    alive[i] = false
+                    nbr[i] = [:]
+                    nbr[j][i] = nil
+                    if !queued[j] { queued[j] = true; queue.append(j) }
+                } else if d == 2 {
+                    let pairs = nbr[i].sorted { $0.key < $1.key }
+                    let (u, e1) = pairs[0], (v, e2) = pairs[1]
+                    if k[i] * k[u] * k[v] > maxLinkWork { continue }
+                    let target: Int
+                    if let t = nbr[u][v] {
+                        target = t
+                    } else {
+                        target = wU.count
+                        wU.append(u)
+                        wV.append(v)
+                        wOff.append(size)
+                        size += k[u] * k[v]
+                        nbr[u][v] = target
+                        nbr[v][u] = target
+                    }
+                    targeted.insert(target)
+                    ops.append(.link(node: i, e1: e1, e2: e2, u: u, v: v, target: target))
+                    alive[i] = false
+                    nbr[i] = [:]
+                    nbr[u][i] = nil
+                    nbr[v][i] = nil
+                    for x in [u, v] where !queued[x] { queued[x] = true; queue.append(x) }
+                }
+            }
+        }
+        wOff.append(size)
+        self.wU = wU
+        self.wV = wV
+        self.wOff = wOff
+        storeSize = size
+        self.ops = ops
+        folded = targeted.sorted()
+        var isFolded = [Bool](repeating: false, count: wU.count)
+        for t in targeted { isFolded[t] = true }
+        self.isFolded = isFolded
+        var used = Set<Int>()
+        for op in ops {
+            switch op {
+            case .leaf(_, let w, _): used.insert(w)
+            case .link(_, let e1, let e2, _, _, let t): used.formUnion([e1, e2, t])
+            }
+        }
+        opEdges = used.sorted()
+
+        var coreOf = [Int](repeating: -1, count: n)
+        var coreNode: [Int] = []
+        for i in 0 ..< n where alive[i] {
+            coreOf[i] = coreNode.count
+            coreNode.append(i)
+        }
+        var coreEdge: [Int] = []
+        for w in 0 ..< wU.count where alive[wU[w]] && alive[wV[w]] && nbr[wU[w]][wV[w]] == w {
+            coreEdge.append(w)
+        }
+        self.coreOf = coreOf
+        self.coreNode = coreNode
+        self.coreEdge = coreEdge
+        let cn = coreNode.count
+        coreK = coreNode.map { k[$0] }
+        var coreOff = [Int](repeating: 0, count: cn + 1)
+        for c in 0 ..< cn { coreOff[c + 1] = coreOff[c] + k[coreNode[c]] }
+        self.coreOff = coreOff
+        var degree = [Int](repeating: 0, count: cn + 1)
+        for w in coreEdge {
+            degree[coreOf[wU[w]]] += 1
+            degree[coreOf[wV[w]]] += 1
+        }
+        var adjOff = [Int](repeating: 0, count: cn + 1)
+        for c in 0 ..< cn { adjOff[c + 1] = adjOff[c] + degree[c] }
+        var fill = adjOff
+        var other = [Int](repeating: 0, count: adjOff[cn])
+        var edge = [Int](repeating: 0, count: adjOff[cn])
+        var isU = [Bool](repeating: false, count: adjOff[cn])
+        for (ce, w) in coreEdge.enumerated() {
+            let cu = coreOf[wU[w]], cv = coreOf[wV[w]]
+            other[fill[cu]] = cv; edge[fill[cu]] = ce; isU[fill[cu]] = true
+            other[fill[cv]] = cu; edge[fill[cv]] = ce; isU[fill[cv]] = false
+            fill[cu] += 1
+            fill[cv] += 1
+        }
+        coreAdjOff = adjOff
+        coreAdjOther = other
+        coreAdjEdge = edge
+        coreAdjIsU = isU
+    }
+
+    /// Replays the eliminations: `unary` (per reduced strategy, penalised) and `store` (working
+    /// edge tables; folded ones zero or as given before the call) are updated in place. Exact
+    /// for `Int128`; `top` must exceed every value that can occur.
+    func replay<T: AdditiveArithmetic & Comparable>(unary: inout [T], store: inout [T], top: T) {
+        replay(unary: &unary, store: &store, offsets: wOff, top: top)
+    }
+
+    /// The same with the tables at `offsets[w]` (e.g. a compact store of the edges the
+    /// eliminations touch: `opEdges`).
+    func replay<T: AdditiveArithmetic & Comparable>(unary: inout [T], store: inout [T], offsets wOff: [Int], top: T) {
+        let off = inst.off
+        let kk = inst.k
+        var row = [T](repeating: .zero, count: Int(kk.max() ?? 1))
+        for op in ops {
+            switch op {
+            case .leaf(let i, let w, let j):
+                let ki = Int(kk[i]), kj = Int(kk[j]), oi = Int(off[i]), oj = Int(off[j]), t0 = wOff[w]
+                let iIsU = wU[w] == i
+                for b in 0 ..< kj {
+                    var best = top
+                    for s in 0 ..< ki {
+                        let c = unary[oi + s] + store[t0 + (iIsU ? s * kj + b : b * ki + s)]
+                        if c < best { best = c }
+                    }
+                    unary[oj + b] += best
+                }
+            case .link(let i, let e1, let e2, let u, let v, let t):
+                let ki = Int(kk[i]), ku = Int(kk[u]), kv = Int(kk[v]), oi = Int(off[i])
+                let t1 = wOff[e1], t2 = wOff[e2], tt = wOff[t]
+                let iIsU1 = wU[e1] == i, iIsU2 = wU[e2] == i
+                for a in 0 ..< ku {
+                    for s in 0 ..< ki {
+                        row[s] = unary[oi + s] + store[t1 + (iIsU1 ? s * ku + a : a * ki + s)]
+                    }
+                    for b in 0 ..< kv {
+                        var best = top
+                        for s in 0 ..< ki {
+                            let c = row[s] + store[t2 + (iIsU2 ? s * kv + b : b * ki + s)]
+                            if c < best { best = c }
+                        }
+                        store[tt + a * kv + b] += best
+                    }
+                }
+            }
+        }
+    }
+
+    /// `replay` specialised for the optimiser's doubles, with contiguous inner loops.
+    func replayDouble(unary: inout [Double], store: inout [Double], scratch: inout [Double]) {
+        let off = inst.off
+        let kk = inst.k
+        if scratch.count < 2 * Int(kk.max() ?? 1) { scratch = [Double](repeating: 0, count: 2 * Int(kk.max() ?? 1)) }
+        let wOff = self.wOff, wU = self.wU
+        unary.withUnsafeMutableBufferPointer { U in
+        store.withUnsafeMutableBufferPointer { W in
+        scratch.withUnsafeMutableBufferPointer { acc in
+            for op in ops {
+                switch op {
+                case .leaf(let i, let w, let j):
+                    let ki = Int(kk[i]), kj = Int(kk[j]), oi = Int(off[i]), oj = Int(off[j]), t0 = wOff[w]
+                    for b in 0 ..< kj { acc[b] = .infinity }
+                    if wU[w] == i {
+                        // Table s * kj + b: rows s.
+                        for s in 0 ..< ki {
+                            let us = U[oi &+ s], r = t0 &+ s &* kj
+                            for b in 0 ..< kj { acc[b] = Swift.min(acc[b], us + W[r &+ b]) }
+                        }
+                        for b in 0 ..< kj { U[oj &+ b] += acc[b] }
+                    } else {
+                        // Table b * ki + s: rows b.
+                        for b in 0 ..< kj {
+                            let r = t0 &+ b &* ki
+                            var best = Double.infinity
+                            for s in 0 ..< ki { best = Swift.min(best, U[oi &+ s] + W[r &+ s]) }
+                            U[oj &+ b] += best
+                        }
+                    }
+                case .link(let i, let e1, let e2, let u, let v, let t):
+                    let ki = Int(kk[i]), ku = Int(kk[u]), kv = Int(kk[v]), oi = Int(off[i])
+                    let t1 = wOff[e1], t2 = wOff[e2], tt = wOff[t]
+                    let iIsU1 = wU[e1] == i, iIsU2 = wU[e2] == i
+                    for a in 0 ..< ku {
+                        // row[s] = U_i(s) + w1(s, a), in acc[kv ...].
+                        for s in 0 ..< ki {
+                            acc[kv &+ s] = U[oi &+ s] + W[t1 &+ (iIsU1 ? s &* ku &+ a : a &* ki &+ s)]
+                        }
+                        for b in 0 ..< kv { acc[b] = .infinity }
+                        if iIsU2 {
+                            // w2 table s * kv + b: rows s, contiguous in b.
+                            for s in 0 ..< ki {
+                                let rs = acc[kv &+ s], r = t2 &+ s &* kv
+                                for b in 0 ..< kv { acc[b] = Swift.min(acc[b], rs + W[r &+ b]) }
+                            }
+                        } else {
+                            for b in 0 ..< kv {
+                                let r = t2 &+ b &* ki
+                                var best = Double.infinity
+                                for s in 0 ..< ki { best = Swift.min(best, acc[kv &+ s] + W[r &+ s]) }
+                                acc[b] = best
+                            }
+                        }
+                        let r = tt &+ a &* kv
+                        for b in 0 ..< kv { W[r &+ b] += acc[b] }
+                    }
+                }
+            }
+        }}}
+    }
+
+    /// Extends a core labelling to the whole reduced instance (each eliminated node takes its
+    /// best strategy given its neighbours, last eliminated first), with the values of the last
+    /// replay.
+    func expand<T: AdditiveArithmetic & Comparable>(_ core: [Int32], unary: [T], store: [T], top: T) -> [Int32] {
+        var x = [Int32](repeating: 0, count: inst.n)
+        for (c, i) in coreNode.enumerated() { x[i] = core[c] }
+        let off = inst.off
+        let kk = inst.k
+        for op in ops.reversed() {
+            switch op {
+            case .leaf(let i, let w, let j):
+                let ki = Int(kk[i]), kj = Int(kk[j]), oi = Int(off[i]), t0 = wOff[w], b = Int(x[j])
+                let iIsU = wU[w] == i
+                var best = top, arg = 0
+                for s in 0 ..< ki {
+                    let c = unary[oi + s] + store[t0 + (iIsU ? s * kj + b : b * ki + s)]
+                    if c < best { best = c; arg = s }
+                }
+                x[i] = Int32(arg)
+            case .link(let i, let e1, let e2, let u, let v, _):
+                let ki = Int(kk[i]), ku = Int(kk[u]), kv = Int(kk[v]), oi = Int(off[i])
+                let a = Int(x[u]), b = Int(x[v])
+                let iIsU1 = wU[e1] == i, iIsU2 = wU[e2] == i
+                var best = top, arg = 0
+                for s in 0 ..< ki {
+                    let c = unary[oi + s] + store[wOff[e1] + (iIsU1 ? s * ku + a : a * ki + s)]
+                        + store[wOff[e2] + (iIsU2 ? s * kv + b : b * ki + s)]
+                    if c < best { best = c; arg = s }
+                }
+                x[i] = Int32(arg)
+            }
+        }
+        return x
+    }
+}

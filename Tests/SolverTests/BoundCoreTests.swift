@@ -1,0 +1,103 @@
+import Model
+import XCTest
+@testable import Solver
+
+/// The exact eliminations of `CoreGraph` keep the Lagrangian subproblem's optimum.
+final class BoundCoreTests: XCTestCase {
+    /// All labellings of `k` (odometer), as a sequence of arrays.
+    func forEachLabelling(_ k: [Int], _ body: ([Int32]) -> Void) {
+        var x = [Int32](repeating: 0, count: k.count)
+        while true {
+            body(x)
+            var i = 0
+            while i < k.count {
+                x[i] += 1
+                if Int(x[i]) < k[i] { break }
+                x[i] = 0
+                i += 1
+            }
+            if i == k.count { return }
+        }
+    }
+
+    /// Penalised energy (scaled like the certificate) of a reduced labelling.
+    func energy(_ inst: SolverInstance, _ unary: [Int128], _ x: [Int32]) -> Int128 {
+        var t: Int128 = 0
+        for i in 0 ..< inst.n { t += unary[Int(inst.off[i]) + Int(x[i])] }
+        for e in 0 ..< inst.edgeCount {
+            t += Int128(inst.pairCost(e, Int(x[Int(inst.edgeU[e])]), Int(x[Int(inst.edgeV[e])]))) * DualCertificate.scale
+        }
+        return t
+    }
+
+    func testCoreOptimumEqualsSubproblemOptimum() {
+        var checked = 0, eliminatedSome = 0
+        for (seed, p) in BoundTests.instances(count: 80) {
+            let inst = Reducer.reduce(p)
+            guard inst.n > 0, inst.n <= 6 else { continue }
+            var rng = SeededRNG(seed: seed)
+            for maxLinkWork in [1_000_000, 8] {
+                let core = CoreGraph(inst, maxLinkWork: maxLinkWork)
+                if !core.ops.isEmpty { eliminatedSome += 1 }
+                // Random multipliers on the grid -> penalised unary costs.
+                var prefix = [Int128](repeating: 0, count: inst.cliqueCount + 1)
+                for c in 0 ..< inst.cliqueCount { prefix[c + 1] = prefix[c] + Int128(rng.below(5_000_000)) }
+                var unary = [Int128](repeating: 0, count: inst.unary.count)
+                for i in 0 ..< inst.n {
+                    let m = inst.hasMemory && inst.cFirst[i] < inst.cEnd[i] ? prefix[Int(inst.cEnd[i])] - prefix[Int(inst.cFirst[i])] : 0
+                    for s in Int(inst.off[i]) ..< Int(inst.off[i + 1]) {
+                        unary[s] = Int128(inst.unary[s]) * DualCertificate.scale + Int128(inst.usage[s]) * m
+                    }
+                }
+                var best: Int128? = nil
+                forEachLabelling(inst.k.map { Int($0) }) { x in
+                    let v = energy(inst, unary, x)
+                    if best == nil || v < best! { best = v }
+                }
+                // The core: replay, then brute force over core labellings.
+                var u = unary
+                var store = [Int128](repeating: 0, count: core.storeSize)
+                for x in 0 ..< inst.edgeOff[inst.edgeCount] { store[x] = Int128(inst.edgeCost[x]) * DualCertificate.scale }
+                let top = Int128.max / 4
+                core.replay(unary: &u, store: &store, top: top)
+                var coreBest: Int128? = nil
+                var coreArg: [Int32] = []
+                forEachLabelling(core.coreK) { y in
+                    var t: Int128 = 0
+                    for c in 0 ..< core.coreN { t += u[Int(inst.off[core.coreNode[c]]) + Int(y[c])] }
+                    for w in core.coreEdge {
+                        let a = Int(y[core.coreOf[core.wU[w]]]), b = Int(y[core.coreOf[core.wV[w]]])
+                        t += store[core.wOff[w] + a * Int(inst.k[core.wV[w]]) + b]
+                    }
+                    if coreBest == nil || t < coreBest! { coreBest = t; coreArg = y }
+                }
+                XCTAssertEqual(coreBest, best, "seed \(seed) maxLinkWork \(maxLinkWork)")
+                // Expanding the best core labelling gives an optimal full labelling.
+                let full = core.expand(coreArg, unary: u, store: store, top: top)
+                XCTAssertEqual(energy(inst, unary, full), best, "seed \(seed): expansion")
+                checked += 1
+            }
+        }
+        XCTAssertGreaterThan(checked, 40)
+        XCTAssertGreaterThan(eliminatedSome, 20)
+    }
+
+    /// Certificates with and without eliminations are both valid; the core's is usually at
+    /// least as high after the same number of iterations (not asserted: only validity is).
+    func testCertificatesWithoutEliminationAreValid() {
+        for (seed, p) in BoundTests.instances(count: 60) {
+            guard let opt = TestInstances.bruteForce(p) else { continue }
+            let inst = Reducer.reduce(p)
+            guard inst.n > 0 else { continue }
+            let dual = LagrangianDual(inst, eliminate: false)
+            XCTAssertEqual(dual.core.ops.count, 0)
+            for _ in 0 ..< 30 {
+                dual.iterate()
+                dual.stepMultipliers()
+                if let r = dual.certify(), let b = originalBound(inst, reducedBound: r, nonNegative: true) {
+                    XCTAssertLessThanOrEqual(b, opt.0, "seed \(seed)")
+                }
+            }
+        }
+    }
+}
