@@ -562,6 +562,10 @@ extension Reliability {
             var reaped = false
             var reapedAt = 0.0
             var killed = false
+            // Peak RSS of the child's own address space, polled from /proc: wait4's ru_maxrss
+            // also counts this (large) test process, because a spawned child starts out sharing
+            // its parent's memory and Linux carries that high-water mark across exec.
+            var peakKiB = 0
             var buf = [UInt8](repeating: 0, count: 1 << 16)
 
             func drain(_ fd: inout Int32, _ into: inout [UInt8], lines: Bool) {
@@ -592,6 +596,7 @@ extension Reliability {
                 drain(&errFD, &err, lines: false)
                 let now = monotonic() - start
                 if !reaped {
+                    peakKiB = max(peakKiB, Child.highWaterKiB(pid))
                     for (k, plan) in signals.enumerated() where signalTimes[k] == nil {
                         let base: Double? = plan.afterFirstLine ? lineTimes.first : 0
                         if let b = base, now >= b + plan.after {
@@ -621,8 +626,17 @@ extension Reliability {
                 exitCode: low == 0 ? (status >> 8) & 0xFF : nil,
                 signal: low != 0 && low != 0x7F ? low : nil,
                 stdout: String(decoding: out, as: UTF8.self), stderr: String(decoding: err, as: UTF8.self),
-                seconds: reapedAt, maxRSSKiB: Int(usage.ru_maxrss), lineTimes: lineTimes,
+                seconds: reapedAt, maxRSSKiB: peakKiB > 0 ? peakKiB : Int(usage.ru_maxrss), lineTimes: lineTimes,
                 signalTimes: signalTimes.map { $0 ?? -1 }, killedAsHung: killed)
+        }
+
+        /// VmHWM of a running process in KiB (0 once it has exited or when /proc is unreadable).
+        static func highWaterKiB(_ pid: pid_t) -> Int {
+            guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return 0 }
+            for line in text.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+                return Int(String(line.filter { $0.isASCII && $0.isNumber })) ?? 0
+            }
+            return 0
         }
 
         /// The iopddl binary beside the test bundle (see CLI.binary()).
