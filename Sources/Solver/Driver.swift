@@ -15,6 +15,10 @@ public struct SolverOptions: Sendable {
     public var reductions: Reducer.Options
     /// Interleave exact GLPK solves of small neighbourhoods with the block moves.
     public var useMIP = true
+    /// Worker 0 starts from the Lagrangian dual's labellings and multipliers (`DualPrimal`).
+    public var useDual = true
+    /// Share of the search time worker 0 spends in the dual phase.
+    public var dualShare = 0.4
 
     public init(stopAt: Double, threads: Int = 1, seed: UInt64 = 1, maxIterations: Int? = nil,
                 logProgress: Bool = true, debugChecks: Bool = false, reductions: Reducer.Options = .init()) {
@@ -42,8 +46,14 @@ public struct SearchStats: Sendable {
     public var mipCalls = 0
     public var mipImproved = 0
     public var restarts = 0
+    public var dualIterations = 0
+    public var dualLabellings = 0
+    public var dualImproved = 0
 
     mutating func add(_ o: SearchStats) {
+        dualIterations += o.dualIterations
+        dualLabellings += o.dualLabellings
+        dualImproved += o.dualImproved
         treeMoves += o.treeMoves
         treeImproved += o.treeImproved
         oneOptMoves += o.oneOptMoves
@@ -305,6 +315,55 @@ public final class SolverRun: Sendable {
             }
         }
 
+        // Worker 0 first follows the Lagrangian dual: its labellings, made to fit and polished,
+        // are starts; its multipliers are the first memory prices.
+        var dualWeights = false
+        if id == 0 && options.useDual && inst.n > 1 {
+            let t0 = clock.seconds
+            let dp = DualPrimal(inst)
+            // Labellings further over the limit than this are not worth repairing.
+            let dualOverloadLimit = 0.02
+            let end = phaseEnd(options.dualShare)
+            memory.hard = true
+            memory.usePenalties = false
+            while budgetLeft() {
+                if iterations >= end.iterations || clock.seconds > end.time { break }
+                // Polyak steps aim at the best finite cost known (an infinite one would make
+                // the steps enormous).
+                let known = min(bestCost, store.bestCost ?? Int128.max)
+                if known < Int128(inst.infinite) { dp.setTarget(incumbentCost: known) }
+                let a = clock.seconds
+                let fresh = dp.iterate()
+                iterations += 50
+                let b = clock.seconds
+                let overload = fresh ? dp.labellingOverload() : 1
+                if fresh && options.debugChecks { log("dual it \(dp.dual.iterations): overload \(formatFixed(overload, 4)) est \(formatFixed(dp.dual.estimate, 0)) step \(formatFixed(dp.dual.stepScale, 4))") }
+                // Polishing takes at most about as long as the dual iterations (no time test
+                // under a work limit, so that such runs stay deterministic).
+                let polishDue = options.maxIterations != nil || dp.polishSeconds <= dp.dualSeconds + 1
+                if fresh && overload < dualOverloadLimit && polishDue {
+                    let fits = dp.loadLabelling(into: state, stop: { self.shouldStop })
+                    if options.debugChecks { log("dual it \(dp.dual.iterations): labelling cost \(dp.lastLabellingCost) slack \(dp.lastLabellingSlack); repaired: fits \(fits) cost \(state.cost) min slack \(state.slack.globalMin) in \(formatFixed(clock.seconds - b, 2)) s") }
+                    if fits {
+                        ls.descend(stop: { self.shouldStop })
+                        if options.debugChecks { log("dual it \(dp.dual.iterations): polished cost \(state.cost)") }
+                        if noteBest() { dp.noteImprovement() }
+                    }
+                }
+                dp.addTimes(dual: b - a, polish: clock.seconds - b)
+            }
+            offerIfDue(force: true)
+            local.dualIterations = dp.dual.iterations
+            local.dualLabellings = dp.extractions
+            local.dualImproved = dp.improvements
+            log("dual phase (worker 0): \(dp.dual.iterations) iterations, \(dp.extractions) labellings polished, \(dp.improvements) improved, dual \(formatFixed(dp.dualSeconds, 2)) s, polish \(formatFixed(dp.polishSeconds, 2)) s, in \(formatFixed(clock.seconds - t0, 2)) s")
+            if inst.hasMemory {
+                dp.applyWeights(to: memory)
+                dualWeights = true
+            }
+            if bestCost < Int128.max { state.reset(bestX) }
+        }
+
         // Workers differ: even ones start with a soft phase from the cheapest strategies, odd
         // ones first polish the minimum-usage start under hard memory.
         // A portfolio: even workers learn memory prices in frequent soft phases; odd workers
@@ -331,7 +390,7 @@ public final class SolverRun: Sendable {
                         state.reset(sx)
                     }
                 }
-                if cycle == 1 || (cycle == 2 && !softFirst) {
+                if (cycle == 1 || (cycle == 2 && !softFirst)) && !dualWeights {
                     // First soft phase: every memory node starts at the base price.
                     for i in 0 ..< inst.n where inst.cFirst[i] < inst.cEnd[i] { memory.setWeight(i, lambda0) }
                     state.reset(SolverRun.cheapestUnary(inst))

@@ -42,6 +42,12 @@ struct Solve: ParsableCommand {
     @Flag(help: "Local search only: no GLPK neighbourhood solves.")
     var noMip = false
 
+    @Flag(help: "No Lagrangian-dual phase: worker 0 learns memory prices by local search alone.")
+    var noDual = false
+
+    @Option(help: ArgumentHelp("Share of worker 0's time spent in the Lagrangian-dual phase (0-1).", visibility: .hidden))
+    var dualShare: Double = 0.4
+
     @Flag(help: "No progress lines on stderr.")
     var quiet = false
 
@@ -85,6 +91,8 @@ struct Solve: ParsableCommand {
             stopAt: printAt - 0.1, threads: threadCount, seed: seed, maxIterations: maxIterations,
             logProgress: log, debugChecks: debugChecks)
         options.useMIP = !noMip
+        options.useDual = !noDual
+        options.dualShare = max(0, min(1, dualShare))
         let run = SolverRun(problem: p, options: options, clock: clock, store: store)
         let output = FinalOutput(problem: p, store: store, run: run, clock: clock, log: log)
         pending.set(output)
@@ -171,7 +179,7 @@ final class FinalOutput: Sendable {
             if let c = snap.cost { report += ", best \(c) from \(snap.source) at \(formatFixed(snap.foundAt, 2)) s" }
             if let b = snap.bound, let c = snap.cost { report += ", bound \(b), gap \(gapPercent(cost: c, bound: b))%" }
             let st = run.stats
-            report += "\n# moves: tree \(st.treeMoves) (improving \(st.treeImproved), memory-rejected \(st.rejectedMemory)), elimination \(st.eliminationMoves) (improving \(st.eliminationImproved), too wide \(st.eliminationTooWide)), 1-opt \(st.oneOptMoves), kicks \(st.kicks), repairs \(st.repairs), GLPK neighbourhoods \(st.mipCalls) (improving \(st.mipImproved)), restarts \(st.restarts)"
+            report += "\n# moves: tree \(st.treeMoves) (improving \(st.treeImproved), memory-rejected \(st.rejectedMemory)), elimination \(st.eliminationMoves) (improving \(st.eliminationImproved), too wide \(st.eliminationTooWide)), 1-opt \(st.oneOptMoves), kicks \(st.kicks), repairs \(st.repairs), GLPK neighbourhoods \(st.mipCalls) (improving \(st.mipImproved)), restarts \(st.restarts), dual iterations \(st.dualIterations) (labellings polished \(st.dualLabellings), improving \(st.dualImproved))"
             let phases = run.phases.map { "\($0.0) \(formatFixed($0.1, 2)) s" }.joined(separator: ", ")
             if !phases.isEmpty { report += "\n# phases: \(phases)" }
             Console.writeErr(report + "\n")
