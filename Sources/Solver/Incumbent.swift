@@ -31,6 +31,18 @@ public final class IncumbentStore: Sendable {
     }
 
     public var snapshot: Snapshot { state.withLock { $0 } }
+
+    /// Set under the state lock by `close()`: later offers are refused, so the final answer
+    /// and the progress log agree on the best solution.
+    private let closed = Atomic<Bool>(false)
+
+    /// Refuses every later offer and returns the final state.
+    public func close() -> Snapshot {
+        state.withLock { s in
+            closed.store(true, ordering: .relaxed)
+            return s
+        }
+    }
     public var bestCost: Int128? { state.withLock { $0.cost } }
 
     /// Offers a solution (original node indices). Returns true when it became the incumbent.
@@ -39,6 +51,7 @@ public final class IncumbentStore: Sendable {
         // Cheap pre-check without evaluating: nothing to do if we cannot tell yet.
         guard let ev = try? Evaluator.evaluate(problem, solution), ev.feasible else { return false }
         let accepted: Bool = state.withLock { s in
+            if closed.load(ordering: .relaxed) { return false }
             if let c = s.cost, ev.cost >= c { return false }
             s.cost = ev.cost
             s.solution = solution
@@ -56,6 +69,7 @@ public final class IncumbentStore: Sendable {
     @discardableResult
     public func offerBound(_ bound: Int128, source: String) -> Bool {
         let raised: Bool = state.withLock { s in
+            if closed.load(ordering: .relaxed) { return false }
             var b = bound
             if let c = s.cost, b > c { b = c }
             if let old = s.bound, b <= old { return false }

@@ -161,7 +161,7 @@ final class FinalOutput: Sendable {
             // Another thread is printing; it exits the process.
             while true { sleep(1) }
         }
-        let snap = store.snapshot
+        let snap = store.close()
         var line = "[]"
         var status = "no solution"
         if let s = snap.solution {
