@@ -191,14 +191,20 @@ public final class BoundRun: Sendable {
         let dual = LagrangianDual(instance)
         if let ub = reducedUpperBound { dual.target = Double(ub) }
         var certifiedEstimate = -Double.infinity
+        let started = clock.seconds
         var lastCertify = clock.seconds
         var certifySeconds = 0.0, passSeconds = 0.0
         var lastTrace = clock.seconds
         while !shouldStop && clock.seconds < end {
             let t0 = clock.seconds
-            let estimate = dual.iterate()
+            dual.iterate()
             let t1 = clock.seconds
             passSeconds += t1 - t0
+            if dual.iterations % 10 == 0 {
+                // About 60 patience periods in the iterations the time left allows.
+                let rate = Double(dual.iterations) / max(1e-3, t1 - started)
+                dual.patience = min(1000, max(15, Int(rate * max(0, end - t1) / 60)))
+            }
             // Certify states that beat the last certified estimate, keeping certification
             // under about 15% of the time (but at least every 5 s).
             if !dual.bestStateCertified && (certifySeconds <= 0.15 * passSeconds || t1 - lastCertify > 5) {
@@ -258,6 +264,10 @@ public func quickBound(_ inst: SolverInstance, seconds: Double, costsNonNegative
     repeat {
         dual.iterate()
         let now = ProcessClock.monotonicNow()
+        if dual.iterations % 10 == 0 {
+            let rate = Double(dual.iterations) / max(1e-3, now - start)
+            dual.patience = min(1000, max(15, Int(rate * max(0, start + seconds - now) / 60)))
+        }
         if !dual.bestStateCertified && (now - lastCertify > 0.1 * seconds || best == nil) {
             if let b = dual.certifyBest(), best == nil || b > best! { best = b }
             lastCertify = ProcessClock.monotonicNow()

@@ -82,12 +82,19 @@ final class LagrangianDual {
     private(set) var estimate = -Double.infinity
     private(set) var bestEstimate = -Double.infinity
     private(set) var iterations = 0
-    /// Step-size control for the multipliers.
+    /// Step-size control for the multipliers: the scale halves after `patience` iterations
+    /// without a new best estimate. The runner sets the patience from the time left (the
+    /// step should shrink over the whole run, not in its first minute).
     var stepScale = 1.0
+    var patience = 15
     private var sinceImprovement = 0
     private var bestMu: [Double]?
     private var skipStep = false
     private var direction: [Double] = []
+    /// Cliques whose multiplier may be positive: per maximal run of cliques with the same live
+    /// nodes (no node's range starts or ends inside), only the one of least capacity, which
+    /// implies the others' rows.
+    private(set) var activeClique: [Bool] = []
     private var replayScratch: [Double] = []
     /// The state with the best estimate so far (what `certifyBest` certifies).
     private var bestMessages: [Double]?
@@ -200,6 +207,24 @@ final class LagrangianDual {
         scratch2 = [Double](repeating: 0, count: kmax)
         accumulator = [Double](repeating: 0, count: kmax)
         for p in 0 ..< slots { fillMatrix(p) }
+        if inst.hasMemory {
+            var boundary = [Bool](repeating: false, count: inst.cliqueCount + 1)
+            for i in 0 ..< inst.n where inst.cFirst[i] < inst.cEnd[i] {
+                boundary[Int(inst.cFirst[i])] = true
+                boundary[Int(inst.cEnd[i])] = true
+            }
+            var active = [Bool](repeating: false, count: inst.cliqueCount)
+            var c = 0
+            while c < inst.cliqueCount {
+                var end = c + 1
+                while end < inst.cliqueCount && !boundary[end] { end += 1 }
+                var best = c
+                for x in c ..< end where inst.capacity[x] < inst.capacity[best] { best = x }
+                active[best] = true
+                c = end
+            }
+            activeClique = knob("alldominated", 0) != 0 ? [Bool](repeating: true, count: inst.cliqueCount) : active
+        }
         refresh()
     }
 
@@ -385,7 +410,7 @@ final class LagrangianDual {
             sinceImprovement = 0
         } else {
             sinceImprovement += 1
-            if sinceImprovement >= Int(knob("patience", 15)) {
+            if sinceImprovement >= Int(knob("patience", Double(patience))) {
                 stepScale = max(stepScale * knob("halve", 0.5), knob("minstep", 1e-4))
                 sinceImprovement = 0
                 // Restart from the best multipliers seen (the messages stay: any are valid).
@@ -535,7 +560,7 @@ final class LagrangianDual {
         let overloaded = over.filter { $0 > 0 }.count
         let positive = mu.filter { $0 > 0 }.count
         var line = "it \(iterations) est \(formatFixed(estimate + Double(constant), 0)) best \(formatFixed(bestEstimate + Double(constant), 0))"
-        line += " step \(formatFixed(stepScale, 4)) mu>0 \(positive)/\(mu.count) overloaded \(overloaded)"
+        line += " step \(formatFixed(stepScale, 4)) mu>0 \(positive)/\(activeClique.filter { $0 }.count)/\(mu.count) overloaded \(overloaded)"
         line += " maxover \(over.max() ?? 0) cost \(cost(labelling) + Int128(constant))"
         if let b = bestLabellingCost { line += " feasible \(b + Int128(constant))" }
         return line
@@ -586,7 +611,7 @@ final class LagrangianDual {
         var norm2 = 0.0
         for c in 0 ..< mu.count {
             var v = alpha * Double(over[c]) + (1 - alpha) * direction[c]
-            if mu[c] <= 0 && v < 0 { v = 0 }
+            if (mu[c] <= 0 && v < 0) || !activeClique[c] { v = 0 }
             direction[c] = v
             norm2 += v * v
         }
