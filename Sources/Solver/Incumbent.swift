@@ -13,6 +13,12 @@ public final class IncumbentStore: Sendable {
         public var boundSource: String
         public var improvements: Int
         public var foundAt: Double
+
+        /// Whether the bound meets the cost (the cost is then optimal).
+        public var provedOptimal: Bool {
+            guard let c = cost, let b = bound else { return false }
+            return b >= c
+        }
     }
 
     private let state: Mutex<Snapshot>
@@ -21,6 +27,8 @@ public final class IncumbentStore: Sendable {
     private let logProgress: Bool
     private let sequence = Atomic<Int>(0)
     private let lastLineTime = Mutex<Double>(-1)
+    /// Called once, when the bound first meets the incumbent's cost (the cost is optimal).
+    private let onOptimal = Mutex<(@Sendable () -> Void)?>(nil)
 
     public init(problem: Problem, clock: ProcessClock, logProgress: Bool = true) {
         self.problem = problem
@@ -45,11 +53,30 @@ public final class IncumbentStore: Sendable {
     }
     public var bestCost: Int128? { state.withLock { $0.cost } }
 
+    /// True once a bound offered here meets the incumbent's cost: the incumbent is optimal.
+    /// Only certified bounds may be offered (see `offerBound`), so this is a proof.
+    public var provedOptimal: Bool { state.withLock { $0.provedOptimal } }
+
+    /// Sets the action taken once when the incumbent is proved optimal (e.g. stop the search).
+    public func whenOptimal(_ action: @escaping @Sendable () -> Void) {
+        onOptimal.withLock { $0 = action }
+        if provedOptimal { fireOptimal() }
+    }
+
+    private func fireOptimal() {
+        let action = onOptimal.withLock { a -> (@Sendable () -> Void)? in
+            defer { a = nil }
+            return a
+        }
+        action?()
+    }
+
     /// Offers a solution (original node indices). Returns true when it became the incumbent.
     @discardableResult
     public func offer(_ solution: [Int], source: String) -> Bool {
         // Cheap pre-check without evaluating: nothing to do if we cannot tell yet.
         guard let ev = try? Evaluator.evaluate(problem, solution), ev.feasible else { return false }
+        var conflict: String? = nil
         let accepted: Bool = state.withLock { s in
             if closed.load(ordering: .relaxed) { return false }
             if let c = s.cost, ev.cost >= c { return false }
@@ -58,26 +85,50 @@ public final class IncumbentStore: Sendable {
             s.source = source
             s.improvements += 1
             s.foundAt = clock.seconds
-            if let b = s.bound, b > ev.cost { s.bound = ev.cost }
+            if let b = s.bound, b > ev.cost {
+                // A valid bound cannot exceed a feasible cost: drop it rather than let it
+                // prove a wrong optimum.
+                conflict = "bound \(b) from \(s.boundSource) above the feasible cost \(ev.cost)"
+                s.bound = nil
+                s.boundSource = ""
+            }
             return true
         }
-        if accepted { progress(source: source, force: true) }
+        if let conflict { Console.writeErr("iopddl: internal error: \(conflict); bound dropped\n") }
+        if accepted {
+            progress(source: source, force: true)
+            if provedOptimal { fireOptimal() }
+        }
         return accepted
     }
 
-    /// Raises the lower bound (never above the incumbent). Returns true if it rose.
+    /// Raises the lower bound. Returns true if it rose. A value above the incumbent's cost is
+    /// rejected with an internal-error line (it cannot be a valid bound). Every
+    /// offered value must be a valid lower bound in exact arithmetic: when it meets the
+    /// incumbent's cost the run reports that cost as optimal.
     @discardableResult
     public func offerBound(_ bound: Int128, source: String) -> Bool {
+        var conflict: Int128? = nil
         let raised: Bool = state.withLock { s in
             if closed.load(ordering: .relaxed) { return false }
-            var b = bound
-            if let c = s.cost, b > c { b = c }
-            if let old = s.bound, b <= old { return false }
-            s.bound = b
+            if let c = s.cost, bound > c {
+                conflict = c
+                return false
+            }
+            if let old = s.bound, bound <= old { return false }
+            s.bound = bound
             s.boundSource = source
             return true
         }
-        if raised { progress(source: source, force: false) }
+        if let c = conflict {
+            // A feasible solution costs less: the offered value is no valid bound.
+            Console.writeErr("iopddl: internal error: bound \(bound) from \(source) above the feasible cost \(c); ignored\n")
+        }
+        if raised {
+            let optimal = provedOptimal
+            progress(source: source, force: optimal)
+            if optimal { fireOptimal() }
+        }
         return raised
     }
 

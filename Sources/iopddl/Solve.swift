@@ -18,7 +18,14 @@ struct Solve: ParsableCommand {
             solution is printed as soon as it is known, so an early kill still leaves an answer. \
             `[]` means no feasible solution exists (the reason goes to stderr). SIGTERM or SIGINT \
             print the best solution so far and exit 0. Progress lines on stderr look like \
-            `#12 3.41s best:6550261230 src:ls0`.
+            `#12 3.41s best:6550261230 bound:6513812172 gap:0.53% src:ls0`. The bound is a \
+            certified lower bound on the optimum (Lagrangian relaxation of the memory rows, \
+            checked in exact integer arithmetic), computed on one extra thread for \
+            --bound-seconds beside the search; the final `# done` line on stderr states the \
+            best cost, the bound and the gap. When the bound meets the best cost, that cost is \
+            proved optimal: the run stops early and reports status `optimal`. The bound \
+            needs memory for a copy of the edge tables (about 32 bytes per entry) while it \
+            runs; it is skipped when that would exceed 1 GiB.
             """)
 
     @Argument(help: "Problem file (.json or .json.gz).")
@@ -38,6 +45,11 @@ struct Solve: ParsableCommand {
 
     @Option(help: "Seconds kept free before the timeout for printing (default: 0.15 + 0.5% of the timeout, at most 1).")
     var margin: Double?
+
+    @Option(help: ArgumentHelp(
+        "Seconds of one extra thread spent on a certified lower bound (default: 3% of the timeout, at most 5; none with --max-iterations; 0: no bound).",
+        valueName: "S"))
+    var boundSeconds: Double?
 
     @Flag(help: "Local search only: no GLPK neighbourhood solves.")
     var noMip = false
@@ -63,6 +75,9 @@ struct Solve: ParsableCommand {
         }
         if let m = margin, !(m >= 0 && m < timeout) {
             throw ValidationError("--margin must be >= 0 and below the timeout")
+        }
+        if let b = boundSeconds, !(b.isFinite && b >= 0) {
+            throw ValidationError("--bound-seconds must be a number >= 0, found \(b)")
         }
         if let m = maxIterations, m < 0 {
             throw ValidationError("--max-iterations must be >= 0")
@@ -96,6 +111,15 @@ struct Solve: ParsableCommand {
         let run = SolverRun(problem: p, options: options, clock: clock, store: store)
         let output = FinalOutput(problem: p, store: store, run: run, clock: clock, log: log)
         pending.set(output)
+        // Reduction and search run beside the clock; the answer goes out at printAt regardless,
+        // or as soon as a bound meets the best cost (which proves it optimal).
+        let done = DispatchSemaphore(value: 0)
+        store.whenOptimal {
+            run.requestStop()
+            done.signal()
+        }
+        // Work-limited runs stay independent of the clock: no bound unless asked for.
+        let boundBudget = boundSeconds ?? (maxIterations == nil ? SolverRun.defaultBoundSeconds(timeout: timeout) : 0)
         // The minimum-usage solution is feasible if anything is: check it before any reduction.
         let start = p.minimumUsageSolution()
         if !store.offer(start, source: "min-usage") {
@@ -104,16 +128,19 @@ struct Solve: ParsableCommand {
             output.finish(reason: "infeasible")
         }
         Console.writeOut(SolutionParser.format(start) + "\n")  // early answer; the final line follows
-        // Reduction and search run beside the clock; the answer goes out at printAt regardless.
-        let done = DispatchSemaphore(value: 0)
         DispatchQueue.global().async {
-            if run.prepare() { run.search() }
+            if run.prepare() {
+                // The bound has its own thread (not Dispatch's pool, which the workers fill).
+                if boundBudget > 0 { Thread.detach { run.computeBound(seconds: boundBudget) } }
+                run.search()
+            }
             done.signal()
         }
         let wait = min(1e8, printAt - clock.seconds)
         if wait > 0 { _ = done.wait(timeout: .now() + .nanoseconds(Int(wait * 1e9))) }
         run.requestStop()
-        output.finish(reason: maxIterations != nil && clock.seconds < printAt ? "work limit" : "time")
+        let early = clock.seconds < printAt
+        output.finish(reason: store.provedOptimal ? "optimal" : maxIterations != nil && early ? "work limit" : "time")
     }
 }
 
@@ -168,7 +195,7 @@ final class FinalOutput: Sendable {
             // The independent evaluator checks the answer once more before it is printed.
             if let ev = try? Evaluator.evaluate(problem, s), ev.feasible, ev.cost == snap.cost {
                 line = SolutionParser.format(s)
-                status = "feasible"
+                status = snap.provedOptimal ? "optimal" : "feasible"
             } else {
                 Console.writeErr("iopddl: internal error: the best solution failed its final check; printing none\n")
             }
@@ -177,7 +204,13 @@ final class FinalOutput: Sendable {
         if log {
             var report = "# done (\(reason)) at \(formatFixed(clock.seconds, 2)) s: status \(status)"
             if let c = snap.cost { report += ", best \(c) from \(snap.source) at \(formatFixed(snap.foundAt, 2)) s" }
-            if let b = snap.bound, let c = snap.cost { report += ", bound \(b), gap \(gapPercent(cost: c, bound: b))%" }
+            if let c = snap.cost {
+                if let b = snap.bound {
+                    report += ", bound \(b) from \(snap.boundSource), gap \(gapPercent(cost: c, bound: b))%"
+                } else {
+                    report += ", bound none"
+                }
+            }
             let st = run.stats
             report += "\n# moves: tree \(st.treeMoves) (improving \(st.treeImproved), memory-rejected \(st.rejectedMemory)), elimination \(st.eliminationMoves) (improving \(st.eliminationImproved), too wide \(st.eliminationTooWide)), 1-opt \(st.oneOptMoves), kicks \(st.kicks), repairs \(st.repairs), GLPK neighbourhoods \(st.mipCalls) (improving \(st.mipImproved)), restarts \(st.restarts), dual iterations \(st.dualIterations) (labellings polished \(st.dualLabellings), improving \(st.dualImproved))"
             let phases = run.phases.map { "\($0.0) \(formatFixed($0.1, 2)) s" }.joined(separator: ", ")

@@ -392,4 +392,60 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(r.status, 0, r.summary)
         XCTAssertTrue(r.stdout.contains("USAGE"), r.summary)
     }
+
+    // MARK: - The certified bound in the solve report
+
+    /// The `# done` line's status, best cost and bound (nil when it states `bound none`).
+    private func doneReport(_ r: RunResult, file: StaticString = #filePath, line: UInt = #line) throws
+        -> (status: String, best: Int128, bound: Int128?)
+    {
+        let done = try XCTUnwrap(r.stderrLines.last { $0.hasPrefix("# done") }, "no done line: \(r.summary)", file: file, line: line)
+        let words = done.split(whereSeparator: { $0 == " " || $0 == "," }).map(String.init)
+        func after(_ w: String) -> String? { words.firstIndex(of: w).flatMap { $0 + 1 < words.count ? words[$0 + 1] : nil } }
+        let status = try XCTUnwrap(after("status"), String(done), file: file, line: line)
+        let best = try XCTUnwrap(after("best").flatMap { Int128($0) }, String(done), file: file, line: line)
+        let bound = after("bound").flatMap { Int128($0) }
+        return (status, best, bound)
+    }
+
+    /// The final report states a bound that is at most the printed answer's cost (checked by
+    /// the evaluator), with the gap, and says "optimal" exactly when they meet (on this small
+    /// instance they do, after a second or two in a debug build).
+    func testSolveReportCarriesBoundBelowCost() throws {
+        let path = try CLI.tempFile("", "bound-report") + ".json"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let g = try CLI.run(["generate", path, "--nodes", "100", "--edges", "150", "--seed", "3",
+                             "--mean-strategies", "8", "--max-strategies", "16", "--tightness", "1.02"])
+        XCTAssertEqual(g.status, 0, g.summary)
+        let r = try CLI.run([path, "3", "--bound-seconds", "0.5"])
+        let (_, ev) = try checkSolveRun(r, timeout: 3, try ProblemReader.read(path: path))
+        let report = try doneReport(r)
+        XCTAssertEqual(report.best, ev.cost, r.summary)
+        let bound = try XCTUnwrap(report.bound, "no bound: \(r.summary)")
+        XCTAssertGreaterThan(bound, 0, r.summary)
+        XCTAssertLessThanOrEqual(bound, ev.cost, r.summary)
+        XCTAssertEqual(report.status, bound == ev.cost ? "optimal" : "feasible", r.summary)
+        XCTAssertTrue(r.stderrLines.last { $0.hasPrefix("# done") }?.contains("gap ") ?? false, r.summary)
+    }
+
+    /// When the bound meets the cost the run stops early and says "optimal" (no-limit.json:
+    /// optimum 35, reached by the first bound); with --bound-seconds 0 there is no bound and
+    /// the run uses its time.
+    func testSolveStopsWhenTheBoundProvesOptimality() throws {
+        let problem = try ProblemReader.read(path: CLI.example("no-limit.json"))
+        let r = try CLI.run([CLI.example("no-limit.json"), "5"])
+        let (_, ev) = try checkSolveRun(r, timeout: 5, problem)
+        let report = try doneReport(r)
+        XCTAssertEqual(ev.cost, 35, r.summary)
+        XCTAssertEqual(report.bound, 35, r.summary)
+        XCTAssertEqual(report.status, "optimal", r.summary)
+        XCTAssertTrue(r.stderr.contains("# done (optimal)"), r.summary)
+        XCTAssertLessThan(r.seconds, 2.5, "no early stop: \(r.summary)")
+        let off = try CLI.run([CLI.example("no-limit.json"), "1", "--bound-seconds", "0"])
+        _ = try checkSolveRun(off, timeout: 1, problem)
+        let offReport = try doneReport(off)
+        XCTAssertNil(offReport.bound, off.summary)
+        XCTAssertEqual(offReport.status, "feasible", off.summary)
+        XCTAssertTrue(off.stderr.contains("bound none"), off.summary)
+    }
 }
