@@ -1,4 +1,5 @@
 import Model
+import Synchronization
 import XCTest
 @testable import Solver
 
@@ -210,5 +211,82 @@ final class BoundMonotonicityTests: XCTestCase {
         let h = tracker.history.map(\.bound)
         XCTAssertEqual(h, h.sorted())
         XCTAssertEqual(Set(h).count, h.count)
+    }
+}
+
+/// The solve command's bound: `quickBound`'s reports, the incumbent store's bookkeeping and
+/// `SolverRun.computeBound` on the solver's own reduction.
+final class BoundInSolveTests: XCTestCase {
+    /// Every value handed to `onBound` is valid and higher than the one before, and the last one
+    /// is the returned bound.
+    func testQuickBoundReportsRisingValidBounds() {
+        for (seed, p) in BoundTests.instances(count: 40) {
+            guard let opt = TestInstances.bruteForce(p) else { continue }
+            let inst = Reducer.reduce(p)
+            var seen: [Int128] = []
+            let b = quickBound(inst, seconds: 0.01, onBound: { seen.append($0) })
+            XCTAssertEqual(seen, seen.sorted(), "seed \(seed)")
+            XCTAssertEqual(Set(seen).count, seen.count, "seed \(seed)")
+            XCTAssertEqual(seen.last, b, "seed \(seed)")
+            for v in seen { XCTAssertLessThanOrEqual(v, opt.0, "seed \(seed)") }
+        }
+    }
+
+    /// Property: whatever is offered in whatever order, the store's bound never decreases and
+    /// never passes its incumbent; a value above the incumbent is refused; `provedOptimal` holds
+    /// exactly when bound == cost, and the optimality action runs once.
+    func testStoreBoundNeverDecreasesNorPassesTheIncumbent() {
+        for (seed, p) in BoundTests.instances(count: 40) {
+            guard let opt = TestInstances.bruteForce(p) else { continue }
+            let store = IncumbentStore(problem: p, clock: ProcessClock(), logProgress: false)
+            let fired = Mutex(0)
+            store.whenOptimal { fired.withLock { $0 += 1 } }
+            var rng = SeededRNG(seed: seed)
+            var lastBound: Int128? = nil
+            for step in 0 ..< 200 {
+                let before = store.snapshot
+                if rng.below(3) == 0 {
+                    // A random assignment (often infeasible: then refused).
+                    let x = (0 ..< p.nodeCount).map { rng.below(p.strategyCount($0)) }
+                    store.offer(x, source: "random")
+                } else if rng.below(4) == 0 {
+                    store.offer(opt.1, source: "optimum")
+                } else {
+                    // Valid bounds up to the optimum, and some invalid ones above the incumbent.
+                    // (Without an incumbent the store cannot tell an invalid value: only valid ones.)
+                    let valid = rng.below(5) != 0 || before.cost == nil
+                    let v = valid ? opt.0 - Int128(rng.below(30)) : before.cost! + 1 + Int128(rng.below(30))
+                    let raised = store.offerBound(v, source: "test")
+                    if !valid { XCTAssertFalse(raised, "seed \(seed) step \(step): \(v) above \(before.cost!)") }
+                }
+                let s = store.snapshot
+                if let l = lastBound {
+                    let b = try? XCTUnwrap(s.bound, "seed \(seed) step \(step): bound lost")
+                    if let b { XCTAssertGreaterThanOrEqual(b, l, "seed \(seed) step \(step)") }
+                }
+                if let b = s.bound, let c = s.cost { XCTAssertLessThanOrEqual(b, c, "seed \(seed) step \(step)") }
+                XCTAssertEqual(s.provedOptimal, s.bound != nil && s.bound == s.cost, "seed \(seed) step \(step)")
+                if s.provedOptimal { XCTAssertEqual(s.cost, opt.0, "seed \(seed) step \(step)") }
+                lastBound = s.bound ?? lastBound
+            }
+            XCTAssertEqual(fired.withLock { $0 }, store.provedOptimal ? 1 : 0, "seed \(seed)")
+        }
+    }
+
+    /// The solve's bound thread on the solver's own reduction: its bound never passes the
+    /// brute-force optimum.
+    func testRunBoundIsBelowOptimum() {
+        for (seed, p) in BoundTests.instances(count: 40) {
+            guard let opt = TestInstances.bruteForce(p) else { continue }
+            let clock = ProcessClock()
+            let store = IncumbentStore(problem: p, clock: clock, logProgress: false)
+            let run = SolverRun(problem: p, options: SolverOptions(stopAt: clock.seconds + 5, logProgress: false),
+                                clock: clock, store: store)
+            guard run.prepare() else { continue }
+            run.computeBound(seconds: 0.01)
+            let b = store.snapshot.bound
+            XCTAssertNotNil(b, "seed \(seed): no bound")
+            if let b { XCTAssertLessThanOrEqual(b, opt.0, "seed \(seed)") }
+        }
     }
 }
