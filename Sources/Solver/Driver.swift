@@ -18,7 +18,7 @@ public struct SolverOptions: Sendable {
     /// Worker 0 starts from the Lagrangian dual's labellings and multipliers (`DualPrimal`).
     public var useDual = true
     /// Share of the search time worker 0 spends in the dual phase.
-    public var dualShare = 0.4
+    public var dualShare = 0.6
     /// The other price-learning workers (even ids) adopt worker 0's dual prices in their
     /// first soft phase.
     public var shareDualWeights = true
@@ -96,6 +96,12 @@ public final class SolverRun: Sendable {
     public var instance: SolverInstance? { instanceBox.withLock { $0 } }
     public var stats: SearchStats { statsBox.withLock { $0 } }
     public var phases: [(String, Double)] { phaseBox.withLock { $0 } }
+
+    /// Whether worker 0 runs the dual phase (which also certifies bounds); known after `prepare()`.
+    public var dualPhaseRuns: Bool {
+        guard options.useDual, let inst = instance, inst.n > 1 else { return false }
+        return DualPrimal.estimatedBytes(inst) <= DualPrimal.maxBytes
+    }
 
     public func requestStop() { stopFlag.store(true, ordering: .relaxed) }
 
@@ -325,7 +331,10 @@ public final class SolverRun: Sendable {
         // Worker 0 first follows the Lagrangian dual: its labellings, made to fit and polished,
         // are starts; its multipliers are the first memory prices.
         var dualWeights = false
-        if id == 0 && options.useDual && inst.n > 1 {
+        if id == 0 && options.useDual && inst.n > 1 && !dualPhaseRuns {
+            log("dual phase skipped: it would need about \(DualPrimal.estimatedBytes(inst) >> 20) MB")
+        }
+        if id == 0 && dualPhaseRuns {
             let t0 = clock.seconds
             let dp = DualPrimal(inst)
             // Labellings further over the limit than this are not worth repairing.
@@ -333,13 +342,34 @@ public final class SolverRun: Sendable {
             let end = phaseEnd(options.dualShare)
             memory.hard = true
             memory.usePenalties = false
-            while budgetLeft() {
+            // The dual's best state is also a certified lower bound (the same computation as
+            // `iopddl bound`): certified now and then, for at most a tenth of the dual's time
+            // (every 50 iterations under a work limit, so such runs stay deterministic).
+            let nonNegative = problem.costsNonNegative
+            var certifySeconds = 0.0
+            func certify() {
+                guard !dp.dual.bestStateCertified else { return }
+                let t = clock.seconds
+                if let b = dp.dual.certifyBest(), let ob = originalBound(inst, reducedBound: b, nonNegative: nonNegative) {
+                    store.offerBound(ob, source: "dual")
+                }
+                certifySeconds += clock.seconds - t
+            }
+            while budgetLeft() && !store.provedOptimal {
                 if iterations >= end.iterations || clock.seconds > end.time { break }
-                // Polyak steps aim at the best finite cost known (an infinite one would make
-                // the steps enormous).
-                let known = min(bestCost, store.bestCost ?? Int128.max)
-                if known < Int128(inst.infinite) { dp.setTarget(incumbentCost: known) }
+                if options.maxIterations != nil ? dp.dual.iterations % 50 == 0 : certifySeconds < 0.1 * dp.dualSeconds {
+                    certify()
+                }
+                // No incumbent as the Polyak target: early incumbents sit far above the optimum
+                // and the steps then overshoot (B: the dual estimate fell to -1e9 with one).
                 let a = clock.seconds
+                if options.maxIterations == nil && dp.dual.iterations % 10 == 0 && dp.dualSeconds > 0 {
+                    // The step halves after `patience` iterations without progress: about 12
+                    // halvings over the phase (as quickBound; a fixed 15 iterations left G's
+                    // bound at 193203 instead of 217039).
+                    let rate = Double(dp.dual.iterations) / dp.dualSeconds
+                    dp.dual.patience = min(1000, max(15, Int(rate * max(0, end.time - a) / 12)))
+                }
                 let fresh = dp.iterate()
                 iterations += 50
                 let b = clock.seconds
@@ -360,6 +390,7 @@ public final class SolverRun: Sendable {
                 dp.addTimes(dual: b - a, polish: clock.seconds - b)
             }
             offerIfDue(force: true)
+            if !shouldStop { certify() }
             local.dualIterations = dp.dual.iterations
             local.dualLabellings = dp.extractions
             local.dualImproved = dp.improvements

@@ -21,17 +21,22 @@ final class DualPrimal {
     private(set) var lastLabellingCost: Int128 = 0
     private(set) var lastLabellingSlack: Int64 = 0
 
+    /// Bytes the dual's arrays take, about: both orientations of every edge table and the
+    /// working copy as Doubles, plus per-strategy arrays.
+    static func estimatedBytes(_ inst: SolverInstance) -> Int {
+        24 * inst.edgeOff[inst.edgeCount] + 48 * Int(inst.off[inst.n])
+    }
+
+    /// The dual phase is skipped above this estimate (2 GiB: every contest instance we have
+    /// needs under 200 MB; the 1.3 GB synthetic one would need about 2.5 GB more).
+    static let maxBytes = 2 << 30
+
     init(_ inst: SolverInstance) {
         self.inst = inst
         dual = LagrangianDual(inst)
     }
 
-    /// Polyak steps aim at the incumbent (its cost on the reduced instance, the constant removed).
-    func setTarget(incumbentCost: Int128) {
-        dual.target = Double(incumbentCost - Int128(inst.constant))
-    }
-
-    /// One dual iteration; returns true when it decoded a new labelling (every 10 iterations).
+    /// One dual iteration (message passes and a multiplier step); returns true when it decoded a new labelling (every 10 iterations).
     func iterate() -> Bool {
         dual.iterate()
         dual.stepMultipliers()

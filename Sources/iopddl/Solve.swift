@@ -20,8 +20,8 @@ struct Solve: ParsableCommand {
             print the best solution so far and exit 0. Progress lines on stderr look like \
             `#12 3.41s best:6550261230 bound:6513812172 gap:0.53% src:ls0`. The bound is a \
             certified lower bound on the optimum (Lagrangian relaxation of the memory rows, \
-            checked in exact integer arithmetic), computed on one extra thread for \
-            --bound-seconds beside the search; the final `# done` line on stderr states the \
+            checked in exact integer arithmetic), certified from the first worker's dual phase \
+            (or, with --no-dual or --bound-seconds, on one extra thread); the final `# done` line on stderr states the \
             best cost, the bound and the gap. When the bound meets the best cost, that cost is \
             proved optimal: the run stops early and reports status `optimal`. The bound \
             needs memory for a copy of the edge tables (about 32 bytes per entry) while it \
@@ -47,7 +47,7 @@ struct Solve: ParsableCommand {
     var margin: Double?
 
     @Option(help: ArgumentHelp(
-        "Seconds of one extra thread spent on a certified lower bound (default: 3% of the timeout, at most 5; none with --max-iterations; 0: no bound).",
+        "Seconds of one extra thread spent on a certified lower bound besides the one the dual phase certifies (default: none; with --no-dual 3% of the timeout, at most 5, and none with --max-iterations).",
         valueName: "S"))
     var boundSeconds: Double?
 
@@ -58,7 +58,7 @@ struct Solve: ParsableCommand {
     var noDual = false
 
     @Option(help: ArgumentHelp("Share of worker 0's time spent in the Lagrangian-dual phase (0-1).", visibility: .hidden))
-    var dualShare: Double = 0.4
+    var dualShare: Double = 0.6
 
     @Flag(help: "No progress lines on stderr.")
     var quiet = false
@@ -119,7 +119,8 @@ struct Solve: ParsableCommand {
             done.signal()
         }
         // Work-limited runs stay independent of the clock: no bound unless asked for.
-        let boundBudget = boundSeconds ?? (maxIterations == nil ? SolverRun.defaultBoundSeconds(timeout: timeout) : 0)
+        // Worker 0's dual phase certifies bounds itself; the extra thread is for runs without it.
+        let askedBound = boundSeconds, defaultBound = maxIterations == nil ? SolverRun.defaultBoundSeconds(timeout: timeout) : 0
         // The minimum-usage solution is feasible if anything is: check it before any reduction.
         let start = p.minimumUsageSolution()
         if !store.offer(start, source: "min-usage") {
@@ -131,7 +132,8 @@ struct Solve: ParsableCommand {
         DispatchQueue.global().async {
             if run.prepare() {
                 // The bound has its own thread (not Dispatch's pool, which the workers fill).
-                if boundBudget > 0 { Thread.detach { run.computeBound(seconds: boundBudget) } }
+                let budget = askedBound ?? (run.dualPhaseRuns ? 0 : defaultBound)
+                if budget > 0 { Thread.detach { run.computeBound(seconds: budget) } }
                 run.search()
             }
             done.signal()
