@@ -28,7 +28,7 @@ final class DualPrimal {
     }
 
     /// The dual phase is skipped above this estimate (2 GiB: every contest instance we have
-    /// needs under 200 MB; the 1.3 GB synthetic one would need about 2.5 GB more).
+    /// needs under 200 MB; the 1.3 GB synthetic one, 112.7M entries, would need 2.7 GB more).
     static let maxBytes = 2 << 30
 
     init(_ inst: SolverInstance) {
