@@ -118,3 +118,34 @@ class RecordTests(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class RecordFromTests(unittest.TestCase):
+    def test_a_written_csv_reads_back_typed_and_records_the_same_table(self):
+        with tempfile.TemporaryDirectory() as d:
+            path = Path(d) / "results.csv"
+            report.write_csv(path, rows())
+            back = [report.typed_row(r) for r in report.read_csv(path)]
+            b = back[0]
+            self.assertEqual((b["cost"], b["feasible"], b["overrun"], b["exit_code"], b["bound"]),
+                             (532843, True, False, 0, 532843))
+            self.assertAlmostEqual(b["wall_s"], 5.12)
+            self.assertIsNone(back[2]["cost"])
+            self.assertEqual(report.markdown_table(back), report.markdown_table(rows()))
+            self.assertEqual(report.totals(back)["feasible"], "1/3")
+
+    def test_record_from_a_finished_folder_and_refuses_an_unfinished_one(self):
+        import json
+        from benchlib import bench_cli
+        from benchlib.reference import BenchError
+        with tempfile.TemporaryDirectory() as d:
+            folder = Path(d)
+            report.write_csv(folder / "results.csv", rows())
+            meta = dict(RecordTests.META, finished=True)
+            (folder / "run.json").write_text(json.dumps(meta))
+            target = folder / "RESULTS.md"
+            self.assertEqual(bench_cli.record_from(folder, target), 0)
+            self.assertIn("| 2 cores, 24 GB | 1 | B,K,example | 1.0000 |", target.read_text())
+            (folder / "run.json").write_text(json.dumps(dict(meta, finished=False)))
+            with self.assertRaises(BenchError):
+                bench_cli.record_from(folder, target)

@@ -53,6 +53,9 @@ def parse_args(argv: list[str], root: Path) -> argparse.Namespace:
     p.add_argument("--record", action="store_true",
                    help="append the table with date, commit, machine and command to "
                         "benchmarks/RESULTS.md")
+    p.add_argument("--record-from", type=Path, metavar="DIR",
+                   help="record the finished run in results folder DIR (its run.json and "
+                        "results.csv) in benchmarks/RESULTS.md instead of running anything")
     p.add_argument("--record-file", type=Path, default=root / "benchmarks" / "RESULTS.md",
                    help=argparse.SUPPRESS)
     args = p.parse_args(argv)
@@ -204,11 +207,29 @@ def write_outputs(out: Path, rows: list[dict], reference: dict, meta: dict) -> N
         plots.write_convergence([out], out / "convergence.svg", reference)
 
 
+def record_from(folder: Path, record_file: Path) -> int:
+    """Records a finished run (run.json + results.csv) that was started without --record."""
+    try:
+        meta = json.loads((folder / "run.json").read_text(encoding="utf-8"))
+        rows = [report.typed_row(r) for r in report.read_csv(folder / "results.csv")]
+    except (OSError, ValueError) as e:
+        raise BenchError(f"{folder}: cannot read the run: {e}") from e
+    if not meta.get("finished"):
+        raise BenchError(f"{folder}: the run did not finish (run.json says finished: false)")
+    if not rows:
+        raise BenchError(f"{folder}: no results")
+    report.append_record(record_file, rows, meta)
+    print(f"recorded {folder} in {record_file}", file=sys.stderr)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     root = Path(__file__).resolve().parent.parent.parent
     argv = sys.argv[1:] if argv is None else argv
     try:
         args = parse_args(argv, root)
+        if args.record_from is not None:
+            return record_from(args.record_from, args.record_file)
         reference = find_reference(args, root)
         chosen = resolve_instances(args.instances, args.dir, reference)
         instances = []

@@ -73,6 +73,29 @@ def read_csv(path: Path) -> list[dict[str, str]]:
         return [row for row in csv.DictReader(f) if row.get("benchmark") != TOTAL]
 
 
+def typed_row(row: dict[str, str]) -> dict:
+    """A results.csv row back as the typed values `csv_row` wrote (inverse up to rounding;
+    `timeout_s` stays text, as the runner writes it)."""
+    ints = {"cost", "exit_code", "bound", "claimed_best", "progress_events", "peak_usage",
+            "usage_limit"}
+    floats = set(SCORE_KEYS) | {"wall_s", "peak_rss_mb", "gap_pct",
+                                "last_improvement_s"}
+    bools = {"feasible", "overrun"}
+    out: dict = {}
+    for key, text in row.items():
+        if text is None or text == "":
+            out[key] = None
+        elif key in bools:
+            out[key] = text == "yes"
+        elif key in ints:
+            out[key] = int(text)
+        elif key in floats:
+            out[key] = math.inf if text == "inf" else float(text)
+        else:
+            out[key] = text
+    return out
+
+
 def _num(text: str) -> str:
     """Thousands separators for integers in the Markdown table."""
     try:
