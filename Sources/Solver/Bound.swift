@@ -201,9 +201,10 @@ public final class BoundRun: Sendable {
             let t1 = clock.seconds
             passSeconds += t1 - t0
             if dual.iterations % 10 == 0 {
-                // About 60 patience periods in the iterations the time left allows.
+                // About 60 patience periods in the iterations the time left allows
+                // (IOPDDL_BOUND_TUNE=periods=P to try others; see benchmarks/BOUNDS.md).
                 let rate = Double(dual.iterations) / max(1e-3, t1 - started)
-                dual.patience = min(1000, max(15, Int(rate * max(0, end - t1) / 60)))
+                dual.patience = min(1000, max(15, Int(rate * max(0, end - t1) / dual.knob("periods", 60))))
             }
             // Certify states that beat the last certified estimate, keeping certification
             // under about 15% of the time (but at least every 5 s).
