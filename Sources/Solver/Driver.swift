@@ -347,6 +347,7 @@ public final class SolverRun: Sendable {
             // (every 50 iterations under a work limit, so such runs stay deterministic).
             let nonNegative = problem.costsNonNegative
             var certifySeconds = 0.0
+            var skippedLabellings = 0
             func certify() {
                 guard !dp.dual.bestStateCertified else { return }
                 let t = clock.seconds
@@ -378,7 +379,12 @@ public final class SolverRun: Sendable {
                 // Polishing takes at most about as long as the dual iterations (no time test
                 // under a work limit, so that such runs stay deterministic).
                 let polishDue = options.maxIterations != nil || dp.polishSeconds <= dp.dualSeconds + 1
-                if fresh && overload < dualOverloadLimit && polishDue {
+                // A labelling over the limit is still taken after 5 skipped ones: with slowly
+                // decaying steps the multipliers can oscillate for the whole phase (T: 589
+                // iterations, no labelling within 2% of the limit).
+                if fresh && overload >= dualOverloadLimit { skippedLabellings += 1 }
+                if fresh && (overload < dualOverloadLimit || skippedLabellings >= 5) && polishDue {
+                    skippedLabellings = 0
                     let fits = dp.loadLabelling(into: state, stop: { self.shouldStop })
                     if options.debugChecks { log("dual it \(dp.dual.iterations): labelling cost \(dp.lastLabellingCost) slack \(dp.lastLabellingSlack); repaired: fits \(fits) cost \(state.cost) min slack \(state.slack.globalMin) in \(formatFixed(clock.seconds - b, 2)) s") }
                     if fits {
