@@ -52,11 +52,14 @@ public struct SearchStats: Sendable {
     public var dualIterations = 0
     public var dualLabellings = 0
     public var dualImproved = 0
+    /// Per-neighbourhood GLPK statistics (LNS.swift).
+    public var lns = LNSStats()
 
     mutating func add(_ o: SearchStats) {
         dualIterations += o.dualIterations
         dualLabellings += o.dualLabellings
         dualImproved += o.dualImproved
+        lns.add(o.lns)
         treeMoves += o.treeMoves
         treeImproved += o.treeImproved
         oneOptMoves += o.oneOptMoves
@@ -191,9 +194,7 @@ public final class SolverRun: Sendable {
         let ve = EliminationMove(state, memory: memory)
         var rng = SeededRNG(seed: seed ^ 0xABCD)
         var local = SearchStats()
-        let mip = options.useMIP ? MIPSubproblemSolver(inst) : nil
-        var mipSize = 60.0
-        var mipSeconds = 0.0
+        let lns = options.useMIP ? NeighbourhoodSearch(inst) : nil
         var bestX = state.x
         var bestCost = state.feasible ? state.cost : Int128.max
         var lastOffer = -1.0
@@ -258,6 +259,15 @@ public final class SolverRun: Sendable {
         ls.descend(stop: { self.shouldStop })
         noteBest()
         offerIfDue(force: true)
+        // Exact mode: one worker first solves a small reduced instance whole with GLPK.
+        if id == 0, let lns, options.maxIterations == nil, lns.exactApplies {
+            let share = options.threads > 1 ? 0.6 : 0.4
+            lns.solveWhole(state: state, timeLimit: share * max(0, options.stopAt - clock.seconds),
+                           better: { self.store.snapshot.solution.flatMap { inst.presolve($0) } },
+                           stop: { self.shouldStop })
+            noteBest()
+            offerIfDue(force: true)
+        }
         let patience = max(200, min(inst.n / 2, 3000))
         let lambda0 = SolverRun.baseWeight(inst)
         var cycle = 0
@@ -281,23 +291,16 @@ public final class SolverRun: Sendable {
             var kicks = 0
             while kicks < maxKicks && budgetLeft() {
                 if iterations >= end.iterations || (iterations & 15 == 0 && clock.seconds > deadline) { break }
-                // Exact GLPK solves of a ball of free nodes (memory rows included), in hard
-                // phases, taking about a third of the worker's time.
-                if !soft, let mip, options.maxIterations == nil, iterations & 63 == 0,
-                   mipSeconds < 0.35 * (clock.seconds - searchStart) {
-                    let t0 = clock.seconds
-                    let block = ve.ball(root: pickRoot(inst, state, &rng), maxSize: Int(mipSize), maxDegree: 100_000, rng: &rng)
-                    let limit = min(2.0, max(0.2, 0.02 * (options.stopAt - t0)))
-                    let before = mip.timeouts
-                    if let r = mip.solve(state: state, free: block, timeLimit: min(limit, max(0, options.stopAt - t0)),
-                                         stop: { self.shouldStop }), mip.apply(r, to: state) {
+                // GLPK solves of neighbourhoods (memory rows included) in hard phases, about a
+                // third of the worker's time (LNS.swift).
+                if !soft, let lns, options.maxIterations == nil, iterations & 63 == 0,
+                   lns.due(searchSeconds: clock.seconds - searchStart) {
+                    local.mipCalls += 1
+                    if lns.step(state: state, now: clock.seconds, stopAt: options.stopAt, rng: &rng,
+                                stop: { self.shouldStop }) {
                         local.mipImproved += 1
                         if noteBest() { idle = 0 }
                     }
-                    local.mipCalls += 1
-                    let spent = clock.seconds - t0
-                    mipSeconds += spent
-                    if mip.timeouts > before { mipSize = max(20, mipSize * 0.85) } else if spent < 0.3 * limit { mipSize = min(2000, mipSize * 1.15) }
                     continue
                 }
                 let moved = step(pickRoot(inst, state, &rng))
@@ -491,6 +494,7 @@ public final class SolverRun: Sendable {
         local.eliminationMoves = ve.attempts
         local.eliminationImproved = ve.improved
         local.eliminationTooWide = ve.tooWide
+        if let lns { local.lns = lns.stats }
         statsBox.withLock { $0.add(local) }
     }
 

@@ -107,6 +107,9 @@ final class MIPSubproblemSolver {
     private(set) var seconds = 0.0
     /// What the last call did, for logs and measurements.
     private(set) var lastOutcome = ""
+    /// Whether GLPK finished the last call's search (optimal, or no improvement exists) rather
+    /// than stopping at the time limit or failing: the neighbourhood was easy enough.
+    private(set) var lastFinished = false
     /// Columns and rows of the last model handed to GLPK (0 when none was built).
     private(set) var lastColumns = 0
     private(set) var lastRows = 0
@@ -180,6 +183,7 @@ final class MIPSubproblemSolver {
         precondition(state.inst === inst, "MIPSubproblemSolver used with another instance's state")
         let t0 = ProcessClock.monotonicNow()
         calls += 1
+        lastFinished = false
         lastColumns = 0
         lastRows = 0
         defer { seconds += ProcessClock.monotonicNow() - t0 }
@@ -763,6 +767,7 @@ final class MIPSubproblemSolver {
         }
         let statusText = r.stopReason.map { "\(r.status) (\($0))" } ?? "\(r.status)"
         if r.stopReason == .timeLimit { timeouts += 1 }
+        lastFinished = (r.stopReason == nil || r.stopReason == .gapReached) && (r.status == .optimal || r.status == .feasible || r.status == .infeasible)
         switch r.status {
         case .optimal, .feasible: break
         case .infeasible:

@@ -215,6 +215,7 @@ final class FinalOutput: Sendable {
             }
             let st = run.stats
             report += "\n# moves: tree \(st.treeMoves) (improving \(st.treeImproved), memory-rejected \(st.rejectedMemory)), elimination \(st.eliminationMoves) (improving \(st.eliminationImproved), too wide \(st.eliminationTooWide)), 1-opt \(st.oneOptMoves), kicks \(st.kicks), repairs \(st.repairs), GLPK neighbourhoods \(st.mipCalls) (improving \(st.mipImproved)), restarts \(st.restarts), dual iterations \(st.dualIterations) (labellings polished \(st.dualLabellings), improving \(st.dualImproved))"
+            for line in st.lns.lines { report += "\n# lns: " + line }
             let phases = run.phases.map { "\($0.0) \(formatFixed($0.1, 2)) s" }.joined(separator: ", ")
             if !phases.isEmpty { report += "\n# phases: \(phases)" }
             Console.writeErr(report + "\n")

@@ -1,0 +1,485 @@
+/// Large neighbourhood search with exact GLPK solves: generators that describe subproblems,
+/// an adaptive choice among them, and their statistics.
+///
+/// A generator only says which nodes are free (from a seed node or clique, a difficulty in
+/// [0, 1] and a random generator); `MIPSubproblemSolver` solves the subproblem with every other
+/// node fixed at the incumbent, with an objective cut-off one below the incumbent's cost, so a
+/// step can only improve. `NeighbourhoodSearch` (one per worker) picks the generator, maps its
+/// difficulty to a size, adapts difficulty and time limit per generator and keeps the counts.
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// The kinds of neighbourhoods, in the order of the statistics tables.
+enum NeighbourhoodKind: Int, CaseIterable, Sendable {
+    /// A breadth-first ball around an expensive edge or node of the incumbent.
+    case costBall
+    /// The variable-usage nodes live in a window of consecutive cliques around a tight clique.
+    case peakWindow
+    /// Nodes linked by edges with infinite entries (pairwise incompatibilities), grown
+    /// breadth-first along such edges first.
+    case infiniteCluster
+    /// A random connected region: grown from a random node by adding a random frontier node.
+    case randomRegion
+
+    var name: String {
+        switch self {
+        case .costBall: "cost-ball"
+        case .peakWindow: "peak-window"
+        case .infiniteCluster: "inf-cluster"
+        case .randomRegion: "random"
+        }
+    }
+}
+
+/// Counters of one generator (or of the whole-instance solve), summed over workers.
+public struct LNSGeneratorStats: Sendable {
+    public var calls = 0
+    public var improvements = 0
+    /// Sum of the cost decreases (internal units: the true cost when no infinite term is used).
+    public var gain: Int128 = 0
+    /// Seconds in building and solving the subproblems.
+    public var seconds = 0.0
+    /// Solves stopped by their time limit.
+    public var timeouts = 0
+    /// Subproblems refused as too large, or failed solves.
+    public var skipped = 0
+    /// Sums over calls, for the means.
+    public var difficultySum = 0.0
+    public var freeNodesSum = 0
+
+    mutating func add(_ o: LNSGeneratorStats) {
+        calls += o.calls
+        improvements += o.improvements
+        gain += o.gain
+        seconds += o.seconds
+        timeouts += o.timeouts
+        skipped += o.skipped
+        difficultySum += o.difficultySum
+        freeNodesSum += o.freeNodesSum
+    }
+
+    /// One `# lns:` line body, e.g. `cost-ball calls 40 improved 7 gain 1234 time 12.3s ...`.
+    func line(_ name: String) -> String {
+        let c = max(1, calls)
+        return "\(name) calls \(calls) improved \(improvements) gain \(gain) time \(formatSeconds(seconds))s"
+            + " timeouts \(timeouts) skipped \(skipped) mean-difficulty \(formatSeconds(difficultySum / Double(c)))"
+            + " mean-free \(freeNodesSum / c)"
+    }
+
+    private func formatSeconds(_ v: Double) -> String {
+        let r = (v * 100).rounded() / 100
+        return String(r)
+    }
+}
+
+/// Per-generator statistics plus those of the whole-instance ("exact mode") solves.
+public struct LNSStats: Sendable {
+    public var generators = [LNSGeneratorStats](repeating: LNSGeneratorStats(), count: NeighbourhoodKind.allCases.count)
+    public var whole = LNSGeneratorStats()
+
+    mutating func add(_ o: LNSStats) {
+        for g in 0 ..< generators.count { generators[g].add(o.generators[g]) }
+        whole.add(o.whole)
+    }
+
+    /// The `# lns:` lines of the final report (generators that were never called are left out).
+    public var lines: [String] {
+        var out: [String] = []
+        for kind in NeighbourhoodKind.allCases where generators[kind.rawValue].calls > 0 {
+            out.append(generators[kind.rawValue].line(kind.name))
+        }
+        if whole.calls > 0 { out.append(whole.line("whole")) }
+        return out
+    }
+}
+
+/// Describes neighbourhoods of a reduced instance. Never solves. One per worker (scratch space).
+final class NeighbourhoodGenerator {
+    let inst: SolverInstance
+    /// Per edge: some entry of its table is infinite.
+    let edgeHasInfinite: [Bool]
+    /// Nodes with at least one such edge.
+    let infiniteNodes: [Int32]
+    /// Nodes whose usage can vary (they live in cliques).
+    let memoryNodes: [Int32]
+    private var mark: [UInt32]
+    private var curMark: UInt32 = 0
+
+    init(_ inst: SolverInstance) {
+        self.inst = inst
+        var hasInf = [Bool](repeating: false, count: inst.edgeCount)
+        for e in 0 ..< inst.edgeCount {
+            for t in inst.edgeOff[e] ..< inst.edgeOff[e + 1] where inst.edgeCost[t] >= inst.infinite {
+                hasInf[e] = true
+                break
+            }
+        }
+        edgeHasInfinite = hasInf
+        var infNodes: [Int32] = []
+        for i in 0 ..< inst.n {
+            for p in Int(inst.adjOff[i]) ..< Int(inst.adjOff[i + 1]) where hasInf[Int(inst.adjEdge[p])] {
+                infNodes.append(Int32(i))
+                break
+            }
+        }
+        infiniteNodes = infNodes
+        memoryNodes = (0 ..< inst.n).filter { inst.cFirst[$0] < inst.cEnd[$0] }.map { Int32($0) }
+        mark = [UInt32](repeating: 0, count: inst.n)
+    }
+
+    /// Whether a generator can describe anything on this instance.
+    func applies(_ kind: NeighbourhoodKind) -> Bool {
+        switch kind {
+        case .costBall, .randomRegion: inst.n > 0
+        case .peakWindow: inst.hasMemory && inst.cliqueCount > 0 && !memoryNodes.isEmpty
+        case .infiniteCluster: !infiniteNodes.isEmpty
+        }
+    }
+
+    /// The free nodes of a neighbourhood of `kind` with at most `size` nodes (at least one).
+    func generate(_ kind: NeighbourhoodKind, state: SearchState, size: Int, rng: inout SeededRNG) -> [Int32] {
+        let size = max(1, min(size, inst.n))
+        switch kind {
+        case .costBall: return costBall(state: state, size: size, rng: &rng)
+        case .peakWindow: return peakWindow(state: state, size: size, rng: &rng)
+        case .infiniteCluster: return infiniteCluster(seed: Int(infiniteNodes[rng.below(infiniteNodes.count)]), size: size, rng: &rng)
+        case .randomRegion: return randomRegion(seed: rng.below(inst.n), size: size, rng: &rng)
+        }
+    }
+
+    private func newMark() {
+        curMark &+= 1
+        if curMark == 0 {
+            for i in 0 ..< mark.count { mark[i] = 0 }
+            curMark = 1
+        }
+    }
+
+    // MARK: - Seeds
+
+    /// The most expensive of a few random edges at the state's strategies (a node's unary
+    /// cost counts on its edges' behalf when it has none): its two ends, or one node.
+    func expensiveSeed(state: SearchState, rng: inout SeededRNG) -> [Int] {
+        let x = state.x
+        if inst.edgeCount == 0 { return [rng.below(inst.n)] }
+        var best = rng.below(inst.edgeCount)
+        var bestCost = Int64.min
+        for _ in 0 ..< 8 {
+            let e = rng.below(inst.edgeCount)
+            let u = Int(inst.edgeU[e]), v = Int(inst.edgeV[e])
+            let c = inst.pairCost(e, Int(x[u]), Int(x[v]))
+            if c > bestCost { best = e; bestCost = c }
+        }
+        // Sometimes the costliest node's unary term instead.
+        var node = -1
+        var nodeCost = Int64.min
+        for _ in 0 ..< 4 {
+            let i = rng.below(inst.n)
+            let c = inst.unary[Int(inst.off[i]) + Int(x[i])]
+            if c > nodeCost { node = i; nodeCost = c }
+        }
+        if nodeCost > bestCost { return [node] }
+        return [Int(inst.edgeU[best]), Int(inst.edgeV[best])]
+    }
+
+    // MARK: - Generators
+
+    /// Breadth-first from `seeds` (in a random neighbour order), up to `size` nodes.
+    func ball(seeds: [Int], size: Int, rng: inout SeededRNG) -> [Int32] {
+        newMark()
+        var out: [Int32] = []
+        for s in seeds where mark[s] != curMark && out.count < size {
+            mark[s] = curMark
+            out.append(Int32(s))
+        }
+        grow(&out, size: size, rng: &rng, along: nil)
+        return out
+    }
+
+    private func costBall(state: SearchState, size: Int, rng: inout SeededRNG) -> [Int32] {
+        ball(seeds: expensiveSeed(state: state, rng: &rng), size: size, rng: &rng)
+    }
+
+    /// Breadth-first growth of `out` (whose nodes are marked) in FIFO order; with `along`, only
+    /// over edges for which it is true.
+    private func grow(_ out: inout [Int32], size: Int, rng: inout SeededRNG, along: [Bool]?) {
+        var head = 0
+        while head < out.count && out.count < size {
+            let t = Int(out[head])
+            head += 1
+            let lo = Int(inst.adjOff[t]), hi = Int(inst.adjOff[t + 1])
+            if hi == lo { continue }
+            let start = rng.below(hi - lo)
+            for q in 0 ..< hi - lo {
+                let p = lo + (start + q) % (hi - lo)
+                if let along, !along[Int(inst.adjEdge[p])] { continue }
+                let w = Int(inst.adjOther[p])
+                if mark[w] == curMark { continue }
+                mark[w] = curMark
+                out.append(Int32(w))
+                if out.count >= size { return }
+            }
+        }
+    }
+
+    /// The cluster of `seed` along edges with infinite entries, then breadth-first along any
+    /// edge until `size`.
+    func infiniteCluster(seed: Int, size: Int, rng: inout SeededRNG) -> [Int32] {
+        newMark()
+        mark[seed] = curMark
+        var out: [Int32] = [Int32(seed)]
+        grow(&out, size: size, rng: &rng, along: edgeHasInfinite)
+        if out.count < size { grow(&out, size: size, rng: &rng, along: nil) }
+        return out
+    }
+
+    /// Grown from `seed` by adding a uniformly random frontier node each step: connected, less
+    /// round than a ball.
+    func randomRegion(seed: Int, size: Int, rng: inout SeededRNG) -> [Int32] {
+        newMark()
+        mark[seed] = curMark
+        var out: [Int32] = [Int32(seed)]
+        var frontier: [Int32] = []
+        func push(_ t: Int) {
+            for p in Int(inst.adjOff[t]) ..< Int(inst.adjOff[t + 1]) {
+                let w = Int(inst.adjOther[p])
+                if mark[w] != curMark {
+                    mark[w] = curMark
+                    frontier.append(Int32(w))
+                }
+            }
+        }
+        push(seed)
+        while out.count < size && !frontier.isEmpty {
+            let j = rng.below(frontier.count)
+            let w = frontier[j]
+            frontier.swapAt(j, frontier.count - 1)
+            frontier.removeLast()
+            out.append(w)
+            push(Int(w))
+        }
+        return out
+    }
+
+    /// A clique near the tightest: among the `max(1, cliques / 64)` of least slack, uniformly.
+    func tightClique(state: SearchState, rng: inout SeededRNG) -> Int {
+        let slack = SearchState.computeSlack(inst, state.x)
+        let pool = max(1, slack.count / 64)
+        if pool == 1 || rng.below(3) == 0 {
+            var best = 0
+            for c in 1 ..< slack.count where slack[c] < slack[best] { best = c }
+            return best
+        }
+        // Partial selection of the `pool` tightest.
+        let order = (0 ..< slack.count).sorted { slack[$0] < slack[$1] }
+        return order[rng.below(pool)]
+    }
+
+    /// The variable-usage nodes nearest (in cliques) to `center`, up to 2/3 of `size`, in
+    /// order of their distance from it (so the window of consecutive cliques around it grows
+    /// evenly), then their neighbours breadth-first up to `size`.
+    func window(center: Int, size: Int, rng: inout SeededRNG) -> [Int32] {
+        newMark()
+        // Distance in cliques from the centre; random tie-breaks.
+        var keyed: [(Int, UInt64, Int32)] = []
+        keyed.reserveCapacity(memoryNodes.count)
+        for v in memoryNodes {
+            let i = Int(v)
+            let f = Int(inst.cFirst[i]), l = Int(inst.cEnd[i])
+            let d = center < f ? f - center : (center >= l ? center - l + 1 : 0)
+            if inst.k[i] > 1 { keyed.append((d, rng.next(), v)) }
+        }
+        keyed.sort { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
+        let core = max(1, min(keyed.count, (2 * size + 2) / 3))
+        var out: [Int32] = []
+        for t in 0 ..< core {
+            let v = keyed[t].2
+            mark[Int(v)] = curMark
+            out.append(v)
+        }
+        if out.isEmpty {
+            let s = rng.below(inst.n)
+            mark[s] = curMark
+            out.append(Int32(s))
+        }
+        grow(&out, size: size, rng: &rng, along: nil)
+        return out
+    }
+
+    private func peakWindow(state: SearchState, size: Int, rng: inout SeededRNG) -> [Int32] {
+        window(center: tightClique(state: state, rng: &rng), size: size, rng: &rng)
+    }
+}
+
+/// One worker's LNS: picks a generator (a bandit over recent improvements per second), maps
+/// its difficulty to a number of free nodes, solves with GLPK, applies improvements to the
+/// state and adapts. Also the whole-instance solve of exact mode.
+final class NeighbourhoodSearch {
+    let inst: SolverInstance
+    let generator: NeighbourhoodGenerator
+    let mip: MIPSubproblemSolver
+    private(set) var stats = LNSStats()
+
+    /// Neighbourhood sizes run from `minSize` to `maxSize`, geometrically in the difficulty.
+    let minSize = 8.0
+    let maxSize: Double
+    /// Per generator: difficulty in [0, 1], time-limit factor, decayed successes and seconds.
+    private var difficulty: [Double]
+    private var timeFactor: [Double]
+    private var recentWins: [Double]
+    private var recentSeconds: [Double]
+    private let kinds: [NeighbourhoodKind]
+
+    /// Share of a worker's search time the neighbourhood solves may take.
+    var timeShare = 0.35
+
+    init(_ inst: SolverInstance) {
+        self.inst = inst
+        let generator = NeighbourhoodGenerator(inst)
+        self.generator = generator
+        mip = MIPSubproblemSolver(inst)
+        let maxSize = Double(max(8, min(inst.n, 2000)))
+        self.maxSize = maxSize
+        kinds = NeighbourhoodKind.allCases.filter { generator.applies($0) }
+        let count = NeighbourhoodKind.allCases.count
+        // Start near 60 free nodes (the size that solved in well under a second on B).
+        let start = maxSize > 8 ? log(60.0 / 8.0) / log(maxSize / 8.0) : 0
+        difficulty = [Double](repeating: min(1, max(0, start)), count: count)
+        timeFactor = [Double](repeating: 1, count: count)
+        // Optimistic prior: one success per second.
+        recentWins = [Double](repeating: 1, count: count)
+        recentSeconds = [Double](repeating: 1, count: count)
+    }
+
+    func size(difficulty d: Double) -> Int {
+        Int((minSize * pow(maxSize / minSize, min(1, max(0, d)))).rounded())
+    }
+
+    /// Whether the worker should spend its next slot on a neighbourhood solve.
+    func due(searchSeconds: Double) -> Bool {
+        !kinds.isEmpty && stats.totalSeconds < timeShare * searchSeconds
+    }
+
+    /// The generator to use next: mostly the best recent rate of improvements per second,
+    /// sometimes (1 in 5) a uniformly random one.
+    func choose(rng: inout SeededRNG) -> NeighbourhoodKind {
+        if rng.below(5) == 0 { return kinds[rng.below(kinds.count)] }
+        var best = kinds[0]
+        var bestRate = -1.0
+        for k in kinds {
+            let rate = recentWins[k.rawValue] / max(1e-3, recentSeconds[k.rawValue])
+            if rate > bestRate { best = k; bestRate = rate }
+        }
+        return best
+    }
+
+    /// One neighbourhood solve on `state` (which should be memory-feasible). Returns true when
+    /// the state improved; it is never made worse or infeasible.
+    @discardableResult
+    func step(state: SearchState, now: Double, stopAt: Double, rng: inout SeededRNG, stop: @escaping () -> Bool) -> Bool {
+        let kind = choose(rng: &rng)
+        let g = kind.rawValue
+        let d = difficulty[g]
+        let free = generator.generate(kind, state: state, size: size(difficulty: d), rng: &rng)
+        let base = min(2.0, max(0.2, 0.02 * (stopAt - now)))
+        let limit = min(base * timeFactor[g], max(0, stopAt - now))
+        let (improved, gain, seconds, timedOut, skipped) = solve(state: state, free: free, timeLimit: limit, stop: stop)
+        var s = stats.generators[g]
+        s.calls += 1
+        s.difficultySum += d
+        s.freeNodesSum += free.count
+        s.seconds += seconds
+        if improved { s.improvements += 1; s.gain += gain }
+        if timedOut { s.timeouts += 1 }
+        if skipped { s.skipped += 1 }
+        stats.generators[g] = s
+        // Bandit: decayed successes per second of this generator.
+        recentWins[g] = 0.9 * recentWins[g] + (improved ? 1 : 0)
+        recentSeconds[g] = 0.9 * recentSeconds[g] + seconds
+        // Difficulty: larger when GLPK finished well within the limit, smaller when it timed out
+        // or the model was refused. Time: more when a timed-out solve still improved (the
+        // neighbourhood pays), less when it timed out for nothing.
+        if skipped || timedOut {
+            difficulty[g] = max(0, d - 0.04)
+        } else if mip.lastFinished && seconds < 0.5 * limit {
+            difficulty[g] = min(1, d + 0.03)
+        }
+        if timedOut { timeFactor[g] = improved ? min(4, timeFactor[g] * 1.25) : max(0.5, timeFactor[g] * 0.9) }
+        return improved
+    }
+
+    /// Solves with `free` nodes and applies an improvement to `state`.
+    private func solve(state: SearchState, free: [Int32], timeLimit: Double, stop: @escaping () -> Bool)
+        -> (improved: Bool, gain: Int128, seconds: Double, timedOut: Bool, skipped: Bool)
+    {
+        let t0 = ProcessClock.monotonicNow()
+        let timeouts = mip.timeouts, skippedBefore = mip.skipped, failures = mip.failures
+        var improved = false
+        var gain: Int128 = 0
+        if let r = mip.solve(state: state, free: free, timeLimit: timeLimit, stop: stop), mip.apply(r, to: state) {
+            improved = true
+            gain = r.improvement
+        }
+        let seconds = ProcessClock.monotonicNow() - t0
+        return (improved, gain, seconds, mip.timeouts > timeouts, mip.skipped > skippedBefore || mip.failures > failures)
+    }
+
+    // MARK: - Exact mode
+
+    /// Reduced instances up to this many nodes are solved whole first.
+    static let exactNodes = 1200
+
+    var exactApplies: Bool { inst.n > 0 && inst.n <= NeighbourhoodSearch.exactNodes }
+
+    /// Solves the whole reduced instance with an objective cut-off one below the state's cost,
+    /// repeatedly while it improves, until GLPK finishes without an improvement, reports the
+    /// optimum, the time limit passes or `stop` is true. `better` may hand in a better
+    /// assignment (e.g. the shared incumbent) before each solve. Returns true if the state
+    /// improved.
+    @discardableResult
+    func solveWhole(
+        state: SearchState, timeLimit: Double, better: () -> [Int32]?, stop: @escaping () -> Bool
+    ) -> Bool {
+        let saved = mip.options
+        // The whole of B is about 70k columns and 300k nonzeros.
+        mip.options.maxColumns = 400_000
+        mip.options.maxNonzeros = 3_000_000
+        defer { mip.options = saved }
+        let all = (0 ..< inst.n).map { Int32($0) }
+        let end = ProcessClock.monotonicNow() + timeLimit
+        var any = false
+        while !stop() {
+            let left = end - ProcessClock.monotonicNow()
+            if left <= 0.05 { break }
+            if let x = better() {
+                let other = SearchState(inst, x)
+                if other.feasible && (!state.feasible || other.cost < state.cost) { state.reset(x) }
+            }
+            guard state.feasible else { break }
+            let (improved, gain, seconds, timedOut, skipped) = solve(state: state, free: all, timeLimit: left, stop: stop)
+            stats.whole.calls += 1
+            stats.whole.difficultySum += 1
+            stats.whole.freeNodesSum += inst.n
+            stats.whole.seconds += seconds
+            if timedOut { stats.whole.timeouts += 1 }
+            if skipped { stats.whole.skipped += 1 }
+            guard improved else { break }
+            any = true
+            stats.whole.improvements += 1
+            stats.whole.gain += gain
+            // A claimed optimum is only a hint (GLPK can be off by a little): solve again with
+            // the new cut-off; "no improvement" (or the independent bound stopping the run)
+            // ends the loop.
+        }
+        return any
+    }
+}
+
+extension LNSStats {
+    /// Seconds of every GLPK solve, whole-instance ones included.
+    var totalSeconds: Double { generators.reduce(whole.seconds) { $0 + $1.seconds } }
+}

@@ -1,0 +1,221 @@
+import Model
+import XCTest
+@testable import Solver
+
+final class LNSTests: XCTestCase {
+    private func setUp(_ p: Problem) -> (SolverInstance, SearchState)? {
+        let inst = Reducer.reduce(p)
+        guard inst.feasible, inst.n > 0 else { return nil }
+        return (inst, SearchState(inst, SolverRun.minimumUsage(inst)))
+    }
+
+    /// Instances of 40-80 nodes with memory and infinite entries; infinite pruning off so that
+    /// edges with infinite entries survive the reductions.
+    private func instances() -> [(UInt64, SolverInstance, SearchState)] {
+        var out: [(UInt64, SolverInstance, SearchState)] = []
+        for seed in UInt64(1) ... 30 {
+            let nodes = 40 + Int(seed % 5) * 10
+            let p = TestInstances.random(
+                seed: seed, nodes: nodes, edges: nodes + nodes / 2, maxStrategies: 4,
+                infiniteChance: seed % 3 == 0 ? 0 : 0.25, memory: seed % 4 != 0)
+            guard let (inst, state) = setUp(p) else { continue }
+            out.append((seed, inst, state))
+        }
+        return out
+    }
+
+    /// Whether every node of `set` is reachable from `seed` inside `set`.
+    private func connected(_ inst: SolverInstance, _ set: [Int32], from seed: Int) -> Bool {
+        let inSet = Set(set.map(Int.init))
+        var seen: Set<Int> = [seed]
+        var queue = [seed]
+        while let t = queue.popLast() {
+            for p in Int(inst.adjOff[t]) ..< Int(inst.adjOff[t + 1]) {
+                let w = Int(inst.adjOther[p])
+                if inSet.contains(w) && seen.insert(w).inserted { queue.append(w) }
+            }
+        }
+        return seen.count == inSet.count
+    }
+
+    /// Size of `seed`'s connected component (along edges where `along` holds, or all edges).
+    private func componentSize(_ inst: SolverInstance, _ seed: Int, along: [Bool]? = nil) -> Int {
+        var seen: Set<Int> = [seed]
+        var queue = [seed]
+        while let t = queue.popLast() {
+            for p in Int(inst.adjOff[t]) ..< Int(inst.adjOff[t + 1]) {
+                if let along, !along[Int(inst.adjEdge[p])] { continue }
+                let w = Int(inst.adjOther[p])
+                if seen.insert(w).inserted { queue.append(w) }
+            }
+        }
+        return seen.count
+    }
+
+    /// Balls, infinite clusters and random regions contain their seed, are connected, have no
+    /// duplicates and stop at `size` (or at the seed's component when it is smaller).
+    func testConnectedGeneratorsContainSeedAndRespectSize() {
+        var checked = 0
+        for (seed, inst, _) in instances() {
+            let gen = NeighbourhoodGenerator(inst)
+            var rng = SeededRNG(seed: seed)
+            for round in 0 ..< 10 {
+                let root = rng.below(inst.n)
+                let size = 1 + rng.below(min(inst.n, 30))
+                let tag = "seed \(seed) round \(round) root \(root) size \(size)"
+                let component = componentSize(inst, root)
+                let sets: [(String, [Int32])] = [
+                    ("ball", gen.ball(seeds: [root], size: size, rng: &rng)),
+                    ("random", gen.randomRegion(seed: root, size: size, rng: &rng)),
+                    ("inf-cluster", gen.infiniteCluster(seed: root, size: size, rng: &rng)),
+                ]
+                for (name, set) in sets {
+                    XCTAssertEqual(set.first, Int32(root), "\(name) \(tag)")
+                    XCTAssertEqual(Set(set).count, set.count, "\(name) \(tag): duplicates")
+                    XCTAssertEqual(set.count, min(size, component), "\(name) \(tag)")
+                    XCTAssertTrue(connected(inst, set, from: root), "\(name) \(tag): not connected")
+                    checked += 1
+                }
+            }
+        }
+        XCTAssertGreaterThan(checked, 500)
+    }
+
+    /// An infinite cluster takes the seed's whole component along infinite-entry edges before
+    /// any other node, when it fits.
+    func testInfiniteClusterTakesInfiniteComponentFirst() {
+        var checked = 0
+        for (seed, inst, _) in instances() {
+            let gen = NeighbourhoodGenerator(inst)
+            guard !gen.infiniteNodes.isEmpty else { continue }
+            var rng = SeededRNG(seed: seed ^ 0x1F)
+            for _ in 0 ..< 5 {
+                let root = Int(gen.infiniteNodes[rng.below(gen.infiniteNodes.count)])
+                let infComponent = componentSize(inst, root, along: gen.edgeHasInfinite)
+                let size = infComponent + rng.below(10)
+                let set = gen.infiniteCluster(seed: root, size: size, rng: &rng)
+                let prefix = Array(set.prefix(infComponent))
+                XCTAssertEqual(componentSize(inst, root, along: gen.edgeHasInfinite), prefix.count)
+                // The first `infComponent` nodes are linked to the seed by infinite-entry edges.
+                var seen: Set<Int> = [root]
+                var queue = [root]
+                while let t = queue.popLast() {
+                    for p in Int(inst.adjOff[t]) ..< Int(inst.adjOff[t + 1]) where gen.edgeHasInfinite[Int(inst.adjEdge[p])] {
+                        let w = Int(inst.adjOther[p])
+                        if seen.insert(w).inserted { queue.append(w) }
+                    }
+                }
+                XCTAssertEqual(Set(prefix.map(Int.init)), seen, "seed \(seed) root \(root)")
+                checked += 1
+            }
+        }
+        XCTAssertGreaterThan(checked, 30)
+    }
+
+    /// The peak window contains every variable node live at its centre clique (when the size
+    /// allows), stays within size, and `tightClique` finds a clique of least slack.
+    func testWindowCoversPeakClique() {
+        var checked = 0
+        for (seed, inst, state) in instances() where inst.hasMemory && inst.cliqueCount > 0 {
+            let gen = NeighbourhoodGenerator(inst)
+            guard gen.applies(.peakWindow) else { continue }
+            var rng = SeededRNG(seed: seed ^ 0x77)
+            let slack = SearchState.computeSlack(inst, state.x)
+            let peak = gen.tightClique(state: state, rng: &rng)
+            if inst.cliqueCount < 128 { XCTAssertEqual(slack[peak], slack.min(), "seed \(seed)") }
+            let live = (0 ..< inst.n).filter { inst.cFirst[$0] <= peak && peak < inst.cEnd[$0] && inst.k[$0] > 1 }
+            for size in [live.count * 3 / 2 + 1, inst.n] {
+                let set = gen.window(center: peak, size: size, rng: &rng)
+                let s = Set(set.map(Int.init))
+                XCTAssertEqual(s.count, set.count, "seed \(seed): duplicates")
+                XCTAssertLessThanOrEqual(set.count, size, "seed \(seed)")
+                for i in live { XCTAssertTrue(s.contains(i), "seed \(seed) size \(size): node \(i) live at the peak \(peak) missing") }
+            }
+            // Through `generate`, within size.
+            for size in [1, 5, 20] {
+                XCTAssertLessThanOrEqual(gen.generate(.peakWindow, state: state, size: size, rng: &rng).count, size)
+            }
+            checked += 1
+        }
+        XCTAssertGreaterThan(checked, 10)
+    }
+
+    /// Every kind through `generate`: valid, distinct nodes, at least one, at most `size`.
+    func testGenerateIsValidForEveryKind() {
+        for (seed, inst, state) in instances() {
+            let gen = NeighbourhoodGenerator(inst)
+            var rng = SeededRNG(seed: seed ^ 0x99)
+            for kind in NeighbourhoodKind.allCases where gen.applies(kind) {
+                for size in [1, 2, 7, 25, 1000] {
+                    let set = gen.generate(kind, state: state, size: size, rng: &rng)
+                    XCTAssertFalse(set.isEmpty, "\(kind.name) seed \(seed)")
+                    XCTAssertLessThanOrEqual(set.count, min(size, inst.n), "\(kind.name) seed \(seed)")
+                    XCTAssertEqual(Set(set).count, set.count, "\(kind.name) seed \(seed)")
+                    XCTAssertTrue(set.allSatisfy { $0 >= 0 && Int($0) < inst.n }, "\(kind.name) seed \(seed)")
+                }
+            }
+        }
+    }
+
+    /// LNS steps never make the state worse or infeasible, keep it exact, and are counted.
+    func testStepNeverWorsensOrBreaksMemory() {
+        var improved = 0
+        for (seed, inst, state) in instances() {
+            let lns = NeighbourhoodSearch(inst)
+            var rng = SeededRNG(seed: seed ^ 0x5)
+            XCTAssertTrue(state.feasible, "seed \(seed)")
+            for round in 0 ..< 12 {
+                let before = state.cost
+                if lns.step(state: state, now: 0, stopAt: 100, rng: &rng, stop: { false }) {
+                    XCTAssertLessThan(state.cost, before, "seed \(seed) round \(round)")
+                    improved += 1
+                } else {
+                    XCTAssertEqual(state.cost, before, "seed \(seed) round \(round)")
+                }
+                XCTAssertNil(state.verify(), "seed \(seed) round \(round)")
+                XCTAssertTrue(state.feasible, "seed \(seed) round \(round)")
+            }
+            let calls = lns.stats.generators.reduce(0) { $0 + $1.calls }
+            let wins = lns.stats.generators.reduce(0) { $0 + $1.improvements }
+            XCTAssertEqual(calls, 12, "seed \(seed)")
+            XCTAssertEqual(lns.mip.failures, 0, "seed \(seed): \(lns.mip.lastOutcome)")
+            XCTAssertEqual(lns.stats.lines.count, lns.stats.generators.filter { $0.calls > 0 }.count)
+            _ = wins
+        }
+        XCTAssertGreaterThan(improved, 20)
+    }
+
+    /// Exact mode: the whole-instance solve reaches the brute-force optimum.
+    func testSolveWholeReachesOptimum() {
+        var compared = 0
+        for seed in UInt64(1) ... 30 {
+            var rng = SeededRNG(seed: seed &* 13)
+            let nodes = 4 + rng.below(5)
+            let p = TestInstances.random(seed: seed &+ 1000, nodes: nodes, edges: 2 * nodes, maxStrategies: 4,
+                                         infiniteChance: 0.2, memory: seed % 2 == 0)
+            guard let opt = TestInstances.bruteForce(p), opt.0 < Int128(Problem.infinity),
+                  let (inst, state) = setUp(p) else { continue }
+            let lns = NeighbourhoodSearch(inst)
+            XCTAssertTrue(lns.exactApplies)
+            lns.solveWhole(state: state, timeLimit: 30, better: { nil }, stop: { false })
+            XCTAssertNil(state.verify(), "seed \(seed)")
+            let ev = try! Evaluator.evaluate(p, inst.postsolve(state.x))
+            XCTAssertTrue(ev.feasible, "seed \(seed)")
+            XCTAssertEqual(ev.cost, opt.0, "seed \(seed): \(lns.mip.lastOutcome)")
+            XCTAssertGreaterThan(lns.stats.whole.calls, 0)
+            compared += 1
+        }
+        XCTAssertGreaterThan(compared, 15)
+    }
+
+    /// A better assignment handed in by `better` is taken before the solve.
+    func testSolveWholeTakesBetterStart() {
+        let p = TestInstances.random(seed: 4242, nodes: 8, edges: 16, maxStrategies: 4, infiniteChance: 0, memory: false)
+        guard let opt = TestInstances.bruteForce(p), let (inst, state) = setUp(p),
+              let x = inst.presolve(opt.1) else { return XCTFail("setup") }
+        let lns = NeighbourhoodSearch(inst)
+        lns.solveWhole(state: state, timeLimit: 30, better: { x }, stop: { false })
+        XCTAssertEqual(try Evaluator.evaluate(p, inst.postsolve(state.x)).cost, opt.0)
+        XCTAssertEqual(lns.stats.whole.improvements, 0)
+    }
+}
