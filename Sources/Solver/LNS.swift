@@ -400,12 +400,13 @@ final class NeighbourhoodSearch {
         // Bandit: decayed successes per second of this generator.
         recentWins[g] = 0.9 * recentWins[g] + (improved ? 1 : 0)
         recentSeconds[g] = 0.9 * recentSeconds[g] + seconds
-        // Difficulty: larger when GLPK finished well within the limit, smaller when it timed out
-        // or the model was refused. Time: more when a timed-out solve still improved (the
-        // neighbourhood pays), less when it timed out for nothing.
+        // Difficulty: larger when the solve ended well within the limit (GLPK finished, or the
+        // subproblem had nothing to choose), smaller when it timed out or the model was
+        // refused. Time: more when a timed-out solve still improved (the neighbourhood pays),
+        // less when it timed out for nothing.
         if skipped || timedOut {
             difficulty[g] = max(0, d - 0.04)
-        } else if mip.lastFinished && seconds < 0.5 * limit {
+        } else if seconds < 0.5 * limit {
             difficulty[g] = min(1, d + 0.03)
         }
         if timedOut { timeFactor[g] = improved ? min(4, timeFactor[g] * 1.25) : max(0.5, timeFactor[g] * 0.9) }
