@@ -259,8 +259,9 @@ public final class SolverRun: Sendable {
         ls.descend(stop: { self.shouldStop })
         noteBest()
         offerIfDue(force: true)
-        // Exact mode: one worker first solves a small reduced instance whole with GLPK.
-        if id == 0, let lns, options.maxIterations == nil, lns.exactApplies {
+        // Exact mode: the last worker (worker 0 has the dual phase) first solves a small
+        // reduced instance whole with GLPK.
+        if id == max(1, options.threads) - 1, let lns, options.maxIterations == nil, lns.exactApplies {
             let share = options.threads > 1 ? 0.6 : 0.4
             lns.solveWhole(state: state, timeLimit: share * max(0, options.stopAt - clock.seconds),
                            better: { self.store.snapshot.solution.flatMap { inst.presolve($0) } },

@@ -39,8 +39,11 @@ enum NeighbourhoodKind: Int, CaseIterable, Sendable {
 public struct LNSGeneratorStats: Sendable {
     public var calls = 0
     public var improvements = 0
-    /// Sum of the cost decreases (internal units: the true cost when no infinite term is used).
+    /// Sum of the decreases of the finite part of the cost (may include increases paid for
+    /// removing infinite terms).
     public var gain: Int128 = 0
+    /// Infinite terms removed.
+    public var infiniteRemoved: Int128 = 0
     /// Seconds in building and solving the subproblems.
     public var seconds = 0.0
     /// Solves stopped by their time limit.
@@ -55,6 +58,7 @@ public struct LNSGeneratorStats: Sendable {
         calls += o.calls
         improvements += o.improvements
         gain += o.gain
+        infiniteRemoved += o.infiniteRemoved
         seconds += o.seconds
         timeouts += o.timeouts
         skipped += o.skipped
@@ -65,9 +69,14 @@ public struct LNSGeneratorStats: Sendable {
     /// One `# lns:` line body, e.g. `cost-ball calls 40 improved 7 gain 1234 time 12.3s ...`.
     func line(_ name: String) -> String {
         let c = max(1, calls)
-        return "\(name) calls \(calls) improved \(improvements) gain \(gain) time \(formatSeconds(seconds))s"
+        return "\(name) calls \(calls) improved \(improvements) gain \(gain) infinite-removed \(infiniteRemoved) time \(formatSeconds(seconds))s"
             + " timeouts \(timeouts) skipped \(skipped) mean-difficulty \(formatSeconds(difficultySum / Double(c)))"
             + " mean-free \(freeNodesSum / c)"
+    }
+
+    mutating func record(_ gain: (finite: Int128, infinite: Int128)) {
+        self.gain += gain.finite
+        infiniteRemoved += gain.infinite
     }
 
     private func formatSeconds(_ v: Double) -> String {
@@ -393,7 +402,7 @@ final class NeighbourhoodSearch {
         s.difficultySum += d
         s.freeNodesSum += free.count
         s.seconds += seconds
-        if improved { s.improvements += 1; s.gain += gain }
+        if improved { s.improvements += 1; s.record(gain) }
         if timedOut { s.timeouts += 1 }
         if skipped { s.skipped += 1 }
         stats.generators[g] = s
@@ -415,15 +424,18 @@ final class NeighbourhoodSearch {
 
     /// Solves with `free` nodes and applies an improvement to `state`.
     private func solve(state: SearchState, free: [Int32], timeLimit: Double, stop: @escaping () -> Bool)
-        -> (improved: Bool, gain: Int128, seconds: Double, timedOut: Bool, skipped: Bool)
+        -> (improved: Bool, gain: (finite: Int128, infinite: Int128), seconds: Double, timedOut: Bool, skipped: Bool)
     {
         let t0 = ProcessClock.monotonicNow()
         let timeouts = mip.timeouts, skippedBefore = mip.skipped, failures = mip.failures
         var improved = false
-        var gain: Int128 = 0
+        var gain: (Int128, Int128) = (0, 0)
+        let before = state.cost
         if let r = mip.solve(state: state, free: free, timeLimit: timeLimit, stop: stop), mip.apply(r, to: state) {
             improved = true
-            gain = r.improvement
+            // Split by the value of one infinite term (finite totals stay far below it).
+            let unit = Int128(inst.infinite)
+            gain = (before % unit - state.cost % unit, before / unit - state.cost / unit)
         }
         let seconds = ProcessClock.monotonicNow() - t0
         return (improved, gain, seconds, mip.timeouts > timeouts, mip.skipped > skippedBefore || mip.failures > failures)
@@ -471,7 +483,7 @@ final class NeighbourhoodSearch {
             guard improved else { break }
             any = true
             stats.whole.improvements += 1
-            stats.whole.gain += gain
+            stats.whole.record(gain)
             // A claimed optimum is only a hint (GLPK can be off by a little): solve again with
             // the new cut-off; "no improvement" (or the independent bound stopping the run)
             // ends the loop.
