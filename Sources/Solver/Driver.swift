@@ -84,6 +84,9 @@ public final class SolverRun: Sendable {
     public let clock: ProcessClock
     private let stopFlag = Atomic<Bool>(false)
     private let statsBox = Mutex(SearchStats())
+    /// Each worker's LNS statistics, published after every GLPK solve (a worker still busy
+    /// when the final report is written still counts).
+    private let lnsBox = Mutex<[Int: LNSStats]>([:])
     private let phaseBox = Mutex<[(String, Double)]>([])
     private let instanceBox = Mutex<SolverInstance?>(nil)
     /// Per-node memory weights from worker 0's dual phase, for the other workers' soft phases.
@@ -97,7 +100,11 @@ public final class SolverRun: Sendable {
     }
 
     public var instance: SolverInstance? { instanceBox.withLock { $0 } }
-    public var stats: SearchStats { statsBox.withLock { $0 } }
+    public var stats: SearchStats {
+        var s = statsBox.withLock { $0 }
+        for (_, l) in lnsBox.withLock({ $0 }) { s.lns.add(l) }
+        return s
+    }
     public var phases: [(String, Double)] { phaseBox.withLock { $0 } }
 
     /// Whether worker 0 runs the dual phase (which also certifies bounds); known after `prepare()`.
@@ -263,11 +270,14 @@ public final class SolverRun: Sendable {
         // reduced instance whole with GLPK.
         if id == max(1, options.threads) - 1, let lns, options.maxIterations == nil, lns.exactApplies {
             let share = options.threads > 1 ? 0.6 : 0.4
-            lns.solveWhole(state: state, timeLimit: share * max(0, options.stopAt - clock.seconds),
+            let t0 = clock.seconds
+            lns.solveWhole(state: state, timeLimit: share * max(0, options.stopAt - t0),
                            better: { self.store.snapshot.solution.flatMap { inst.presolve($0) } },
                            stop: { self.shouldStop })
+            lnsBox.withLock { $0[id] = lns.stats }
             noteBest()
             offerIfDue(force: true)
+            log("exact mode (worker \(id)): \(lns.stats.whole.calls) whole-instance solves, \(lns.stats.whole.improvements) improved, cost \(state.cost), \(lns.mip.lastOutcome), in \(formatFixed(clock.seconds - t0, 2)) s")
         }
         let patience = max(200, min(inst.n / 2, 3000))
         let lambda0 = SolverRun.baseWeight(inst)
@@ -302,6 +312,7 @@ public final class SolverRun: Sendable {
                         local.mipImproved += 1
                         if noteBest() { idle = 0 }
                     }
+                    lnsBox.withLock { $0[id] = lns.stats }
                     continue
                 }
                 let moved = step(pickRoot(inst, state, &rng))
@@ -495,7 +506,6 @@ public final class SolverRun: Sendable {
         local.eliminationMoves = ve.attempts
         local.eliminationImproved = ve.improved
         local.eliminationTooWide = ve.tooWide
-        if let lns { local.lns = lns.stats }
         statsBox.withLock { $0.add(local) }
     }
 
