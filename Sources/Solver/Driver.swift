@@ -201,7 +201,12 @@ public final class SolverRun: Sendable {
         let ve = EliminationMove(state, memory: memory)
         var rng = SeededRNG(seed: seed ^ 0xABCD)
         var local = SearchStats()
-        let lns = options.useMIP ? NeighbourhoodSearch(inst) : nil
+        // GLPK neighbourhoods on odd workers and the last one, not on worker 0 (dual and soft
+        // phases, the main source of progress on large instances, measured slower with them:
+        // benchmarks/LNS.md); exact mode (a small instance solved whole when the worker
+        // stalls) on the last worker.
+        let lastWorker = id == max(1, options.threads) - 1
+        let lns = options.useMIP && (id % 2 == 1 || lastWorker) ? NeighbourhoodSearch(inst, exactMode: lastWorker) : nil
         var bestX = state.x
         var bestCost = state.feasible ? state.cost : Int128.max
         var lastOffer = -1.0
@@ -266,19 +271,6 @@ public final class SolverRun: Sendable {
         ls.descend(stop: { self.shouldStop })
         noteBest()
         offerIfDue(force: true)
-        // Exact mode: the last worker (worker 0 has the dual phase) first solves a small
-        // reduced instance whole with GLPK.
-        if id == max(1, options.threads) - 1, let lns, options.maxIterations == nil, lns.exactApplies {
-            let share = options.threads > 1 ? 0.6 : 0.4
-            let t0 = clock.seconds
-            lns.solveWhole(state: state, timeLimit: share * max(0, options.stopAt - t0),
-                           better: { self.store.snapshot.solution.flatMap { inst.presolve($0) } },
-                           stop: { self.shouldStop })
-            lnsBox.withLock { $0[id] = lns.stats }
-            noteBest()
-            offerIfDue(force: true)
-            log("exact mode (worker \(id)): \(lns.stats.whole.calls) whole-instance solves, \(lns.stats.whole.improvements) improved, cost \(state.cost), \(lns.mip.lastOutcome), in \(formatFixed(clock.seconds - t0, 2)) s")
-        }
         let patience = max(200, min(inst.n / 2, 3000))
         let lambda0 = SolverRun.baseWeight(inst)
         var cycle = 0

@@ -346,8 +346,17 @@ final class NeighbourhoodSearch {
     /// Share of a worker's search time the neighbourhood solves may take.
     var timeShare = 0.35
 
-    init(_ inst: SolverInstance) {
+    /// Exact mode: this worker solves a small reduced instance whole once its own search has
+    /// stalled (see ``step``).
+    let exactMode: Bool
+    private var exactDone = false
+    /// Least state cost seen by ``step`` and when it was first seen.
+    private var bestSeen = Int128.max
+    private var lastProgress = 0.0
+
+    init(_ inst: SolverInstance, exactMode: Bool = false) {
         self.inst = inst
+        self.exactMode = exactMode && inst.n > 0 && inst.n <= NeighbourhoodSearch.exactNodes
         let generator = NeighbourhoodGenerator(inst)
         self.generator = generator
         mip = MIPSubproblemSolver(inst)
@@ -390,6 +399,21 @@ final class NeighbourhoodSearch {
     /// the state improved; it is never made worse or infeasible.
     @discardableResult
     func step(state: SearchState, now: Double, stopAt: Double, rng: inout SeededRNG, stop: @escaping () -> Bool) -> Bool {
+        if state.cost < bestSeen {
+            bestSeen = state.cost
+            lastProgress = now
+        }
+        // Exact mode, once: when the worker's best has not moved for 5% of the time left (at
+        // least a second), the whole instance with a cut-off below the current cost. Started
+        // earlier it only took time from the local search, which finds B's and G's optima in
+        // seconds on its own; it is for small instances where that search stalls above the
+        // optimum.
+        if exactMode && !exactDone && state.feasible && now - lastProgress >= max(1, 0.05 * (stopAt - now)) {
+            exactDone = true
+            let improved = solveWhole(state: state, timeLimit: 0.6 * max(0, stopAt - now), better: { nil }, stop: stop)
+            if improved { bestSeen = state.cost }
+            return improved
+        }
         let kind = choose(rng: &rng)
         let g = kind.rawValue
         let d = difficulty[g]

@@ -208,6 +208,36 @@ final class LNSTests: XCTestCase {
         XCTAssertGreaterThan(compared, 15)
     }
 
+    /// Exact mode through `step`: once the state stops improving, one whole-instance solve,
+    /// which reaches the brute-force optimum; never again after that.
+    func testExactModeRunsOnceWhenStalled() {
+        var compared = 0
+        for seed in UInt64(1) ... 20 {
+            let p = TestInstances.random(seed: seed &+ 2000, nodes: 7, edges: 14, maxStrategies: 4,
+                                         infiniteChance: 0.2, memory: seed % 2 == 0)
+            guard let opt = TestInstances.bruteForce(p), opt.0 < Int128(Problem.infinity),
+                  let (inst, state) = setUp(p) else { continue }
+            let lns = NeighbourhoodSearch(inst, exactMode: true)
+            var rng = SeededRNG(seed: seed)
+            // Solves in the one exact-mode call (a solve per improvement, then one that finds
+            // nothing); no later step adds any.
+            var exactSolves: Int?
+            for call in 0 ..< 8 {
+                let before = state.cost
+                lns.step(state: state, now: Double(call) * 100, stopAt: 1000, rng: &rng, stop: { false })
+                XCTAssertLessThanOrEqual(state.cost, before, "seed \(seed)")
+                XCTAssertTrue(state.feasible, "seed \(seed)")
+                XCTAssertNil(state.verify(), "seed \(seed)")
+                if exactSolves == nil && lns.stats.whole.calls > 0 { exactSolves = lns.stats.whole.calls }
+            }
+            XCTAssertNotNil(exactSolves, "seed \(seed)")
+            XCTAssertEqual(lns.stats.whole.calls, exactSolves ?? -1, "seed \(seed)")
+            XCTAssertEqual(try Evaluator.evaluate(p, inst.postsolve(state.x)).cost, opt.0, "seed \(seed)")
+            compared += 1
+        }
+        XCTAssertGreaterThan(compared, 8)
+    }
+
     /// A better assignment handed in by `better` is taken before the solve.
     func testSolveWholeTakesBetterStart() {
         let p = TestInstances.random(seed: 4242, nodes: 8, edges: 16, maxStrategies: 4, infiniteChance: 0, memory: false)
