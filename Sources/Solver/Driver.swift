@@ -240,7 +240,12 @@ public final class SolverRun: Sendable {
         func budgetLeft() -> Bool {
             if let cap = options.maxIterations, iterations >= cap { return false }
             budgetChecks &+= 1
-            return budgetChecks & 15 != 0 || !shouldStop
+            if budgetChecks & 15 != 0 { return true }
+            // A throttled improvement goes out once the throttle has passed, even when no
+            // further improvement follows (worker 0 once held B's second-best answer for the
+            // whole of its dual phase).
+            offerIfDue(force: false)
+            return !shouldStop
         }
         // Hubs (many neighbours) only move with a star of their neighbours around them.
         let hubs = (0 ..< inst.n).filter { inst.adjOff[$0 + 1] - inst.adjOff[$0] > 64 }
@@ -363,10 +368,67 @@ public final class SolverRun: Sendable {
                 }
                 certifySeconds += clock.seconds - t
             }
+            // Whole-instance GLPK solves restricted to the strategies the dual prices within a
+            // share of the gap (`DualPrimal.restriction`): the share grows while the
+            // restricted model is solved without an improvement and shrinks when it is too
+            // large or times out. Not under a work limit (GLPK's time limits are not
+            // deterministic).
+            let restricted = options.useMIP && options.maxIterations == nil ? NeighbourhoodSearch(inst) : nil
+            var restrictedSeconds = 0.0
+            var restrictedShare = 0.02
+            var regionColumns = 8000
+            func restrictedSolve(_ rs: NeighbourhoodSearch) {
+                let t = clock.seconds
+                defer { restrictedSeconds += clock.seconds - t }
+                if let shared = store.snapshot.solution, let sx = inst.presolve(shared) {
+                    let other = SearchState(inst, sx)
+                    if other.feasible && other.cost < bestCost {
+                        bestCost = other.cost
+                        bestX = sx
+                    }
+                }
+                guard bestCost < Int128.max else { return }
+                let r = dp.restriction(incumbent: bestCost, share: restrictedShare)
+                guard r.gap >= 1 else { return }
+                if r.columns > SolverRun.restrictedColumns {
+                    // Too large to solve whole: a region of it, sized by columns.
+                    state.reset(bestX)
+                    let free = dp.region(state: state, mask: r.mask, reducedCost: r.rc, columns: regionColumns, rng: &rng)
+                    let limit = min(0.05 * max(0, options.stopAt - t), 2)
+                    let (improved, timedOut) = rs.solveRegion(state: state, free: free, mask: r.mask, timeLimit: limit, stop: { self.shouldStop })
+                    if improved {
+                        noteBest()
+                    }
+                    if timedOut {
+                        regionColumns = max(2000, regionColumns * 4 / 5)
+                    } else if clock.seconds - t < 0.5 * limit {
+                        regionColumns = min(SolverRun.restrictedColumns, regionColumns * 5 / 4)
+                    }
+                    lnsBox.withLock { $0[id] = rs.stats }
+                    if options.debugChecks { log("dual it \(dp.dual.iterations): restricted region, \(free.count) nodes, budget \(regionColumns) columns, improved \(improved), best \(bestCost)") }
+                    return
+                }
+                state.reset(bestX)
+                let timeouts = rs.stats.restricted.timeouts
+                let limit = min(0.1 * max(0, options.stopAt - t), max(1, 0.3 * (t - t0)))
+                if rs.solveWhole(state: state, timeLimit: limit, mask: r.mask, better: { nil }, stop: { self.shouldStop }) {
+                    noteBest()
+                    offerIfDue(force: true)
+                } else if rs.stats.restricted.timeouts > timeouts {
+                    restrictedShare = max(1e-4, restrictedShare / 2)
+                } else {
+                    restrictedShare = min(1, restrictedShare * 3)
+                }
+                lnsBox.withLock { $0[id] = rs.stats }
+                if options.debugChecks { log("dual it \(dp.dual.iterations): restricted solve, \(r.kept) strategies, \(r.columns) columns, share now \(restrictedShare), best \(bestCost)") }
+            }
             while budgetLeft() && !store.provedOptimal {
                 if iterations >= end.iterations || clock.seconds > end.time { break }
                 if options.maxIterations != nil ? dp.dual.iterations % 50 == 0 : certifySeconds < 0.1 * dp.dualSeconds {
                     certify()
+                }
+                if let rs = restricted, dp.dual.iterations % 20 == 0, restrictedSeconds < 0.3 * (clock.seconds - t0) {
+                    restrictedSolve(rs)
                 }
                 // No incumbent as the Polyak target: early incumbents sit far above the optimum
                 // and the steps then overshoot (B: the dual estimate fell to -1e9 with one).
@@ -548,6 +610,10 @@ public final class SolverRun: Sendable {
 
     /// A starting weight (cost per unit of usage): a tenth of the median ratio of a node's
     /// cost spread to its usage spread.
+    /// Restricted whole-instance models (worker 0's dual phase) above this many columns are
+    /// not built: B's whole reduced instance, 68,737 columns, takes GLPK 6-13 s.
+    static let restrictedColumns = 40_000
+
     static func baseWeight(_ inst: SolverInstance) -> Double {
         var ratios: [Double] = []
         for i in 0 ..< inst.n where inst.cFirst[i] < inst.cEnd[i] {

@@ -89,10 +89,16 @@ public struct LNSGeneratorStats: Sendable {
 public struct LNSStats: Sendable {
     public var generators = [LNSGeneratorStats](repeating: LNSGeneratorStats(), count: NeighbourhoodKind.allCases.count)
     public var whole = LNSGeneratorStats()
+    /// Whole-instance solves restricted to the strategies of small reduced cost in the dual.
+    public var restricted = LNSGeneratorStats()
+    /// Regions of large instances restricted the same way.
+    public var region = LNSGeneratorStats()
 
     mutating func add(_ o: LNSStats) {
         for g in 0 ..< generators.count { generators[g].add(o.generators[g]) }
         whole.add(o.whole)
+        restricted.add(o.restricted)
+        region.add(o.region)
     }
 
     /// The `# lns:` lines of the final report (generators that were never called are left out).
@@ -102,6 +108,8 @@ public struct LNSStats: Sendable {
             out.append(generators[kind.rawValue].line(kind.name))
         }
         if whole.calls > 0 { out.append(whole.line("whole")) }
+        if restricted.calls > 0 { out.append(restricted.line("dual-restricted")) }
+        if region.calls > 0 { out.append(region.line("dual-region")) }
         return out
     }
 }
@@ -465,6 +473,26 @@ final class NeighbourhoodSearch {
         return (improved, gain, seconds, mip.timeouts > timeouts, mip.skipped > skippedBefore || mip.failures > failures)
     }
 
+    /// One solve of the `free` nodes restricted to the `mask`ed strategies (and the current
+    /// ones), counted as `dual-region`. Returns whether the state improved and whether the
+    /// solve hit its time limit.
+    func solveRegion(state: SearchState, free: [Int32], mask: [Bool], timeLimit: Double, stop: @escaping () -> Bool) -> (improved: Bool, timedOut: Bool) {
+        mip.strategyMask = mask
+        defer { mip.strategyMask = nil }
+        let (improved, gain, seconds, timedOut, skipped) = solve(state: state, free: free, timeLimit: timeLimit, stop: stop)
+        stats.region.calls += 1
+        stats.region.difficultySum += 1
+        stats.region.freeNodesSum += free.count
+        stats.region.seconds += seconds
+        if timedOut { stats.region.timeouts += 1 }
+        if skipped { stats.region.skipped += 1 }
+        if improved {
+            stats.region.improvements += 1
+            stats.region.record(gain)
+        }
+        return (improved, timedOut || skipped)
+    }
+
     // MARK: - Exact mode
 
     /// Reduced instances up to this many nodes are solved whole first.
@@ -477,15 +505,22 @@ final class NeighbourhoodSearch {
     /// optimum, the time limit passes or `stop` is true. `better` may hand in a better
     /// assignment (e.g. the shared incumbent) before each solve. Returns true if the state
     /// improved.
+    ///
+    /// With a `mask` (per instance strategy slot) only the marked strategies may be chosen
+    /// besides the current ones: a restricted, smaller model, counted as `dual-restricted`.
     @discardableResult
     func solveWhole(
-        state: SearchState, timeLimit: Double, better: () -> [Int32]?, stop: @escaping () -> Bool
+        state: SearchState, timeLimit: Double, mask: [Bool]? = nil, better: () -> [Int32]?, stop: @escaping () -> Bool
     ) -> Bool {
         let saved = mip.options
         // The whole of B is about 70k columns and 300k nonzeros.
         mip.options.maxColumns = 400_000
         mip.options.maxNonzeros = 3_000_000
-        defer { mip.options = saved }
+        mip.strategyMask = mask
+        defer {
+            mip.options = saved
+            mip.strategyMask = nil
+        }
         let all = (0 ..< inst.n).map { Int32($0) }
         let end = ProcessClock.monotonicNow() + timeLimit
         var any = false
@@ -498,16 +533,20 @@ final class NeighbourhoodSearch {
             }
             guard state.feasible else { break }
             let (improved, gain, seconds, timedOut, skipped) = solve(state: state, free: all, timeLimit: left, stop: stop)
-            stats.whole.calls += 1
-            stats.whole.difficultySum += 1
-            stats.whole.freeNodesSum += inst.n
-            stats.whole.seconds += seconds
-            if timedOut { stats.whole.timeouts += 1 }
-            if skipped { stats.whole.skipped += 1 }
+            var st = mask == nil ? stats.whole : stats.restricted
+            st.calls += 1
+            st.difficultySum += 1
+            st.freeNodesSum += inst.n
+            st.seconds += seconds
+            if timedOut { st.timeouts += 1 }
+            if skipped { st.skipped += 1 }
+            if improved {
+                st.improvements += 1
+                st.record(gain)
+            }
+            if mask == nil { stats.whole = st } else { stats.restricted = st }
             guard improved else { break }
             any = true
-            stats.whole.improvements += 1
-            stats.whole.record(gain)
             // A claimed optimum is only a hint (GLPK can be off by a little): solve again with
             // the new cut-off; "no improvement" (or the independent bound stopping the run)
             // ends the loop.

@@ -114,6 +114,11 @@ final class MIPSubproblemSolver {
     private(set) var lastColumns = 0
     private(set) var lastRows = 0
 
+    /// When set, only the strategies marked true (per instance strategy slot) may be chosen
+    /// (each free node's current strategy always may): a restricted, no longer exact,
+    /// subproblem, e.g. the strategies of small reduced cost in the Lagrangian dual.
+    var strategyMask: [Bool]?
+
     // Scratch over all nodes: `mark[i] == curMark` for free nodes, `local[i]` their index.
     private var mark: [UInt32]
     private var curMark: UInt32 = 0
@@ -307,6 +312,10 @@ final class MIPSubproblemSolver {
         for f in 0 ..< sub.count {
             if !keepInfinite {
                 for s in sub.sOff[f] ..< sub.sOff[f + 1] { sub.alive[s] = sub.inf[s] == 0 }
+            }
+            if let mask = strategyMask {
+                let o = Int(inst.off[sub.nodes[f]]), base = sub.sOff[f]
+                for s in base ..< sub.sOff[f + 1] where !mask[o + s - base] { sub.alive[s] = false }
             }
             sub.alive[sub.sOff[f] + sub.cur[f]] = true
             sub.currentInfinite += Int(sub.inf[sub.sOff[f] + sub.cur[f]])
