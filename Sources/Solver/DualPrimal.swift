@@ -67,7 +67,8 @@ final class DualPrimal {
     func restriction(incumbent: Int128, share: Double) -> (mask: [Bool], kept: Int, columns: Int, gap: Double, rc: [Double]) {
         let (d, rc) = dual.reducedCosts()
         let gap = max(0, Double(incumbent) - d)
-        let limit = share * gap
+        // A little slack for the floating-point sums (about 1e-16 relative per term).
+        let limit = share * gap + 1e-9 * max(1, abs(d))
         var mask = [Bool](repeating: false, count: rc.count)
         var kept = 0
         var alive = [Int](repeating: 0, count: inst.n)

@@ -63,4 +63,89 @@ final class DualPrimalTests: XCTestCase {
         }
         XCTAssertGreaterThan(checked, 0)
     }
+
+    /// Every memory-feasible labelling of the reduced instance, with its cost (reduced units).
+    private func enumerate(_ inst: SolverInstance, _ body: ([Int32], Int128) -> Void) {
+        var x = [Int32](repeating: 0, count: inst.n)
+        while true {
+            let state = SearchState(inst, x)
+            if state.feasible { body(x, state.cost) }
+            var i = 0
+            while i < inst.n {
+                x[i] += 1
+                if x[i] < inst.k[i] { break }
+                x[i] = 0
+                i += 1
+            }
+            if i == inst.n { return }
+        }
+    }
+
+    /// The reduced costs bound every feasible labelling: cost(x) >= D + rc(node, x_node) for
+    /// every node (checked by enumeration), at any point of the dual's run.
+    func testReducedCostsBoundEveryFeasibleLabelling() {
+        var checked = 0, positive = 0
+        for seed in UInt64(1) ... 40 {
+            let p = TestInstances.random(seed: seed, nodes: 7, edges: 10, maxStrategies: 3, infiniteChance: 0,
+                                         memory: seed % 3 != 0)
+            let inst = Reducer.reduce(p)
+            guard inst.feasible, inst.n > 1 else { continue }
+            let dp = DualPrimal(inst)
+            for round in 0 ..< 3 {
+                for _ in 0 ..< [0, 5, 40][round] { _ = dp.iterate() }
+                let (d, rc) = dp.dual.reducedCosts()
+                positive += rc.filter { $0 > 1e-6 }.count
+                enumerate(inst) { x, cost in
+                    for i in 0 ..< inst.n {
+                        let r = rc[Int(inst.off[i]) + Int(x[i])]
+                        XCTAssertGreaterThanOrEqual(Double(cost), d + r - 1e-6 * max(1, abs(d)), "seed \(seed) round \(round) node \(i)")
+                    }
+                    checked += 1
+                }
+            }
+        }
+        XCTAssertGreaterThan(checked, 1000)
+        XCTAssertGreaterThan(positive, 100, "reduced costs all zero: nothing tested")
+    }
+
+    /// With the whole gap as the share, the restriction is reduced-cost fixing: the restricted
+    /// whole-instance GLPK solve from any feasible start reaches the brute-force optimum, and
+    /// a restricted solve only ever picks kept strategies (or keeps the current one).
+    func testRestrictedSolvesKeepToTheMask() {
+        var compared = 0, smaller = 0
+        for seed in UInt64(1) ... 30 {
+            let p = TestInstances.random(seed: seed &+ 500, nodes: 7, edges: 12, maxStrategies: 4, infiniteChance: 0,
+                                         memory: seed % 2 == 0)
+            let inst = Reducer.reduce(p)
+            guard inst.feasible, inst.n > 1, let opt = TestInstances.bruteForce(p) else { continue }
+            let state = SearchState(inst, SolverRun.minimumUsage(inst))
+            guard state.feasible else { continue }
+            let dp = DualPrimal(inst)
+            for _ in 0 ..< 30 { _ = dp.iterate() }
+            let lns = NeighbourhoodSearch(inst)
+            // Share 1: exact.
+            let r = dp.restriction(incumbent: state.cost, share: 1)
+            if r.kept < inst.unary.count { smaller += 1 }
+            let start = state.x
+            lns.solveWhole(state: state, timeLimit: 30, mask: r.mask, better: { nil }, stop: { false })
+            XCTAssertNil(state.verify(), "seed \(seed)")
+            let ev = try! Evaluator.evaluate(p, inst.postsolve(state.x))
+            XCTAssertTrue(ev.feasible, "seed \(seed)")
+            XCTAssertEqual(ev.cost, opt.0, "seed \(seed): \(lns.mip.lastOutcome)")
+            compared += 1
+            // A tight share: only kept strategies, or the start's.
+            let tight = dp.restriction(incumbent: SearchState(inst, start).cost, share: 0.01)
+            let other = SearchState(inst, start)
+            lns.solveWhole(state: other, timeLimit: 30, mask: tight.mask, better: { nil }, stop: { false })
+            for i in 0 ..< inst.n where other.x[i] != start[i] {
+                XCTAssertTrue(tight.mask[Int(inst.off[i]) + Int(other.x[i])], "seed \(seed) node \(i)")
+            }
+            XCTAssertLessThanOrEqual(other.cost, SearchState(inst, start).cost)
+            XCTAssertEqual(lns.stats.whole.calls, 0, "restricted solves are counted apart")
+            XCTAssertGreaterThanOrEqual(lns.stats.restricted.calls, 2)
+            XCTAssertNil(other.verify(), "seed \(seed)")
+        }
+        XCTAssertGreaterThan(compared, 15)
+        XCTAssertGreaterThan(smaller, 5, "the restriction never removed anything")
+    }
 }
