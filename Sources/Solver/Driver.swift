@@ -91,6 +91,8 @@ public final class SolverRun: Sendable {
     private let instanceBox = Mutex<SolverInstance?>(nil)
     /// Per-node memory weights from worker 0's dual phase, for the other workers' soft phases.
     private let dualWeightsBox = Mutex<[Double]?>(nil)
+    /// Worker 0's latest reduced costs in the dual, for the `dualRegion` neighbourhoods.
+    private let dualHints = DualHints()
 
     public init(problem: Problem, options: SolverOptions, clock: ProcessClock, store: IncumbentStore) {
         self.problem = problem
@@ -206,7 +208,8 @@ public final class SolverRun: Sendable {
         // benchmarks/LNS.md); exact mode (a small instance solved whole when the worker
         // stalls) on the last worker.
         let lastWorker = id == max(1, options.threads) - 1
-        let lns = options.useMIP && (id % 2 == 1 || lastWorker) ? NeighbourhoodSearch(inst, exactMode: lastWorker) : nil
+        let lns = options.useMIP && (id % 2 == 1 || lastWorker)
+            ? NeighbourhoodSearch(inst, exactMode: lastWorker, hints: dualPhaseRuns ? dualHints : nil) : nil
         var bestX = state.x
         var bestCost = state.feasible ? state.cost : Int128.max
         var lastOffer = -1.0
@@ -376,7 +379,6 @@ public final class SolverRun: Sendable {
             let restricted = options.useMIP && options.maxIterations == nil ? NeighbourhoodSearch(inst) : nil
             var restrictedSeconds = 0.0
             var restrictedShare = 0.02
-            var regionColumns = 8000
             func restrictedSolve(_ rs: NeighbourhoodSearch) {
                 let t = clock.seconds
                 defer { restrictedSeconds += clock.seconds - t }
@@ -390,22 +392,9 @@ public final class SolverRun: Sendable {
                 guard bestCost < Int128.max else { return }
                 let r = dp.restriction(incumbent: bestCost, share: restrictedShare)
                 guard r.gap >= 1 else { return }
+                dualHints.publish(DualHints.Hint(dual: r.dual, reducedCost: r.rc))
                 if r.columns > SolverRun.restrictedColumns {
-                    // Too large to solve whole: a region of it, sized by columns.
-                    state.reset(bestX)
-                    let free = dp.region(state: state, mask: r.mask, reducedCost: r.rc, columns: regionColumns, rng: &rng)
-                    let limit = min(0.05 * max(0, options.stopAt - t), 2)
-                    let (improved, timedOut) = rs.solveRegion(state: state, free: free, mask: r.mask, timeLimit: limit, stop: { self.shouldStop })
-                    if improved {
-                        noteBest()
-                    }
-                    if timedOut {
-                        regionColumns = max(2000, regionColumns * 4 / 5)
-                    } else if clock.seconds - t < 0.5 * limit {
-                        regionColumns = min(SolverRun.restrictedColumns, regionColumns * 5 / 4)
-                    }
-                    lnsBox.withLock { $0[id] = rs.stats }
-                    if options.debugChecks { log("dual it \(dp.dual.iterations): restricted region, \(free.count) nodes, budget \(regionColumns) columns, improved \(improved), best \(bestCost)") }
+                    restrictedShare = max(1e-4, restrictedShare / 2)
                     return
                 }
                 state.reset(bestX)
@@ -427,7 +416,7 @@ public final class SolverRun: Sendable {
                 if options.maxIterations != nil ? dp.dual.iterations % 50 == 0 : certifySeconds < 0.1 * dp.dualSeconds {
                     certify()
                 }
-                if let rs = restricted, dp.dual.iterations % 20 == 0, restrictedSeconds < 0.3 * (clock.seconds - t0) {
+                if let rs = restricted, dp.dual.iterations % 20 == 0, restrictedSeconds < 0.3 * (clock.seconds - t0) || restrictedShare < 1e-3 {
                     restrictedSolve(rs)
                 }
                 // No incumbent as the Polyak target: early incumbents sit far above the optimum

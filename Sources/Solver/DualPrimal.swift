@@ -64,7 +64,7 @@ final class DualPrimal {
     /// have (strategies plus kept pairs). With `share` 1 and exact arithmetic the mask keeps
     /// every strategy of every solution cheaper than the incumbent (reduced-cost fixing);
     /// smaller shares keep what the dual prefers.
-    func restriction(incumbent: Int128, share: Double) -> (mask: [Bool], kept: Int, columns: Int, gap: Double, rc: [Double]) {
+    func restriction(incumbent: Int128, share: Double) -> (mask: [Bool], kept: Int, columns: Int, gap: Double, dual: Double, rc: [Double]) {
         let (d, rc) = dual.reducedCosts()
         let gap = max(0, Double(incumbent) - d)
         // A little slack for the floating-point sums (about 1e-16 relative per term).
@@ -81,7 +81,7 @@ final class DualPrimal {
         }
         var columns = kept
         for e in 0 ..< inst.edgeCount { columns += alive[Int(inst.edgeU[e])] * alive[Int(inst.edgeV[e])] }
-        return (mask, kept, columns, gap, rc)
+        return (mask, kept, columns, gap, d, rc)
     }
 
     /// Largest overload of the last decoded labelling relative to its clique's capacity
@@ -94,56 +94,6 @@ final class DualPrimal {
         }
         return worst
     }
-
-    /// Free nodes for a restricted neighbourhood on an instance too large to solve whole: a
-    /// breadth-first region around a node whose current strategy the dual prices highest
-    /// (of 32 sampled), grown while the restricted model (`mask` plus the current strategies)
-    /// stays within `columns`.
-    func region(state: SearchState, mask: [Bool], reducedCost rc: [Double], columns budget: Int, rng: inout SeededRNG) -> [Int32] {
-        let n = inst.n
-        guard n > 0 else { return [] }
-        func alive(_ i: Int) -> Int {
-            let o = Int(inst.off[i])
-            var a = mask[o + Int(state.x[i])] ? 0 : 1
-            for s in o ..< Int(inst.off[i + 1]) where mask[s] { a += 1 }
-            return a
-        }
-        var seed = rng.below(n)
-        var worst = -1.0
-        for _ in 0 ..< 32 {
-            let i = rng.below(n)
-            let v = rc[Int(inst.off[i]) + Int(state.x[i])]
-            if v > worst { worst = v; seed = i }
-        }
-        if regionMark.count != n { regionMark = [Int32](repeating: -1, count: n) }
-        var out: [Int32] = [Int32(seed)]
-        var columns = alive(seed)
-        regionMark[seed] = Int32(columns)
-        var head = 0
-        outer: while head < out.count {
-            let i = Int(out[head])
-            head += 1
-            var order = Array(Int(inst.adjOff[i]) ..< Int(inst.adjOff[i + 1]))
-            for x in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(x, rng.below(x + 1)) }
-            for p in order {
-                let j = Int(inst.adjOther[p])
-                if regionMark[j] >= 0 { continue }
-                let aj = alive(j)
-                var add = aj
-                for q in Int(inst.adjOff[j]) ..< Int(inst.adjOff[j + 1]) {
-                    let w = Int(inst.adjOther[q])
-                    if regionMark[w] >= 0 { add += aj * Int(regionMark[w]) }
-                }
-                if columns + add > budget { break outer }
-                columns += add
-                regionMark[j] = Int32(aj)
-                out.append(Int32(j))
-            }
-        }
-        for v in out { regionMark[Int(v)] = -1 }
-        return out
-    }
-    private var regionMark: [Int32] = []
 
     func addTimes(dual d: Double, polish p: Double) {
         dualSeconds += d

@@ -7,6 +7,8 @@
 /// step can only improve. `NeighbourhoodSearch` (one per worker) picks the generator, maps its
 /// difficulty to a size, adapts difficulty and time limit per generator and keeps the counts.
 
+import Synchronization
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
@@ -24,6 +26,10 @@ enum NeighbourhoodKind: Int, CaseIterable, Sendable {
     case infiniteCluster
     /// A random connected region: grown from a random node by adding a random frontier node.
     case randomRegion
+    /// A region around a node whose current strategy the Lagrangian dual prices highest,
+    /// restricted to the strategies of small reduced cost (worker 0's `DualHints`) and sized
+    /// in model columns, so it holds several times more nodes than an unrestricted one.
+    case dualRegion
 
     var name: String {
         switch self {
@@ -31,6 +37,7 @@ enum NeighbourhoodKind: Int, CaseIterable, Sendable {
         case .peakWindow: "peak-window"
         case .infiniteCluster: "inf-cluster"
         case .randomRegion: "random"
+        case .dualRegion: "dual-region"
         }
     }
 }
@@ -91,14 +98,11 @@ public struct LNSStats: Sendable {
     public var whole = LNSGeneratorStats()
     /// Whole-instance solves restricted to the strategies of small reduced cost in the dual.
     public var restricted = LNSGeneratorStats()
-    /// Regions of large instances restricted the same way.
-    public var region = LNSGeneratorStats()
 
     mutating func add(_ o: LNSStats) {
         for g in 0 ..< generators.count { generators[g].add(o.generators[g]) }
         whole.add(o.whole)
         restricted.add(o.restricted)
-        region.add(o.region)
     }
 
     /// The `# lns:` lines of the final report (generators that were never called are left out).
@@ -109,7 +113,6 @@ public struct LNSStats: Sendable {
         }
         if whole.calls > 0 { out.append(whole.line("whole")) }
         if restricted.calls > 0 { out.append(restricted.line("dual-restricted")) }
-        if region.calls > 0 { out.append(region.line("dual-region")) }
         return out
     }
 }
@@ -125,9 +128,16 @@ final class NeighbourhoodGenerator {
     let memoryNodes: [Int32]
     private var mark: [UInt32]
     private var curMark: UInt32 = 0
+    /// Worker 0's reduced costs, for `dualRegion` (nil: that kind does not apply).
+    let hints: DualHints?
+    /// The strategies kept by the last `dualRegion` (per strategy slot), for the solve.
+    private(set) var lastMask: [Bool]?
+    /// Share of the gap within which `dualRegion` keeps strategies.
+    var dualShare = 0.03
 
-    init(_ inst: SolverInstance) {
+    init(_ inst: SolverInstance, hints: DualHints? = nil) {
         self.inst = inst
+        self.hints = hints
         var hasInf = [Bool](repeating: false, count: inst.edgeCount)
         for e in 0 ..< inst.edgeCount {
             for t in inst.edgeOff[e] ..< inst.edgeOff[e + 1] where inst.edgeCost[t] >= inst.infinite {
@@ -154,19 +164,83 @@ final class NeighbourhoodGenerator {
         case .costBall, .randomRegion: inst.n > 0
         case .peakWindow: inst.hasMemory && inst.cliqueCount > 0 && !memoryNodes.isEmpty
         case .infiniteCluster: !infiniteNodes.isEmpty
+        case .dualRegion: inst.n > 0 && hints != nil
         }
     }
 
     /// The free nodes of a neighbourhood of `kind` with at most `size` nodes (at least one).
     func generate(_ kind: NeighbourhoodKind, state: SearchState, size: Int, rng: inout SeededRNG) -> [Int32] {
         let size = max(1, min(size, inst.n))
+        lastMask = nil
         switch kind {
         case .costBall: return costBall(state: state, size: size, rng: &rng)
         case .peakWindow: return peakWindow(state: state, size: size, rng: &rng)
         case .infiniteCluster: return infiniteCluster(seed: Int(infiniteNodes[rng.below(infiniteNodes.count)]), size: size, rng: &rng)
         case .randomRegion: return randomRegion(seed: rng.below(inst.n), size: size, rng: &rng)
+        case .dualRegion:
+            // Columns: 60 per node of the size, so the largest is about 40k (B's whole
+            // reduced instance, 68,737 columns, takes GLPK 6-13 s).
+            guard let hint = hints?.current else { return costBall(state: state, size: size, rng: &rng) }
+            return dualRegion(state: state, hint: hint, columns: max(500, min(40_000, 60 * size)), rng: &rng)
         }
     }
+
+    /// Free nodes of a breadth-first region around the node whose current strategy the dual
+    /// prices highest (of 32 sampled), grown while the model restricted to the strategies
+    /// within `dualShare` of the gap (plus the current ones) stays within `columns`. Sets
+    /// `lastMask`.
+    func dualRegion(state: SearchState, hint: DualHints.Hint, columns budget: Int, rng: inout SeededRNG) -> [Int32] {
+        let n = inst.n
+        let rc = hint.reducedCost
+        let gap = max(0, Double(state.cost) - hint.dual)
+        let limit = dualShare * gap + 1e-9 * max(1, abs(hint.dual))
+        var mask = [Bool](repeating: false, count: rc.count)
+        for s in 0 ..< rc.count where rc[s] <= limit { mask[s] = true }
+        lastMask = mask
+        let x = state.x
+        func alive(_ i: Int) -> Int {
+            let o = Int(inst.off[i])
+            var a = mask[o + Int(x[i])] ? 0 : 1
+            for s in o ..< Int(inst.off[i + 1]) where mask[s] { a += 1 }
+            return a
+        }
+        var seed = rng.below(n)
+        var worst = -1.0
+        for _ in 0 ..< 32 {
+            let i = rng.below(n)
+            let v = rc[Int(inst.off[i]) + Int(x[i])]
+            if v > worst { worst = v; seed = i }
+        }
+        if regionAlive.count != n { regionAlive = [Int32](repeating: -1, count: n) }
+        var out: [Int32] = [Int32(seed)]
+        var columns = alive(seed)
+        regionAlive[seed] = Int32(columns)
+        var head = 0
+        outer: while head < out.count {
+            let i = Int(out[head])
+            head += 1
+            var order = Array(Int(inst.adjOff[i]) ..< Int(inst.adjOff[i + 1]))
+            for t in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(t, rng.below(t + 1)) }
+            for p in order {
+                let j = Int(inst.adjOther[p])
+                if regionAlive[j] >= 0 { continue }
+                let aj = alive(j)
+                var add = aj
+                for q in Int(inst.adjOff[j]) ..< Int(inst.adjOff[j + 1]) {
+                    let w = Int(inst.adjOther[q])
+                    if regionAlive[w] >= 0 { add += aj * Int(regionAlive[w]) }
+                }
+                if columns + add > budget { break outer }
+                columns += add
+                regionAlive[j] = Int32(aj)
+                out.append(Int32(j))
+            }
+        }
+        for v in out { regionAlive[Int(v)] = -1 }
+        return out
+    }
+    /// Per node: its kept strategies while it is in the region being grown, else -1.
+    private var regionAlive: [Int32] = []
 
     private func newMark() {
         curMark &+= 1
@@ -362,10 +436,10 @@ final class NeighbourhoodSearch {
     private var bestSeen = Int128.max
     private var lastProgress = 0.0
 
-    init(_ inst: SolverInstance, exactMode: Bool = false) {
+    init(_ inst: SolverInstance, exactMode: Bool = false, hints: DualHints? = nil) {
         self.inst = inst
         self.exactMode = exactMode && inst.n > 0 && inst.n <= NeighbourhoodSearch.exactNodes
-        let generator = NeighbourhoodGenerator(inst)
+        let generator = NeighbourhoodGenerator(inst, hints: hints)
         self.generator = generator
         mip = MIPSubproblemSolver(inst)
         let maxSize = Double(max(8, min(inst.n, 2000)))
@@ -426,6 +500,8 @@ final class NeighbourhoodSearch {
         let g = kind.rawValue
         let d = difficulty[g]
         let free = generator.generate(kind, state: state, size: size(difficulty: d), rng: &rng)
+        mip.strategyMask = generator.lastMask
+        defer { mip.strategyMask = nil }
         let base = min(2.0, max(0.2, 0.02 * (stopAt - now)))
         let limit = min(base * timeFactor[g], max(0, stopAt - now))
         let (improved, gain, seconds, timedOut, skipped) = solve(state: state, free: free, timeLimit: limit, stop: stop)
@@ -471,26 +547,6 @@ final class NeighbourhoodSearch {
         }
         let seconds = ProcessClock.monotonicNow() - t0
         return (improved, gain, seconds, mip.timeouts > timeouts, mip.skipped > skippedBefore || mip.failures > failures)
-    }
-
-    /// One solve of the `free` nodes restricted to the `mask`ed strategies (and the current
-    /// ones), counted as `dual-region`. Returns whether the state improved and whether the
-    /// solve hit its time limit.
-    func solveRegion(state: SearchState, free: [Int32], mask: [Bool], timeLimit: Double, stop: @escaping () -> Bool) -> (improved: Bool, timedOut: Bool) {
-        mip.strategyMask = mask
-        defer { mip.strategyMask = nil }
-        let (improved, gain, seconds, timedOut, skipped) = solve(state: state, free: free, timeLimit: timeLimit, stop: stop)
-        stats.region.calls += 1
-        stats.region.difficultySum += 1
-        stats.region.freeNodesSum += free.count
-        stats.region.seconds += seconds
-        if timedOut { stats.region.timeouts += 1 }
-        if skipped { stats.region.skipped += 1 }
-        if improved {
-            stats.region.improvements += 1
-            stats.region.record(gain)
-        }
-        return (improved, timedOut || skipped)
     }
 
     // MARK: - Exact mode
@@ -558,4 +614,21 @@ final class NeighbourhoodSearch {
 extension LNSStats {
     /// Seconds of every GLPK solve, whole-instance ones included.
     var totalSeconds: Double { generators.reduce(whole.seconds) { $0 + $1.seconds } }
+}
+
+/// The Lagrangian dual's latest reduced costs, published by worker 0 for the other workers'
+/// `dualRegion` neighbourhoods. Thread-safe.
+final class DualHints: Sendable {
+    struct Hint: Sendable {
+        /// The dual value (reduced units) the reduced costs are relative to.
+        var dual: Double
+        /// Per strategy slot (`LagrangianDual.reducedCosts`).
+        var reducedCost: [Double]
+    }
+
+    private let box = Mutex<Hint?>(nil)
+
+    var current: Hint? { box.withLock { $0 } }
+
+    func publish(_ hint: Hint) { box.withLock { $0 = hint } }
 }

@@ -185,6 +185,59 @@ final class LNSTests: XCTestCase {
         XCTAssertGreaterThan(improved, 20)
     }
 
+    /// Dual regions (with worker 0's reduced costs published): connected from their first
+    /// node, no duplicates, the restricted model within the column budget (or one node), and
+    /// the mask keeps exactly the strategies within the share of the gap. Steps with them never
+    /// worsen or break the state.
+    func testDualRegionsAreConnectedWithinBudget() {
+        var checked = 0, improved = 0
+        for (seed, inst, state) in instances() {
+            let dp = DualPrimal(inst)
+            for _ in 0 ..< 20 { _ = dp.iterate() }
+            let (d, rc) = dp.dual.reducedCosts()
+            let hints = DualHints()
+            let gen = NeighbourhoodGenerator(inst, hints: hints)
+            hints.publish(DualHints.Hint(dual: d, reducedCost: rc))
+            XCTAssertTrue(gen.applies(.dualRegion))
+            var rng = SeededRNG(seed: seed ^ 0x77)
+            for budget in [1, 40, 200, 5000] {
+                let hint = hints.current!
+                let set = gen.dualRegion(state: state, hint: hint, columns: budget, rng: &rng)
+                let tag = "seed \(seed) budget \(budget)"
+                guard let mask = gen.lastMask, let first = set.first else { XCTFail(tag); continue }
+                XCTAssertEqual(Set(set).count, set.count, "\(tag): duplicates")
+                XCTAssertTrue(connected(inst, set, from: Int(first)), "\(tag): not connected")
+                let limit = gen.dualShare * max(0, Double(state.cost) - d) + 1e-9 * max(1, abs(d))
+                for s in 0 ..< rc.count { XCTAssertEqual(mask[s], rc[s] <= limit, tag) }
+                // Columns of the restricted model: kept strategies (plus the current one) and
+                // pairs on edges inside the region.
+                var alive = [Int](repeating: 0, count: inst.n)
+                for v in set {
+                    let i = Int(v), o = Int(inst.off[i])
+                    alive[i] = mask[o + Int(state.x[i])] ? 0 : 1
+                    for t in o ..< Int(inst.off[i + 1]) where mask[t] { alive[i] += 1 }
+                }
+                var columns = alive.reduce(0, +)
+                for e in 0 ..< inst.edgeCount { columns += alive[Int(inst.edgeU[e])] * alive[Int(inst.edgeV[e])] }
+                if set.count > 1 { XCTAssertLessThanOrEqual(columns, budget, tag) }
+                checked += 1
+            }
+            let lns = NeighbourhoodSearch(inst, hints: hints)
+            for round in 0 ..< 6 {
+                let before = state.cost
+                if lns.step(state: state, now: 0, stopAt: 100, rng: &rng, stop: { false }) {
+                    XCTAssertLessThan(state.cost, before, "seed \(seed) round \(round)")
+                    improved += 1
+                }
+                XCTAssertNil(state.verify(), "seed \(seed) round \(round)")
+                XCTAssertTrue(state.feasible, "seed \(seed) round \(round)")
+                XCTAssertNil(lns.mip.strategyMask, "the mask is only set during a dual-region solve")
+            }
+        }
+        XCTAssertGreaterThan(checked, 40)
+        XCTAssertGreaterThan(improved, 0)
+    }
+
     /// Exact mode: the whole-instance solve reaches the brute-force optimum.
     func testSolveWholeReachesOptimum() {
         var compared = 0
