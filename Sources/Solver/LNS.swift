@@ -98,11 +98,14 @@ public struct LNSStats: Sendable {
     public var whole = LNSGeneratorStats()
     /// Whole-instance solves restricted to the strategies of small reduced cost in the dual.
     public var restricted = LNSGeneratorStats()
+    /// The GLPK time share each worker ended with (one entry per worker).
+    public var shares: [Double] = []
 
     mutating func add(_ o: LNSStats) {
         for g in 0 ..< generators.count { generators[g].add(o.generators[g]) }
         whole.add(o.whole)
         restricted.add(o.restricted)
+        shares += o.shares
     }
 
     /// The `# lns:` lines of the final report (generators that were never called are left out).
@@ -113,6 +116,9 @@ public struct LNSStats: Sendable {
         }
         if whole.calls > 0 { out.append(whole.line("whole")) }
         if restricted.calls > 0 { out.append(restricted.line("dual-restricted")) }
+        if generators.contains(where: { $0.calls > 0 }) && !shares.isEmpty {
+            out.append("time-share " + shares.map { String(($0 * 100).rounded() / 100) }.joined(separator: " "))
+        }
         return out
     }
 }
@@ -425,8 +431,16 @@ final class NeighbourhoodSearch {
     private var recentSeconds: [Double]
     private let kinds: [NeighbourhoodKind]
 
-    /// Share of a worker's search time the neighbourhood solves may take.
+    /// Share of a worker's search time the neighbourhood solves may take: 0.35 until both
+    /// rates below are known, then `adaptiveShare` (when `adaptive`).
     var timeShare = 0.35
+    /// Whether the share follows the measured rates (off in tests that count calls).
+    var adaptive = true
+    /// Decayed cost decrease and seconds of the worker's own moves between neighbourhood
+    /// solves (measured at each `step`), and of the solves themselves (finite-cost states only).
+    private var searchGain = 0.0, searchSeconds = 0.0, solveGain = 0.0, solveSeconds = 0.0
+    private var lastStepEnd: Double?
+    private var costAtStepEnd = Int128.max
 
     /// Exact mode: this worker solves a small reduced instance whole once its own search has
     /// stalled (see ``step``).
@@ -496,9 +510,21 @@ final class NeighbourhoodSearch {
             if improved { bestSeen = state.cost }
             return improved
         }
+        // The worker's own progress since the last solve, for the share.
+        if let end = lastStepEnd, costAtStepEnd < Int128(inst.infinite) {
+            searchGain = 0.9 * searchGain + Double(max(0, costAtStepEnd - state.cost))
+            searchSeconds = 0.9 * searchSeconds + max(0, now - end)
+        }
+        let stepStart = ProcessClock.monotonicNow()
+        defer {
+            // `now` is on the caller's clock: add this step's own duration.
+            lastStepEnd = now + (ProcessClock.monotonicNow() - stepStart)
+            costAtStepEnd = state.cost
+        }
         let kind = choose(rng: &rng)
         let g = kind.rawValue
         let d = difficulty[g]
+        let before = state.cost
         let free = generator.generate(kind, state: state, size: size(difficulty: d), rng: &rng)
         mip.strategyMask = generator.lastMask
         defer { mip.strategyMask = nil }
@@ -514,6 +540,18 @@ final class NeighbourhoodSearch {
         if timedOut { s.timeouts += 1 }
         if skipped { s.skipped += 1 }
         stats.generators[g] = s
+        if before < Int128(inst.infinite) {
+            solveGain = 0.9 * solveGain + Double(max(0, before - state.cost))
+            solveSeconds = 0.9 * solveSeconds + seconds
+            if adaptive && searchSeconds > 0 && solveSeconds > 0 {
+                // GLPK gets between 10% and 60% of the time, by its share of the progress
+                // per second (the local search alone was measured as good as with a fixed
+                // 35% on the large instances: benchmarks/LNS.md).
+                let a = solveGain / solveSeconds, b = searchGain / searchSeconds
+                timeShare = a + b > 0 ? 0.1 + 0.5 * a / (a + b) : 0.35
+            }
+        }
+        stats.shares = [timeShare]
         // Bandit: decayed successes per second of this generator.
         recentWins[g] = 0.9 * recentWins[g] + (improved ? 1 : 0)
         recentSeconds[g] = 0.9 * recentSeconds[g] + seconds

@@ -179,7 +179,10 @@ final class LNSTests: XCTestCase {
             let wins = lns.stats.generators.reduce(0) { $0 + $1.improvements }
             XCTAssertEqual(calls, 12, "seed \(seed)")
             XCTAssertEqual(lns.mip.failures, 0, "seed \(seed): \(lns.mip.lastOutcome)")
-            XCTAssertEqual(lns.stats.lines.count, lns.stats.generators.filter { $0.calls > 0 }.count)
+            // One line per generator used, and the time share (no whole-instance solves here).
+            XCTAssertEqual(lns.stats.lines.filter { !$0.hasPrefix("time-share") }.count, lns.stats.generators.filter { $0.calls > 0 }.count)
+            XCTAssertEqual(lns.stats.shares.count, 1)
+            XCTAssertTrue((0.1 ... 0.6).contains(lns.timeShare), "seed \(seed): share \(lns.timeShare)")
             _ = wins
         }
         XCTAssertGreaterThan(improved, 20)
