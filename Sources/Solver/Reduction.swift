@@ -23,16 +23,59 @@ public enum Reducer {
         var work = Work(problem)
         work.run(options)
         let inst = work.wipedOut ? nil : work.build()
-        if let inst, inst.feasible || !options.pruneInfinite { return inst }
-        if !options.pruneInfinite { return work.build() }
-        // Every feasible solution has an infinite term (or none exists): keep all strategies
-        // so that the search still finds the least bad one.
+        if !options.pruneInfinite { return inst ?? work.build() }
+        // Dropping strategies with an infinite term is exact only when some feasible solution
+        // has none: then every solution with one is worse. When none exists (the pruning wiped
+        // a node out, the memory no longer fits, or the bounded search proves it), keep all
+        // strategies so that the search still finds the least bad one.
+        if let inst, inst.feasible,
+           FiniteSolutionSearch.run(inst, constantFinite: work.constant < work.unit) != false { return inst }
         var o = options
         o.pruneInfinite = false
         var again = Work(problem)
         again.run(o)
         again.stats.infinitePruningAbandoned = true
         return again.build()
+    }
+
+    /// Largest total of input finite parts (plus the shifts making parts non-negative) that
+    /// still allows an exact unit; the unit is >= 1000 times that total.
+    static let exactPartLimit: Int128 = 1_000_000_000_000_000
+
+    /// The value of one infinite term inside the solver, chosen from the input before any
+    /// reduction, or nil when no exact unit exists.
+    ///
+    /// An input term `c` is `count * 1e18 + part` with `count = c >= 1e18 ? 1 : 0`. Per node and
+    /// per edge, let `shift = min(0, least part)` and `S` the sum over nodes and edges of
+    /// `largest part - shift`. Stored as `count * unit + part - shift` (the shifts go into the
+    /// constant), every sum of terms from distinct nodes and edges, which is all the reductions
+    /// and the search ever form, is `count * unit + f` with `0 <= f <= S`. With `unit > S` two
+    /// such sums compare like the evaluator's exact costs (count first, then `f`), and a sum
+    /// counts its infinite terms (`f / unit == 0`) until it saturates at 2e18. The unit is the
+    /// smallest power of ten >= 1000 S, at least 1e15; nil when that exceeds 1e18.
+    public static func infiniteUnit(_ p: Problem) -> Int64? {
+        var total: Int128 = 0
+        func add(_ terms: ArraySlice<Int64>) -> Bool {
+            var lo = Int128.max, hi = Int128.min
+            for c in terms {
+                let part = c >= infiniteCost ? Int128(c) - Int128(infiniteCost) : Int128(c)
+                lo = min(lo, part)
+                hi = max(hi, part)
+            }
+            if lo > hi { return true }
+            total += hi - min(0, lo)
+            return total <= exactPartLimit
+        }
+        for i in 0 ..< p.nodeCount {
+            let o = p.strategyOffset[i]
+            if !add(p.nodeCost[o ..< o + p.strategyCount(i)]) { return nil }
+        }
+        for e in 0 ..< p.edgeCount where !add(p.edgeCost[p.edgeCostOffset[e] ..< p.edgeCostOffset[e + 1]]) {
+            return nil
+        }
+        var unit: Int128 = 1_000_000_000_000_000
+        while unit < 1000 * total { unit *= 10 }
+        return unit <= Int128(infiniteCost) ? Int64(unit) : nil
     }
 
     /// Mutable working form over the original strategy indices.
@@ -53,12 +96,37 @@ public enum Reducer {
         var table: [[Int64]] = []
         var edgeAlive: [Bool] = []
         var adj: [[Int]]
+        /// Sum of the fixed terms (with an exact unit: >= 0, and >= unit iff one is infinite).
         var constant: Int64 = 0
+        /// Sum of the shifts (<= 0) that made the stored terms non-negative; part of the
+        /// instance's constant.
+        var shifts: Int64 = 0
         var stats = ReductionStats()
         var wipedOut = false
         var memoryInfeasible = false
         let cliques: IntervalCliques
         let originalCount: Int
+        /// The value of one infinite term (`Reducer.infiniteUnit`, else 1e18).
+        let unit: Int64
+        /// Whether `unit` is exact; else terms are clamped at 1e18.
+        let exact: Bool
+
+        /// An input term inside the reductions: `unit + (c - 1e18)` for an infinite one with an
+        /// exact unit, else clamped.
+        @inline(__always) static func term(_ c: Int64, unit: Int64, exact: Bool) -> Int64 {
+            exact ? (c >= infiniteCost ? unit + (c - infiniteCost) : c) : clampCost(c)
+        }
+
+        /// With an exact unit, lowers the terms by `min(0, least finite part)` into the constant
+        /// so that every stored term is `count * unit + f` with `f >= 0` (sums unchanged).
+        mutating func shift(_ t: inout [Int64]) {
+            guard exact else { return }
+            var lo: Int64 = 0
+            for c in t { lo = min(lo, c >= unit ? c - unit : c) }
+            if lo == 0 { return }
+            for x in 0 ..< t.count { t[x] -= lo }
+            shifts += lo
+        }
 
         init(_ p: Problem) {
             problem = p
@@ -66,7 +134,13 @@ public enum Reducer {
             n = p.nodeCount
             k = (0 ..< p.nodeCount).map { p.strategyCount($0) }
             unaryOff = p.strategyOffset
-            unary = p.nodeCost.map(clampCost)
+            let exactUnit = Reducer.infiniteUnit(p)
+            let unit = exactUnit ?? infiniteCost
+            let exact = exactUnit != nil
+            self.unit = unit
+            self.exact = exact
+            stats.infiniteUnitExact = exact
+            unary = p.nodeCost.map { Work.term($0, unit: unit, exact: exact) }
             usage = p.nodeUsage
             alive = k.map { (0 ..< Int32($0)).map { $0 } }
             fixed = [Bool](repeating: false, count: p.nodeCount)
@@ -76,6 +150,11 @@ public enum Reducer {
             stats.originalNodes = p.nodeCount
             stats.originalEdges = p.edgeCount
             stats.originalStrategies = p.strategyTotal
+            for i in 0 ..< p.nodeCount where exact {
+                var t = Array(unary[unaryOff[i] ..< unaryOff[i] + k[i]])
+                shift(&t)
+                unary.replaceSubrange(unaryOff[i] ..< unaryOff[i] + k[i], with: t)
+            }
             var pairIndex: [UInt64: Int] = [:]
             for e in 0 ..< p.edgeCount {
                 let nodes = p.edgeNodeList(e).map { Int($0) }
@@ -94,8 +173,9 @@ public enum Reducer {
                     }
                     var orig = 0
                     for v in nodes { orig = orig * k[v] + choice[distinct.firstIndex(of: v)!] }
-                    t[idx] = clampCost(p.edgeCost[base + orig])
+                    t[idx] = Work.term(p.edgeCost[base + orig], unit: unit, exact: exact)
                 }
+                shift(&t)
                 switch distinct.count {
                 case 0:
                     constant = addCost(constant, t[0])
@@ -138,7 +218,10 @@ public enum Reducer {
                         var stride = 1
                         for jj in (j + 1) ..< distinct.count { stride *= k[distinct[jj]] }
                         // Table (v, h): v < h always.
-                        var ct = [Int64](repeating: infiniteCost, count: k[v] * size)
+                        // Violations cost more than any count of real infinite terms the
+                        // search tells apart (with an exact unit, one unit would let the
+                        // auxiliary node trade a real infinite entry for a violation).
+                        var ct = [Int64](repeating: exact ? saturatedCost : infiniteCost, count: k[v] * size)
                         for idx in 0 ..< size {
                             let sv = (idx / stride) % k[v]
                             ct[sv * size + idx] = 0
@@ -297,14 +380,14 @@ public enum Reducer {
             for e in 0 ..< eu.count where edgeAlive[e] {
                 let u = eu[e], v = ev[e]
                 // Strategies of u with no finite partner in v.
-                let keepU = alive[u].filter { a in alive[v].contains { b in cost(e, Int(a), Int(b)) < infiniteCost } }
+                let keepU = alive[u].filter { a in alive[v].contains { b in cost(e, Int(a), Int(b)) < unit } }
                 if keepU.isEmpty { wipedOut = true; return any }
                 if keepU.count < alive[u].count {
                     stats.strategiesInfinite += alive[u].count - keepU.count
                     alive[u] = keepU
                     any = true
                 }
-                let keepV = alive[v].filter { b in alive[u].contains { a in cost(e, Int(a), Int(b)) < infiniteCost } }
+                let keepV = alive[v].filter { b in alive[u].contains { a in cost(e, Int(a), Int(b)) < unit } }
                 if keepV.isEmpty { wipedOut = true; return any }
                 if keepV.count < alive[v].count {
                     stats.strategiesInfinite += alive[v].count - keepV.count
@@ -416,16 +499,22 @@ public enum Reducer {
                 for a in alive[u] { for b in alive[v] { eC.append(cost(e, Int(a), Int(b))) } }
                 eOff.append(eC.count)
             }
-            // Infinite terms: soften to 1e15 when all finite terms are far below it.
-            var maxFinite: Int64 = 0
-            for c in un where c < infiniteCost { maxFinite = max(maxFinite, c) }
-            for c in eC where c < infiniteCost { maxFinite = max(maxFinite, c) }
-            let inf: Int64 = maxFinite < 1_000_000_000_000 ? 1_000_000_000_000_000 : infiniteCost
-            if inf != infiniteCost {
-                for x in 0 ..< un.count where un[x] >= infiniteCost { un[x] = inf }
-                for x in 0 ..< eC.count where eC[x] >= infiniteCost { eC[x] = inf }
+            // Without an exact unit, infinite terms (clamped at 1e18, so their count and finite
+            // part are lost anyway) are softened to 1e15 when all finite terms are far below it.
+            var inf = unit
+            var constantTerm = constant + shifts
+            if !exact {
+                var maxFinite: Int64 = 0
+                for c in un where c < infiniteCost { maxFinite = max(maxFinite, c) }
+                for c in eC where c < infiniteCost { maxFinite = max(maxFinite, c) }
+                inf = maxFinite < 1_000_000_000_000 ? 1_000_000_000_000_000 : infiniteCost
+                if inf != infiniteCost {
+                    for x in 0 ..< un.count where un[x] >= infiniteCost { un[x] = inf }
+                    for x in 0 ..< eC.count where eC[x] >= infiniteCost { eC[x] = inf }
+                }
+                constantTerm = constant >= infiniteCost ? inf : constant
             }
-            let constantTerm = constant >= infiniteCost ? inf : constant
+            s.infiniteUnit = inf
             // Memory: only cliques whose largest possible load exceeds the limit are kept.
             // Nodes that are not kept with a varying usage there contribute a base load.
             var capacity: [Int64] = []
@@ -486,7 +575,7 @@ public enum Reducer {
             s.cliques = capacity.count
             return SolverInstance(
                 n: rn, k: kk, off: off, unary: un, usage: us, edgeU: eU, edgeV: eV, edgeOff: eOff,
-                edgeCost: eC, infinite: inf, hasMemory: hasMemory, capacity: capacity, cFirst: cFirst, cEnd: cEnd,
+                edgeCost: eC, infinite: inf, exactInfinite: exact, hasMemory: hasMemory, capacity: capacity, cFirst: cFirst, cEnd: cEnd,
                 constant: constantTerm, stats: s, origNode: origNode, origStrategy: os,
                 fixedWork: fixedWork, workOf: workOf, eliminations: eliminations,
                 originalNodeCount: originalCount, feasible: feasible)
