@@ -132,7 +132,7 @@ public final class BoundRun: Sendable {
         stopFlag.load(ordering: .relaxed) || clock.seconds >= options.stopAt || tracker.closed
     }
 
-    /// Offers a bound on the reduced instance (without the constant).
+    /// Offers a bound on the reduced instance (without the constant and offset).
     func offerReduced(_ reduced: Int128, method: String) {
         if let b = originalBound(instance, reducedBound: reduced, nonNegative: nonNegative) {
             tracker.offer(b, method: method)
@@ -141,7 +141,7 @@ public final class BoundRun: Sendable {
 
     /// The reduced problem's known upper bound (for targets), if any.
     var reducedUpperBound: Int128? {
-        options.upperBound.map { $0 - Int128(instance.constant) }
+        options.upperBound.map { $0 - instance.base }
     }
 
     /// Runs until the time limit; returns the best bound (original units).
@@ -225,7 +225,7 @@ public final class BoundRun: Sendable {
             dual.stepMultipliers()
         }
         if !dual.bestStateCertified, let b = dual.certifyBest() { offerReduced(b, method: "lagrange") }
-        note("lagrange: \(dual.iterations) iterations (\(formatFixed(passSeconds, 1)) s passes, \(formatFixed(certifySeconds, 1)) s certificates), best estimate \(formatFixed(dual.bestEstimate + Double(instance.constant), 1))")
+        note("lagrange: \(dual.iterations) iterations (\(formatFixed(passSeconds, 1)) s passes, \(formatFixed(certifySeconds, 1)) s certificates), best estimate \(formatFixed(dual.bestEstimate + Double(instance.base), 1))")
     }
 
     /// GLPK: the LP relaxation in dual form (certified), then the MIP (trusted with a margin).
@@ -237,7 +237,7 @@ public final class BoundRun: Sendable {
             var text = "lp: \(r.status), \(r.columns) columns, \(r.rows) rows, \(formatFixed(r.seconds, 1)) s"
             if let point = r.point, let b = DualCertificate.evaluate(instance, layout, point) {
                 offerReduced(b, method: "lp")
-                text += ", certified \(b + Int128(instance.constant))"
+                text += ", certified \(b + instance.base)"
             }
             note(text)
         }
@@ -245,7 +245,7 @@ public final class BoundRun: Sendable {
             let r = MIPBound.solve(instance, timeLimit: options.stopAt - clock.seconds,
                                    upperBound: reducedUpperBound, stop: { [self] in shouldStop })
             if let b = r.bound { offerReduced(b, method: "mip") }
-            note("mip: \(r.status), \(formatFixed(r.seconds, 1)) s\(r.bound.map { ", bound after margin \($0 + Int128(instance.constant))" } ?? "")")
+            note("mip: \(r.status), \(formatFixed(r.seconds, 1)) s\(r.bound.map { ", bound after margin \($0 + instance.base)" } ?? "")")
         }
         GLPKEnvironment.releaseCurrentThread()
     }

@@ -23,13 +23,18 @@ import Model
 // computed exactly in Int128 at scale 2^K (after a check that no partial sum can overflow);
 // the optimum is an integer, so ceil(D) is still a bound.
 //
-// Costs: the certificate uses the reduced instance's own Int64 terms, infinite ones at their
-// stored value (inst.infinite or more). The reduced terms never exceed the original ones (sums
-// are clamped, infinite markers may be stored as 1e15), and the reductions keep an optimal
-// solution among the finite ones, so for an instance whose optimum is finite,
-// bound(reduced) + inst.constant <= optimum(original). When every solution has an infinite term
-// the original optimum is >= 1e18 (costs are non-negative in this case, see `originalBound`), so
-// the bound is capped at 1e18: still valid either way.
+// Costs: the certificate uses the reduced instance's own Int64 terms as stored. For every
+// assignment, inst.base (constant and offset) plus its stored terms never exceeds the evaluator's
+// cost of its postsolved solution: terms are encoded (`Reducer.TermEncoding`) with the shifts in
+// the base, so the two agree except that an infinite term counts inst.infinite <= 1e18 (or is
+// clamped at 1e18) and sums saturate at 2e18, both only lowering; folded terms take the minimum
+// over the folded nodes, so the reduced optimum equals the encoded optimum of the original. The
+// infinite pruning is kept only when some feasible solution has no infinite term (then it keeps
+// every optimal solution), so for an instance whose optimum is finite,
+// bound(reduced) + inst.base <= optimum(original). When every solution has an infinite term the
+// original optimum is >= 1e18 (costs are non-negative in this case, see `originalBound`), so the
+// bound is capped at 1e18: still valid either way, including when the pruning was kept because
+// the bounded search for a finite solution gave up.
 
 /// Where the messages of a reduced instance live: one vector per adjacency slot (node `i`,
 /// slot `p` in `adjOff[i] ..< adjOff[i+1]`), `k[i]` entries from `msgOff[p]`.
@@ -198,13 +203,13 @@ enum DualCertificate {
 }
 
 /// Turns a bound on the reduced problem into a bound on the original problem's optimum:
-/// adds `inst.constant` and caps at `Problem.infinity` (see the file comment). Both steps rely
+/// adds `inst.base` (constant and offset) and caps at `Problem.infinity` (see the file comment). Both steps rely
 /// on non-negative costs when no finite solution exists (an infinite term then costs >= 1e18
 /// in total); `nonNegative` says whether the original costs are known to be >= 0 (true for
 /// every contest instance). Returns nil when no valid statement is possible.
 func originalBound(_ inst: SolverInstance, reducedBound: Int128, nonNegative: Bool) -> Int128? {
     guard nonNegative else { return nil }
-    return min(reducedBound + Int128(inst.constant), Int128(Problem.infinity))
+    return min(reducedBound + inst.base, Int128(Problem.infinity))
 }
 
 extension Problem {

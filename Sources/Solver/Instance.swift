@@ -2,7 +2,7 @@ import Model
 
 /// Input cost terms at or above this are "infinite" (the evaluator counts them). Inside the
 /// solver one infinite term is worth the instance's unit (`SolverInstance.infinite`, chosen by
-/// `Reducer.infiniteUnit`); when no exact unit exists, terms are clamped to this value.
+/// `Reducer.termEncoding`); when no exact unit exists, terms are clamped to this value.
 public let infiniteCost: Int64 = Problem.infinity
 
 @inline(__always) func clampCost(_ c: Int64) -> Int64 { c >= infiniteCost ? infiniteCost : c }
@@ -34,9 +34,8 @@ public struct ReductionStats: Sendable, CustomStringConvertible {
     public var leavesFolded = 0
     public var chainsFolded = 0
     public var infinitePruningAbandoned = false
-    /// The value of one infinite term inside the solver, and whether it is exact.
-    public var infiniteUnit: Int64 = infiniteCost
-    public var infiniteUnitExact = false
+    /// How the input's terms are stored inside the solver.
+    public var encoding = Reducer.TermEncoding.clamped
     public var nodes = 0
     public var edges = 0
     public var strategies = 0
@@ -54,7 +53,7 @@ public struct ReductionStats: Sendable, CustomStringConvertible {
         ]
         if hyperEdges > 0 { parts.append("edges of arity >= 3 \(hyperEdges)") }
         if infinitePruningAbandoned { parts.append("infinite pruning abandoned (no finite solution)") }
-        parts.append("infinite term \(infiniteUnit)\(infiniteUnitExact ? " (exact)" : " (clamped)")")
+        parts.append("infinite term \(encoding.description)")
         return parts.joined(separator: ", ")
     }
 }
@@ -89,17 +88,21 @@ public final class SolverInstance: @unchecked Sendable {
     /// unit it also holds the shifts that made every stored term non-negative.
     public let constant: Int64
     /// The value of one "infinite" term inside the search. With an exact unit
-    /// (`Reducer.infiniteUnit`, 1e15 or more) an input term `c >= 1e18` is stored as
-    /// `infinite + (c - 1e18)` before any reduction, so every stored term and every assignment's
-    /// cost is `count * infinite + finite part` with `0 <= finite part < infinite` (up to the
-    /// saturation at 2e18): the number of infinite terms and the finite part are both kept, and
-    /// costs order exactly like the evaluator's. Without one (finite terms too large), terms are
-    /// clamped at 1e18, sums saturate, and only at the end infinite terms become 1e15 when every
-    /// reduced finite term is below 1e12. Costs of assignments without infinite terms are
-    /// exact either way.
+    /// (`Reducer.TermEncoding`, 1e15 or more), input terms are encoded before any reduction so
+    /// that every stored term and every assignment's cost is `count * infinite + finite part`
+    /// with `0 <= finite part < infinite` (up to the saturation at 2e18): the number of infinite
+    /// terms and the finite part are both kept, and costs order exactly like the evaluator's.
+    /// Without one (finite terms too large), terms are clamped at 1e18, sums saturate, and only
+    /// at the end infinite terms become 1e15 when every reduced finite term is below 1e12.
+    /// Costs of assignments without infinite terms are exact either way.
     public let infinite: Int64
     /// True when `infinite` is an exact unit (see above).
     public let exactInfinite: Bool
+    /// The least terms taken out of every node and edge by the `.relative` encoding (else 0):
+    /// part of every assignment's cost, like `constant`.
+    public let offset: Int128
+    /// `constant + offset`: the cost of an assignment is this plus its unary and edge terms.
+    public var base: Int128 { Int128(constant) + offset }
     public let stats: ReductionStats
     /// Postsolve: reduced node -> original node (-1 for auxiliary nodes of hyperedges).
     public let origNode: [Int32]
@@ -123,7 +126,7 @@ public final class SolverInstance: @unchecked Sendable {
     public var cliqueCount: Int { capacity.count }
 
     init(n: Int, k: [Int32], off: [Int32], unary: [Int64], usage: [Int64], edgeU: [Int32],
-         edgeV: [Int32], edgeOff: [Int], edgeCost: [Int64], infinite: Int64, exactInfinite: Bool, hasMemory: Bool, capacity: [Int64],
+         edgeV: [Int32], edgeOff: [Int], edgeCost: [Int64], infinite: Int64, exactInfinite: Bool, offset: Int128, hasMemory: Bool, capacity: [Int64],
          cFirst: [Int32], cEnd: [Int32], constant: Int64, stats: ReductionStats, origNode: [Int32],
          origStrategy: [Int32], fixedWork: [Int32], workOf: [Int32], eliminations: [Elimination],
          originalNodeCount: Int, feasible: Bool) {
@@ -143,6 +146,7 @@ public final class SolverInstance: @unchecked Sendable {
         self.constant = constant
         self.infinite = infinite
         self.exactInfinite = exactInfinite
+        self.offset = offset
         self.stats = stats
         self.origNode = origNode
         self.origStrategy = origStrategy

@@ -38,44 +38,80 @@ public enum Reducer {
         return again.build()
     }
 
-    /// Largest total of input finite parts (plus the shifts making parts non-negative) that
-    /// still allows an exact unit; the unit is >= 1000 times that total.
+    /// How input terms are stored inside the solver (chosen from the input before any
+    /// reduction by `Reducer.termEncoding`).
+    ///
+    /// An input term `c` is `count * 1e18 + part` with `count = c >= 1e18 ? 1 : 0`. With an exact
+    /// unit `U`, every node's and edge's terms are first lowered by a shift `m` (into the
+    /// constant, or into `SolverInstance.offset`), then stored as `count * U + part` of what is
+    /// left: `.exact` shifts by `min(0, least part)` (nothing on non-negative costs), `.relative`
+    /// by the least term itself (for costs near the ends of Int64). Let `S` be the sum over
+    /// nodes and edges of the largest part left. Every sum of terms from distinct nodes and
+    /// edges, which is all the reductions and the search ever form, is then `count * U + f` with
+    /// `0 <= f <= S`, while the evaluator's cost is `shifts + count * 1e18 + f`. With `U > S`
+    /// costs order exactly like the evaluator's (count first, then `f`), and a sum counts its
+    /// infinite terms (`f < U`) until it saturates at 2e18 (2000 terms of 1e15). `U` is the
+    /// smallest power of ten >= 1000 S, at least 1e15. `.clamped` (no such `U` <= 1e18): terms
+    /// are clamped at 1e18 and sums saturate, so counts and large finite sums are lost.
+    public enum TermEncoding: Sendable, Equatable {
+        case exact(unit: Int64)
+        case relative(unit: Int64)
+        case clamped
+
+        public var unit: Int64 {
+            switch self {
+            case let .exact(u), let .relative(u): u
+            case .clamped: infiniteCost
+            }
+        }
+
+        public var description: String {
+            switch self {
+            case let .exact(u): "\(u) (exact)"
+            case let .relative(u): "\(u) (exact, relative to each node's and edge's least term)"
+            case .clamped: "clamped at \(infiniteCost)"
+            }
+        }
+    }
+
+    /// Largest `S` (see `TermEncoding`) that allows an exact unit.
     static let exactPartLimit: Int128 = 1_000_000_000_000_000
 
-    /// The value of one infinite term inside the solver, chosen from the input before any
-    /// reduction, or nil when no exact unit exists.
-    ///
-    /// An input term `c` is `count * 1e18 + part` with `count = c >= 1e18 ? 1 : 0`. Per node and
-    /// per edge, let `shift = min(0, least part)` and `S` the sum over nodes and edges of
-    /// `largest part - shift`. Stored as `count * unit + part - shift` (the shifts go into the
-    /// constant), every sum of terms from distinct nodes and edges, which is all the reductions
-    /// and the search ever form, is `count * unit + f` with `0 <= f <= S`. With `unit > S` two
-    /// such sums compare like the evaluator's exact costs (count first, then `f`), and a sum
-    /// counts its infinite terms (`f / unit == 0`) until it saturates at 2e18. The unit is the
-    /// smallest power of ten >= 1000 S, at least 1e15; nil when that exceeds 1e18.
-    public static func infiniteUnit(_ p: Problem) -> Int64? {
-        var total: Int128 = 0
-        func add(_ terms: ArraySlice<Int64>) -> Bool {
-            var lo = Int128.max, hi = Int128.min
+    /// The encoding of the input's terms (see `TermEncoding`).
+    public static func termEncoding(_ p: Problem) -> TermEncoding {
+        let inf = Int128(infiniteCost)
+        // S for both shifts, each nil once it passes the limit.
+        var sumExact: Int128? = 0, sumRelative: Int128? = 0
+        func add(_ terms: ArraySlice<Int64>) {
+            guard let least = terms.min() else { return }
+            var lo = Int128.max, hi = Int128.min, hiRelative = Int128.min
             for c in terms {
-                let part = c >= infiniteCost ? Int128(c) - Int128(infiniteCost) : Int128(c)
+                let part = c >= infiniteCost ? Int128(c) - inf : Int128(c)
                 lo = min(lo, part)
                 hi = max(hi, part)
+                let r = Int128(c) - Int128(least)
+                hiRelative = max(hiRelative, r >= inf ? r - inf : r)
             }
-            if lo > hi { return true }
-            total += hi - min(0, lo)
-            return total <= exactPartLimit
+            if let t = sumExact { sumExact = t + hi - min(0, lo) <= exactPartLimit ? t + hi - min(0, lo) : nil }
+            if let t = sumRelative { sumRelative = t + hiRelative <= exactPartLimit ? t + hiRelative : nil }
         }
         for i in 0 ..< p.nodeCount {
             let o = p.strategyOffset[i]
-            if !add(p.nodeCost[o ..< o + p.strategyCount(i)]) { return nil }
+            add(p.nodeCost[o ..< o + p.strategyCount(i)])
+            if sumExact == nil && sumRelative == nil { return .clamped }
         }
-        for e in 0 ..< p.edgeCount where !add(p.edgeCost[p.edgeCostOffset[e] ..< p.edgeCostOffset[e + 1]]) {
-            return nil
+        for e in 0 ..< p.edgeCount {
+            add(p.edgeCost[p.edgeCostOffset[e] ..< p.edgeCostOffset[e + 1]])
+            if sumExact == nil && sumRelative == nil { return .clamped }
         }
-        var unit: Int128 = 1_000_000_000_000_000
-        while unit < 1000 * total { unit *= 10 }
-        return unit <= Int128(infiniteCost) ? Int64(unit) : nil
+        func unit(_ total: Int128) -> Int64 {
+            var u: Int128 = 1_000_000_000_000_000
+            while u < 1000 * total { u *= 10 }
+            return Int64(u)
+        }
+        if let t = sumExact { return .exact(unit: unit(t)) }
+        if let t = sumRelative { return .relative(unit: unit(t)) }
+        return .clamped
     }
 
     /// Mutable working form over the original strategy indices.
@@ -106,26 +142,35 @@ public enum Reducer {
         var memoryInfeasible = false
         let cliques: IntervalCliques
         let originalCount: Int
-        /// The value of one infinite term (`Reducer.infiniteUnit`, else 1e18).
+        /// How input terms are stored (`Reducer.termEncoding`).
+        let encoding: TermEncoding
+        /// The value of one infinite term (1e18 when clamped).
         let unit: Int64
         /// Whether `unit` is exact; else terms are clamped at 1e18.
         let exact: Bool
+        /// `.relative`: the sum of the least terms taken out of every node and edge.
+        var offset: Int128 = 0
 
-        /// An input term inside the reductions: `unit + (c - 1e18)` for an infinite one with an
-        /// exact unit, else clamped.
-        @inline(__always) static func term(_ c: Int64, unit: Int64, exact: Bool) -> Int64 {
-            exact ? (c >= infiniteCost ? unit + (c - infiniteCost) : c) : clampCost(c)
-        }
-
-        /// With an exact unit, lowers the terms by `min(0, least finite part)` into the constant
-        /// so that every stored term is `count * unit + f` with `f >= 0` (sums unchanged).
-        mutating func shift(_ t: inout [Int64]) {
-            guard exact else { return }
-            var lo: Int64 = 0
-            for c in t { lo = min(lo, c >= unit ? c - unit : c) }
-            if lo == 0 { return }
-            for x in 0 ..< t.count { t[x] -= lo }
-            shifts += lo
+        /// Stores one node's or edge's input terms (see `TermEncoding`); the shift goes into
+        /// `shifts` or `offset`, so every assignment's cost is unchanged.
+        mutating func encode(_ t: inout [Int64]) {
+            let inf = infiniteCost
+            switch encoding {
+            case .clamped:
+                for x in 0 ..< t.count { t[x] = clampCost(t[x]) }
+            case let .exact(unit):
+                var lo: Int64 = 0
+                for c in t { lo = min(lo, c >= inf ? c - inf : c) }
+                for x in 0 ..< t.count { t[x] = (t[x] >= inf ? unit + (t[x] - inf) : t[x]) - lo }
+                shifts += lo
+            case let .relative(unit):
+                guard let least = t.min() else { return }
+                offset += Int128(least)
+                for x in 0 ..< t.count {
+                    let r = Int128(t[x]) - Int128(least)
+                    t[x] = r >= Int128(inf) ? unit + Int64(r - Int128(inf)) : Int64(r)
+                }
+            }
         }
 
         init(_ p: Problem) {
@@ -134,13 +179,11 @@ public enum Reducer {
             n = p.nodeCount
             k = (0 ..< p.nodeCount).map { p.strategyCount($0) }
             unaryOff = p.strategyOffset
-            let exactUnit = Reducer.infiniteUnit(p)
-            let unit = exactUnit ?? infiniteCost
-            let exact = exactUnit != nil
-            self.unit = unit
-            self.exact = exact
-            stats.infiniteUnitExact = exact
-            unary = p.nodeCost.map { Work.term($0, unit: unit, exact: exact) }
+            encoding = Reducer.termEncoding(p)
+            unit = encoding.unit
+            exact = encoding != .clamped
+            stats.encoding = encoding
+            unary = p.nodeCost
             usage = p.nodeUsage
             alive = k.map { (0 ..< Int32($0)).map { $0 } }
             fixed = [Bool](repeating: false, count: p.nodeCount)
@@ -150,9 +193,9 @@ public enum Reducer {
             stats.originalNodes = p.nodeCount
             stats.originalEdges = p.edgeCount
             stats.originalStrategies = p.strategyTotal
-            for i in 0 ..< p.nodeCount where exact {
+            for i in 0 ..< p.nodeCount {
                 var t = Array(unary[unaryOff[i] ..< unaryOff[i] + k[i]])
-                shift(&t)
+                encode(&t)
                 unary.replaceSubrange(unaryOff[i] ..< unaryOff[i] + k[i], with: t)
             }
             var pairIndex: [UInt64: Int] = [:]
@@ -173,9 +216,9 @@ public enum Reducer {
                     }
                     var orig = 0
                     for v in nodes { orig = orig * k[v] + choice[distinct.firstIndex(of: v)!] }
-                    t[idx] = Work.term(p.edgeCost[base + orig], unit: unit, exact: exact)
+                    t[idx] = p.edgeCost[base + orig]
                 }
-                shift(&t)
+                encode(&t)
                 switch distinct.count {
                 case 0:
                     constant = addCost(constant, t[0])
@@ -514,7 +557,6 @@ public enum Reducer {
                 }
                 constantTerm = constant >= infiniteCost ? inf : constant
             }
-            s.infiniteUnit = inf
             // Memory: only cliques whose largest possible load exceeds the limit are kept.
             // Nodes that are not kept with a varying usage there contribute a base load.
             var capacity: [Int64] = []
@@ -575,7 +617,7 @@ public enum Reducer {
             s.cliques = capacity.count
             return SolverInstance(
                 n: rn, k: kk, off: off, unary: un, usage: us, edgeU: eU, edgeV: eV, edgeOff: eOff,
-                edgeCost: eC, infinite: inf, exactInfinite: exact, hasMemory: hasMemory, capacity: capacity, cFirst: cFirst, cEnd: cEnd,
+                edgeCost: eC, infinite: inf, exactInfinite: exact, offset: offset, hasMemory: hasMemory, capacity: capacity, cFirst: cFirst, cEnd: cEnd,
                 constant: constantTerm, stats: s, origNode: origNode, origStrategy: os,
                 fixedWork: fixedWork, workOf: workOf, eliminations: eliminations,
                 originalNodeCount: originalCount, feasible: feasible)

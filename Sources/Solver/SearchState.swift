@@ -1,7 +1,7 @@
 /// One worker's current assignment with incremental cost and per-clique slack.
 ///
-/// `cost` is the internal objective (the instance's constant plus every unary and edge term,
-/// each clamped at `infiniteCost`), kept exact against `recomputeCost()`. `slack` holds
+/// `cost` is the internal objective (the instance's constant and offset plus every unary and
+/// edge term as stored, see `SolverInstance.infinite`), kept exact against `recomputeCost()`. `slack` holds
 /// `capacity - load` per clique; the assignment is feasible while its minimum is >= 0.
 final class SearchState {
     let inst: SolverInstance
@@ -17,7 +17,7 @@ final class SearchState {
     }
 
     static func computeCost(_ inst: SolverInstance, _ x: [Int32]) -> Int128 {
-        var c = Int128(inst.constant)
+        var c = inst.base
         for i in 0 ..< inst.n { c += Int128(inst.unary[Int(inst.off[i]) + Int(x[i])]) }
         for e in 0 ..< inst.edgeCount {
             c += Int128(inst.pairCost(e, Int(x[Int(inst.edgeU[e])]), Int(x[Int(inst.edgeV[e])])))
