@@ -249,18 +249,11 @@ final class DegenerateTests: XCTestCase {
 
     // MARK: - Infinite entries
 
-    static let saturation = """
-        saturating costs: inside the solver every term is clamped at 1e18 and sums saturate at 2e18 \
-        (clampCost/addCost in Sources/Solver/Instance.swift), so costs at or above 1e18, solutions with two or \
-        more infinite terms, and large finite sums all look alike; when the optimum has infinite terms or very \
-        large finite costs, the answer can be worse than the exact optimum the evaluator computes
-        """
-
     func testAllEdgeEntriesInfinite() throws {
         var inst = random(131, nodes: 6, edges: 7, memory: .loose, infinite: 1.0)
         inst.name = "all-infinite-edges"
         // Every solution pays one 1e18 per edge; node costs still decide.
-        let check = try expectOptimum(inst, knownBug: Self.saturation)
+        let check = try expectOptimum(inst)
         XCTAssertNotNil(check.finalSolution, "a legal solution with infinite terms is still an answer")
     }
 
@@ -275,18 +268,9 @@ final class DegenerateTests: XCTestCase {
     /// When every feasible solution needs infinite entries, the answer should still be the
     /// cheapest one (fewest infinite terms, then the least finite cost).
     func testInfiniteOptimumIsMinimised() throws {
-        if Reliability.skipKnownBugs {
-            throw XCTSkip("""
-                KNOWN BUG (infinite optima): when no finite solution exists, the answer can use more 1e18 entries than \
-                necessary. 3 nodes: `{"problem": {"nodes": {"intervals": [[9, 10], [11, 13], [2, 8]], "costs": [[75, 97], \
-                [22], [74]], "usages": [[2, 2], [1], [5]]}, "edges": {"nodes": [[2, 0], [0, 1], [0, 1], [1, 2], [2, 0], \
-                [2, 0]], "costs": [[20, 99], [76, 1000000000000000000], [1000000000000000000, 37], [85], \
-                [1000000000000000000, 42], [1000000000000000000, 14]]}, "usage_limit": 7}}` gives [0, 0, 0] at \
-                3000000000000000352; [1, 0, 0] costs 1000000000000000470 (the reduction folds the edges into unary costs \
-                that saturate at "infinite", so the two strategies of node 0 look equal). The property test sees this on \
-                ~15% of its random instances whose optimum is infinite. Set IOPDDL_RUN_KNOWN_BUGS=1 to run this test.
-                """)
-        }
+        // Issue 7: the reduction folded the edges into unary costs that saturated at
+        // "infinite", so both strategies of node 0 looked equal and [0, 0, 0] (3e18 + 352) came
+        // out instead of [1, 0, 0] (1e18 + 470).
         let text = #"{"problem": {"nodes": {"intervals": [[9, 10], [11, 13], [2, 8]], "costs": [[75, 97], [22], [74]], "usages": [[2, 2], [1], [5]]}, "edges": {"nodes": [[2, 0], [0, 1], [0, 1], [1, 2], [2, 0], [2, 0]], "costs": [[20, 99], [76, 1000000000000000000], [1000000000000000000, 37], [85], [1000000000000000000, 42], [1000000000000000000, 14]]}, "usage_limit": 7}}"#
         let (r, _, check) = try solve(text, name: "infinite-optimum", timeout: 1)
         XCTAssertEqual(check.finalCost, 1_000_000_000_000_000_470, r.summary())
@@ -305,7 +289,7 @@ final class DegenerateTests: XCTestCase {
         inst.name = "costs-past-int64"
         inst.costs = inst.costs.map { $0.map { 900_000_000_000_000_000 - $0 * 1_000_000_000 } }
         inst.edgeCosts = inst.edgeCosts.map { $0.map { 999_999_999_999_999_999 - $0 } }
-        try expectOptimum(inst, knownBug: Self.saturation)
+        try expectOptimum(inst)
     }
 
     /// Costs of Int64.max and Int64.max - 1 (both "infinite", but different).
@@ -314,7 +298,7 @@ final class DegenerateTests: XCTestCase {
         inst.name = "int64-max-costs"
         inst.costs[0] = inst.costs[0].enumerated().map { $0.offset % 2 == 0 ? Int64.max : Int64.max - 1 }
         inst.edgeCosts[0] = inst.edgeCosts[0].map { _ in Int64.max }
-        try expectOptimum(inst, knownBug: Self.saturation)
+        try expectOptimum(inst)
     }
 
     func testNegativeCosts() throws {
