@@ -50,9 +50,14 @@ public enum Reducer {
     /// edges, which is all the reductions and the search ever form, is then `count * U + f` with
     /// `0 <= f <= S`, while the evaluator's cost is `shifts + count * 1e18 + f`. With `U > S`
     /// costs order exactly like the evaluator's (count first, then `f`), and a sum counts its
-    /// infinite terms (`f < U`) until it saturates at 2e18 (2000 terms of 1e15). `U` is the
-    /// smallest power of ten >= 1000 S, at least 1e15. `.clamped` (no such `U` <= 1e18): terms
-    /// are clamped at 1e18 and sums saturate, so counts and large finite sums are lost.
+    /// infinite terms (`f < U`) until it saturates at 2e18.
+    ///
+    /// `U` is 1e15 when `S <= 1e12` (the search's unit so far when every reduced term was below
+    /// 1e12: 2000 infinite terms are counted), else 1e18 when `S <= 1e17` (still exact between
+    /// no and one infinite term, but sums of two or more saturate alike: a known limitation,
+    /// kept so that instances with large finite costs, like contest instance M, search with the
+    /// same unit as before). `.clamped` (S above 1e17 either way): terms are clamped at 1e18 and
+    /// sums saturate, so counts and large finite sums are lost.
     public enum TermEncoding: Sendable, Equatable {
         case exact(unit: Int64)
         case relative(unit: Int64)
@@ -74,26 +79,28 @@ public enum Reducer {
         }
     }
 
-    /// Largest `S` (see `TermEncoding`) that allows an exact unit.
-    static let exactPartLimit: Int128 = 1_000_000_000_000_000
+    /// Largest `S` (see `TermEncoding`) that allows an exact unit, and the largest for 1e15.
+    static let exactPartLimit: Int128 = 100_000_000_000_000_000
+    static let smallPartLimit: Int128 = 1_000_000_000_000
 
     /// The encoding of the input's terms (see `TermEncoding`).
     public static func termEncoding(_ p: Problem) -> TermEncoding {
-        let inf = Int128(infiniteCost)
+        let inf = infiniteCost
         // S for both shifts, each nil once it passes the limit.
         var sumExact: Int128? = 0, sumRelative: Int128? = 0
         func add(_ terms: ArraySlice<Int64>) {
             guard let least = terms.min() else { return }
-            var lo = Int128.max, hi = Int128.min, hiRelative = Int128.min
+            var lo = Int64.max, hi = Int64.min, hiRelative = Int64.min
             for c in terms {
-                let part = c >= infiniteCost ? Int128(c) - inf : Int128(c)
+                let part = c >= inf ? c - inf : c
                 lo = min(lo, part)
                 hi = max(hi, part)
-                let r = Int128(c) - Int128(least)
-                hiRelative = max(hiRelative, r >= inf ? r - inf : r)
+                let (r, overflow) = c.subtractingReportingOverflow(least)
+                hiRelative = max(hiRelative, overflow ? Int64.max : r >= inf ? r - inf : r)
             }
-            if let t = sumExact { sumExact = t + hi - min(0, lo) <= exactPartLimit ? t + hi - min(0, lo) : nil }
-            if let t = sumRelative { sumRelative = t + hiRelative <= exactPartLimit ? t + hiRelative : nil }
+            let exact = Int128(hi) - Int128(min(0, lo)), relative = Int128(hiRelative)
+            if let t = sumExact { sumExact = t + exact <= exactPartLimit ? t + exact : nil }
+            if let t = sumRelative { sumRelative = t + relative <= exactPartLimit ? t + relative : nil }
         }
         for i in 0 ..< p.nodeCount {
             let o = p.strategyOffset[i]
@@ -105,9 +112,7 @@ public enum Reducer {
             if sumExact == nil && sumRelative == nil { return .clamped }
         }
         func unit(_ total: Int128) -> Int64 {
-            var u: Int128 = 1_000_000_000_000_000
-            while u < 1000 * total { u *= 10 }
-            return Int64(u)
+            total <= smallPartLimit ? 1_000_000_000_000_000 : infiniteCost
         }
         if let t = sumExact { return .exact(unit: unit(t)) }
         if let t = sumRelative { return .relative(unit: unit(t)) }
