@@ -59,14 +59,15 @@ final class DualPrimal {
     func noteImprovement() { improvements += 1 }
 
     /// The strategies whose reduced cost in the dual is at most `share` of the gap between
-    /// `incumbent` (reduced units) and the dual value, as a mask per strategy slot, with
+    /// `incumbent` (a search-state cost) and the dual value, as a mask per strategy slot, with
     /// the number of kept strategies and the columns a whole-instance model over them would
     /// have (strategies plus kept pairs). With `share` 1 and exact arithmetic the mask keeps
     /// every strategy of every solution cheaper than the incumbent (reduced-cost fixing);
     /// smaller shares keep what the dual prefers.
     func restriction(incumbent: Int128, share: Double) -> (mask: [Bool], kept: Int, columns: Int, gap: Double, dual: Double, rc: [Double]) {
         let (d, rc) = dual.reducedCosts()
-        let gap = max(0, Double(incumbent) - d)
+        // The dual value excludes the instance's constant and offset (`base`); costs include them.
+        let gap = max(0, Double(incumbent - inst.base) - d)
         // A little slack for the floating-point sums (about 1e-16 relative per term).
         let limit = share * gap + 1e-9 * max(1, abs(d))
         var mask = [Bool](repeating: false, count: rc.count)

@@ -198,7 +198,8 @@ final class NeighbourhoodGenerator {
     func dualRegion(state: SearchState, hint: DualHints.Hint, columns budget: Int, rng: inout SeededRNG) -> [Int32] {
         let n = inst.n
         let rc = hint.reducedCost
-        let gap = max(0, Double(state.cost) - hint.dual)
+        // The dual value excludes the instance's constant and offset (`base`); costs include them.
+        let gap = max(0, Double(state.cost - inst.base) - hint.dual)
         let limit = dualShare * gap + 1e-9 * max(1, abs(hint.dual))
         var mask = [Bool](repeating: false, count: rc.count)
         for s in 0 ..< rc.count where rc[s] <= limit { mask[s] = true }

@@ -98,7 +98,7 @@ final class DualPrimalTests: XCTestCase {
                 enumerate(inst) { x, cost in
                     for i in 0 ..< inst.n {
                         let r = rc[Int(inst.off[i]) + Int(x[i])]
-                        XCTAssertGreaterThanOrEqual(Double(cost), d + r - 1e-6 * max(1, abs(d)), "seed \(seed) round \(round) node \(i)")
+                        XCTAssertGreaterThanOrEqual(Double(cost - inst.base), d + r - 1e-6 * max(1, abs(d)), "seed \(seed) round \(round) node \(i)")
                     }
                     checked += 1
                 }

@@ -210,7 +210,7 @@ final class LNSTests: XCTestCase {
                 guard let mask = gen.lastMask, let first = set.first else { XCTFail(tag); continue }
                 XCTAssertEqual(Set(set).count, set.count, "\(tag): duplicates")
                 XCTAssertTrue(connected(inst, set, from: Int(first)), "\(tag): not connected")
-                let limit = gen.dualShare * max(0, Double(state.cost) - d) + 1e-9 * max(1, abs(d))
+                let limit = gen.dualShare * max(0, Double(state.cost - inst.base) - d) + 1e-9 * max(1, abs(d))
                 for s in 0 ..< rc.count { XCTAssertEqual(mask[s], rc[s] <= limit, tag) }
                 // Columns of the restricted model: kept strategies (plus the current one) and
                 // pairs on edges inside the region.
