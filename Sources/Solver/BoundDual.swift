@@ -397,10 +397,11 @@ final class LagrangianDual {
     func reducedCosts() -> (dual: Double, rc: [Double]) {
         var rc = [Double](repeating: 0, count: inst.unary.count)
         var total = -multiplierConstant
+        let kmax = max(1, k.max() ?? 1)
+        var th = [Double](repeating: 0, count: kmax)
+        var collected = [Double](repeating: 0, count: kmax)
         for c in 0 ..< n {
             let ki = k[c], o = off[c]
-            var th = [Double](repeating: 0, count: ki)
-            var collected = [Double](repeating: 0, count: ki)
             for s in 0 ..< ki { th[s] = base[o + s]; collected[s] = base[o + s] }
             for p in adjOff[c] ..< adjOff[c + 1] {
                 let m0 = msgOff[p], mj = msgOff[partner[p]], kj = k[adjOther[p]], w0 = matOff[p]
@@ -414,8 +415,12 @@ final class LagrangianDual {
                     collected[s] += best
                 }
             }
-            total += th.min() ?? 0
-            let lo = collected.min() ?? 0
+            var lo = Double.infinity, thLo = Double.infinity
+            for s in 0 ..< ki {
+                thLo = min(thLo, th[s])
+                lo = min(lo, collected[s])
+            }
+            if ki > 0 { total += thLo } else { lo = 0 }
             let io = Int(inst.off[core.coreNode[c]])
             for s in 0 ..< ki { rc[io + s] = collected[s] - lo }
         }
