@@ -306,6 +306,18 @@ public final class SolverRun: Sendable {
                 // third of the worker's time (LNS.swift).
                 if !soft, let lns, options.maxIterations == nil, iterations & 63 == 0,
                    lns.due(searchSeconds: clock.seconds - searchStart) {
+                    // Neighbourhoods of the best known solution: the final answer is almost
+                    // always worker 0's (K: every run), so a solve on this worker's own, worse
+                    // state rarely mattered.
+                    if let c = store.bestCost, c < state.cost, let shared = store.snapshot.solution,
+                       let sx = inst.presolve(shared) {
+                        state.reset(sx)
+                        if state.feasible && state.cost < bestCost {
+                            bestCost = state.cost
+                            bestX = sx
+                            offeredCost = min(offeredCost, bestCost)
+                        }
+                    }
                     local.mipCalls += 1
                     if lns.step(state: state, now: clock.seconds, stopAt: options.stopAt, rng: &rng,
                                 stop: { self.shouldStop }) {
