@@ -4,21 +4,7 @@ import XCTest
 
 /// The exact eliminations of `CoreGraph` keep the Lagrangian subproblem's optimum.
 final class BoundCoreTests: XCTestCase {
-    /// All labellings of `k` (odometer), as a sequence of arrays.
-    func forEachLabelling(_ k: [Int], _ body: ([Int32]) -> Void) {
-        var x = [Int32](repeating: 0, count: k.count)
-        while true {
-            body(x)
-            var i = 0
-            while i < k.count {
-                x[i] += 1
-                if Int(x[i]) < k[i] { break }
-                x[i] = 0
-                i += 1
-            }
-            if i == k.count { return }
-        }
-    }
+    func forEachLabelling(_ k: [Int], _ body: ([Int32]) -> Void) { TestInstances.forEachLabelling(k, body) }
 
     /// Penalised energy (scaled like the certificate) of a reduced labelling.
     func energy(_ inst: SolverInstance, _ unary: [Int128], _ x: [Int32]) -> Int128 {

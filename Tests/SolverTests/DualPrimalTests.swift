@@ -64,20 +64,11 @@ final class DualPrimalTests: XCTestCase {
         XCTAssertGreaterThan(checked, 0)
     }
 
-    /// Every memory-feasible labelling of the reduced instance, with its cost (reduced units).
+    /// Every memory-feasible labelling of the reduced instance, with its search cost.
     private func enumerate(_ inst: SolverInstance, _ body: ([Int32], Int128) -> Void) {
-        var x = [Int32](repeating: 0, count: inst.n)
-        while true {
+        TestInstances.forEachLabelling(inst) { x in
             let state = SearchState(inst, x)
             if state.feasible { body(x, state.cost) }
-            var i = 0
-            while i < inst.n {
-                x[i] += 1
-                if x[i] < inst.k[i] { break }
-                x[i] = 0
-                i += 1
-            }
-            if i == inst.n { return }
         }
     }
 

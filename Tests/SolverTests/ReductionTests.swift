@@ -33,19 +33,10 @@ final class ReductionTests: XCTestCase {
             let inst = Reducer.reduce(p)
             XCTAssertTrue(inst.feasible, "seed \(seed)")
             var best: Int128? = nil
-            var x = [Int32](repeating: 0, count: inst.n)
-            while true {
+            TestInstances.forEachLabelling(inst) { x in
                 if let ev = try? Evaluator.evaluate(p, inst.postsolve(x)), ev.feasible {
                     if best == nil || ev.cost < best! { best = ev.cost }
                 }
-                var i = 0
-                while i < inst.n {
-                    x[i] += 1
-                    if x[i] < inst.k[i] { break }
-                    x[i] = 0
-                    i += 1
-                }
-                if i == inst.n { break }
             }
             if opt.0 < Int128(Problem.infinity) {
                 XCTAssertEqual(best, opt.0, "seed \(seed)")
@@ -117,19 +108,10 @@ final class ReductionTests: XCTestCase {
             if opt.0 >= Int128(Problem.infinity) { infiniteOptima += 1 }
             let inst = Reducer.reduce(p)
             var best: Int128? = nil
-            var x = [Int32](repeating: 0, count: inst.n)
-            while true {
+            TestInstances.forEachLabelling(inst) { x in
                 if let ev = try? Evaluator.evaluate(p, inst.postsolve(x)), ev.feasible {
                     if best == nil || ev.cost < best! { best = ev.cost }
                 }
-                var i = 0
-                while i < inst.n {
-                    x[i] += 1
-                    if x[i] < inst.k[i] { break }
-                    x[i] = 0
-                    i += 1
-                }
-                if i == inst.n { break }
             }
             XCTAssertEqual(best, opt.0, "seed \(seed)")
         }

@@ -69,4 +69,25 @@ enum TestInstances {
         }
         return best
     }
+
+    /// Calls `body` with every labelling of a reduced instance (all strategy combinations).
+    static func forEachLabelling(_ inst: SolverInstance, _ body: ([Int32]) -> Void) {
+        forEachLabelling(inst.k.map { Int($0) }, body)
+    }
+
+    /// Every labelling of nodes with `k[i]` strategies (an odometer).
+    static func forEachLabelling(_ k: [Int], _ body: ([Int32]) -> Void) {
+        var x = [Int32](repeating: 0, count: k.count)
+        while true {
+            body(x)
+            var i = 0
+            while i < k.count {
+                x[i] += 1
+                if Int(x[i]) < k[i] { break }
+                x[i] = 0
+                i += 1
+            }
+            if i == k.count { return }
+        }
+    }
 }
