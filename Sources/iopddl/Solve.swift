@@ -51,7 +51,7 @@ struct Solve: ParsableCommand {
         valueName: "S"))
     var boundSeconds: Double?
 
-    @Flag(help: "Local search only: no GLPK neighbourhood solves.")
+    @Flag(help: "No GLPK at all: no neighbourhood, dual-restricted or whole-instance solves (local search and the dual phase only).")
     var noMip = false
 
     @Flag(help: "No Lagrangian-dual phase: worker 0 learns memory prices by local search alone.")
