@@ -239,6 +239,21 @@ public final class SolverRun: Sendable {
             offerIfDue(force: false)
             return true
         }
+        /// Puts the best known solution into `state` when the store's cost is below `cost`,
+        /// and makes it this worker's best when it beats that (not offered back: it came from
+        /// the store). Returns whether it did.
+        @discardableResult
+        func adoptSharedBest(below cost: Int128) -> Bool {
+            guard let c = store.bestCost, c < cost, let shared = store.snapshot.solution,
+                  let sx = inst.presolve(shared) else { return false }
+            state.reset(sx)
+            if state.feasible && state.cost < bestCost {
+                bestCost = state.cost
+                bestX = sx
+                offeredCost = min(offeredCost, bestCost)
+            }
+            return true
+        }
         var budgetChecks = 0
         func budgetLeft() -> Bool {
             if let cap = options.maxIterations, iterations >= cap { return false }
@@ -309,15 +324,7 @@ public final class SolverRun: Sendable {
                     // Neighbourhoods of the best known solution: the final answer is almost
                     // always worker 0's (K: every run), so a solve on this worker's own, worse
                     // state rarely mattered.
-                    if let c = store.bestCost, c < state.cost, let shared = store.snapshot.solution,
-                       let sx = inst.presolve(shared) {
-                        state.reset(sx)
-                        if state.feasible && state.cost < bestCost {
-                            bestCost = state.cost
-                            bestX = sx
-                            offeredCost = min(offeredCost, bestCost)
-                        }
-                    }
+                    adoptSharedBest(below: state.cost)
                     local.mipCalls += 1
                     if lns.step(state: state, now: clock.seconds, stopAt: options.stopAt, rng: &rng,
                                 stop: { self.shouldStop }) {
@@ -394,13 +401,7 @@ public final class SolverRun: Sendable {
             func restrictedSolve(_ rs: NeighbourhoodSearch) {
                 let t = clock.seconds
                 defer { restrictedSeconds += clock.seconds - t }
-                if let shared = store.snapshot.solution, let sx = inst.presolve(shared) {
-                    let other = SearchState(inst, sx)
-                    if other.feasible && other.cost < bestCost {
-                        bestCost = other.cost
-                        bestX = sx
-                    }
-                }
+                adoptSharedBest(below: bestCost)
                 guard bestCost < Int128.max else { return }
                 let r = dp.restriction(incumbent: bestCost, share: restrictedShare)
                 guard r.gap >= 1 else { return }

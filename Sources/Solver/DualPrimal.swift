@@ -66,23 +66,27 @@ final class DualPrimal {
     /// smaller shares keep what the dual prefers.
     func restriction(incumbent: Int128, share: Double) -> (mask: [Bool], kept: Int, columns: Int, gap: Double, dual: Double, rc: [Double]) {
         let (d, rc) = dual.reducedCosts()
-        // The dual value excludes the instance's constant and offset (`base`); costs include them.
-        let gap = max(0, Double(incumbent - inst.base) - d)
-        // A little slack for the floating-point sums (about 1e-16 relative per term).
-        let limit = share * gap + 1e-9 * max(1, abs(d))
-        var mask = [Bool](repeating: false, count: rc.count)
+        let (mask, gap) = DualPrimal.keep(inst, reducedCost: rc, dual: d, cost: incumbent, share: share)
         var kept = 0
         var alive = [Int](repeating: 0, count: inst.n)
         for i in 0 ..< inst.n {
-            for s in Int(inst.off[i]) ..< Int(inst.off[i + 1]) where rc[s] <= limit {
-                mask[s] = true
-                alive[i] += 1
-            }
+            for s in Int(inst.off[i]) ..< Int(inst.off[i + 1]) where mask[s] { alive[i] += 1 }
             kept += alive[i]
         }
         var columns = kept
         for e in 0 ..< inst.edgeCount { columns += alive[Int(inst.edgeU[e])] * alive[Int(inst.edgeV[e])] }
         return (mask, kept, columns, gap, d, rc)
+    }
+
+    /// Per strategy slot, whether its reduced cost `rc` lies within `share` of the gap between
+    /// a search-state `cost` and the dual value `dual`; and that gap. Shared by the restricted
+    /// whole solves and the `dualRegion` neighbourhoods.
+    static func keep(_ inst: SolverInstance, reducedCost rc: [Double], dual d: Double, cost: Int128, share: Double) -> (mask: [Bool], gap: Double) {
+        // The dual value excludes the instance's constant and offset (`base`); costs include them.
+        let gap = max(0, Double(cost - inst.base) - d)
+        // A little slack for the floating-point sums (about 1e-16 relative per term).
+        let limit = share * gap + 1e-9 * max(1, abs(d))
+        return (rc.map { $0 <= limit }, gap)
     }
 
     /// Largest overload of the last decoded labelling relative to its clique's capacity

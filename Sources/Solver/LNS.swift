@@ -198,13 +198,10 @@ final class NeighbourhoodGenerator {
     func dualRegion(state: SearchState, hint: DualHints.Hint, columns budget: Int, rng: inout SeededRNG) -> [Int32] {
         let n = inst.n
         let rc = hint.reducedCost
-        // The dual value excludes the instance's constant and offset (`base`); costs include them.
-        let gap = max(0, Double(state.cost - inst.base) - hint.dual)
-        let limit = dualShare * gap + 1e-9 * max(1, abs(hint.dual))
-        var mask = [Bool](repeating: false, count: rc.count)
-        for s in 0 ..< rc.count where rc[s] <= limit { mask[s] = true }
+        let mask = DualPrimal.keep(inst, reducedCost: rc, dual: hint.dual, cost: state.cost, share: dualShare).mask
         lastMask = mask
         let x = state.x
+        /// Strategies node `i` keeps in the restricted model (its current one always).
         func alive(_ i: Int) -> Int {
             let o = Int(inst.off[i])
             var a = mask[o + Int(x[i])] ? 0 : 1
@@ -218,35 +215,29 @@ final class NeighbourhoodGenerator {
             let v = rc[Int(inst.off[i]) + Int(x[i])]
             if v > worst { worst = v; seed = i }
         }
-        if regionAlive.count != n { regionAlive = [Int32](repeating: -1, count: n) }
-        var out: [Int32] = [Int32(seed)]
+        if regionAlive.count != n { regionAlive = [Int32](repeating: 0, count: n) }
+        newMark()
+        mark[seed] = curMark
         var columns = alive(seed)
         regionAlive[seed] = Int32(columns)
-        var head = 0
-        outer: while head < out.count {
-            let i = Int(out[head])
-            head += 1
-            var order = Array(Int(inst.adjOff[i]) ..< Int(inst.adjOff[i + 1]))
-            for t in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(t, rng.below(t + 1)) }
-            for p in order {
-                let j = Int(inst.adjOther[p])
-                if regionAlive[j] >= 0 { continue }
-                let aj = alive(j)
-                var add = aj
-                for q in Int(inst.adjOff[j]) ..< Int(inst.adjOff[j + 1]) {
-                    let w = Int(inst.adjOther[q])
-                    if regionAlive[w] >= 0 { add += aj * Int(regionAlive[w]) }
-                }
-                if columns + add > budget { break outer }
-                columns += add
-                regionAlive[j] = Int32(aj)
-                out.append(Int32(j))
+        var out: [Int32] = [Int32(seed)]
+        // A node joins with its kept strategies and its pairs with the nodes already in; the
+        // growth stops at the first node that would pass the budget.
+        grow(&out, size: n, rng: &rng, along: nil) { j in
+            let aj = alive(j)
+            var add = aj
+            for q in Int(self.inst.adjOff[j]) ..< Int(self.inst.adjOff[j + 1]) {
+                let w = Int(self.inst.adjOther[q])
+                if self.mark[w] == self.curMark { add += aj * Int(self.regionAlive[w]) }
             }
+            if columns + add > budget { return false }
+            columns += add
+            self.regionAlive[j] = Int32(aj)
+            return true
         }
-        for v in out { regionAlive[Int(v)] = -1 }
         return out
     }
-    /// Per node: its kept strategies while it is in the region being grown, else -1.
+    /// Per node in the region being grown (marked): its kept strategies.
     private var regionAlive: [Int32] = []
 
     private func newMark() {
@@ -304,7 +295,8 @@ final class NeighbourhoodGenerator {
 
     /// Breadth-first growth of `out` (whose nodes are marked) in FIFO order; with `along`, only
     /// over edges for which it is true.
-    private func grow(_ out: inout [Int32], size: Int, rng: inout SeededRNG, along: [Bool]?) {
+    /// With `admit`, each new node is offered to it first; the growth ends at the first refusal.
+    private func grow(_ out: inout [Int32], size: Int, rng: inout SeededRNG, along: [Bool]?, admit: ((Int) -> Bool)? = nil) {
         var head = 0
         while head < out.count && out.count < size {
             let t = Int(out[head])
@@ -317,6 +309,7 @@ final class NeighbourhoodGenerator {
                 if let along, !along[Int(inst.adjEdge[p])] { continue }
                 let w = Int(inst.adjOther[p])
                 if mark[w] == curMark { continue }
+                if let admit, !admit(w) { return }
                 mark[w] = curMark
                 out.append(Int32(w))
                 if out.count >= size { return }
