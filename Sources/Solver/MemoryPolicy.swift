@@ -24,16 +24,22 @@ final class MemoryPolicy {
         let w = weight[i]
         if w == 0 { return 0 }
         let p = w * Double(usage)
-        return p >= Double(maxPenalty) ? maxPenalty : Int64(p.rounded())
+        if p >= Double(maxPenalty) { return maxPenalty }
+        if p <= -Double(maxPenalty) { return -maxPenalty }
+        return Int64(p.rounded())
     }
 
+    /// Weights stay finite: raised x4 per soft phase on a clique that never fits, one became
+    /// infinite after a few hundred phases and `infinity x 0` stopped the process.
+    static let maxWeight = 1e200
+
     func setWeight(_ i: Int, _ w: Double) {
-        weight[i] = w
-        if w != 0 { active = true }
+        weight[i] = w.isNaN ? 0 : min(MemoryPolicy.maxWeight, max(0, w))
+        if weight[i] != 0 { active = true }
     }
 
     func scaleAll(_ f: Double) {
-        for i in 0 ..< weight.count { weight[i] *= f }
+        for i in 0 ..< weight.count { setWeight(i, weight[i] * f) }
     }
 
     func clear() {

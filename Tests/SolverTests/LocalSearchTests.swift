@@ -111,4 +111,25 @@ final class EliminationMoveTests: XCTestCase {
             XCTAssertTrue(ev.feasible, "seed \(seed)")
         }
     }
+
+    /// Soft-phase weights raised without end stay finite, and penalties stay defined for every
+    /// usage (an infinite weight times a zero usage was NaN and stopped the process).
+    func testMemoryWeightsStayFinite() {
+        let memory = MemoryPolicy(nodes: 2)
+        memory.usePenalties = true
+        memory.setWeight(0, 1)
+        for _ in 0 ..< 2000 { memory.setWeight(0, memory.weight[0] * 4) }
+        XCTAssertTrue(memory.weight[0].isFinite)
+        XCTAssertEqual(memory.penalty(0, 0), 0)
+        XCTAssertEqual(memory.penalty(0, 1), memory.maxPenalty)
+        XCTAssertEqual(memory.penalty(0, -5), -memory.maxPenalty)
+        memory.setWeight(1, .infinity)
+        XCTAssertEqual(memory.penalty(1, 0), 0)
+        memory.setWeight(1, .nan)
+        XCTAssertEqual(memory.penalty(1, 7), 0)
+        memory.setWeight(1, 0.5)
+        memory.scaleAll(1e300)
+        XCTAssertTrue(memory.weight.allSatisfy { $0.isFinite })
+        XCTAssertEqual(memory.penalty(1, 3), memory.maxPenalty)
+    }
 }
