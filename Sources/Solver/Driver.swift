@@ -83,10 +83,9 @@ public final class SolverRun: Sendable {
     public let store: IncumbentStore
     public let clock: ProcessClock
     private let stopFlag = Atomic<Bool>(false)
-    private let statsBox = Mutex(SearchStats())
-    /// Each worker's LNS statistics, published after every GLPK solve (a worker still busy
-    /// when the final report is written still counts).
-    private let lnsBox = Mutex<[Int: LNSStats]>([:])
+    /// Each worker's counters, published now and then and after every GLPK solve (the final
+    /// report is written while the workers may still be busy).
+    private let statsBox = Mutex<[Int: SearchStats]>([:])
     private let phaseBox = Mutex<[(String, Double)]>([])
     private let instanceBox = Mutex<SolverInstance?>(nil)
     /// Per-node memory weights from worker 0's dual phase, for the other workers' soft phases.
@@ -103,8 +102,8 @@ public final class SolverRun: Sendable {
 
     public var instance: SolverInstance? { instanceBox.withLock { $0 } }
     public var stats: SearchStats {
-        var s = statsBox.withLock { $0 }
-        for (_, l) in lnsBox.withLock({ $0 }) { s.lns.add(l) }
+        var s = SearchStats()
+        for (_, w) in statsBox.withLock({ $0 }) { s.add(w) }
         return s
     }
     public var phases: [(String, Double)] { phaseBox.withLock { $0 } }
@@ -214,8 +213,28 @@ public final class SolverRun: Sendable {
         var bestCost = state.feasible ? state.cost : Int128.max
         var lastOffer = -1.0
         var offeredCost = Int128.max
+        /// What found `bestX`: the worker's own moves ("ls"), a GLPK neighbourhood or
+        /// restricted model ("mip"), shown as the source of the store's progress lines.
+        var bestSource = "ls\(id)"
         var iterations = 0
         var veSize = 16.0
+        /// GLPK statistics of worker 0's restricted whole-instance solves.
+        var restrictedStats = LNSStats()
+
+        /// Makes this worker's counters so far visible to the final report.
+        func publishStats() {
+            var s = local
+            s.treeMoves = ls.treeMoves
+            s.treeImproved = ls.treeImproved
+            s.oneOptMoves = ls.oneOptMoves
+            s.rejectedMemory = ls.rejectedMemory + ve.rejectedMemory
+            s.eliminationMoves = ve.attempts
+            s.eliminationImproved = ve.improved
+            s.eliminationTooWide = ve.tooWide
+            s.lns = restrictedStats
+            if let lns { s.lns.add(lns.stats) }
+            statsBox.withLock { $0[id] = s }
+        }
 
         func offerIfDue(force: Bool) {
             guard bestCost < offeredCost else { return }
@@ -228,14 +247,15 @@ public final class SolverRun: Sendable {
             if options.debugChecks, let problem = state.verify() {
                 Console.writeErr("# debug check failed in worker \(id): \(problem)\n")
             }
-            store.offer(inst.postsolve(bestX), source: "ls\(id)")
+            store.offer(inst.postsolve(bestX), source: bestSource)
         }
         /// Records the state if it is feasible and the best this worker has seen.
         @discardableResult
-        func noteBest() -> Bool {
+        func noteBest(byMIP: Bool = false) -> Bool {
             guard state.cost < bestCost, state.feasible else { return false }
             bestCost = state.cost
             bestX = state.x
+            bestSource = byMIP ? "mip\(id)" : "ls\(id)"
             offerIfDue(force: false)
             return true
         }
@@ -255,15 +275,22 @@ public final class SolverRun: Sendable {
             return true
         }
         var budgetChecks = 0
+        /// Sticky: with the stop only looked at every 16th check, a loop that calls this once
+        /// around inner loops that each end on a 16th check would never see it (search()
+        /// never returned after a stop; the CLI exits on its own and hid it).
+        var stopSeen = false
         func budgetLeft() -> Bool {
+            if stopSeen { return false }
             if let cap = options.maxIterations, iterations >= cap { return false }
             budgetChecks &+= 1
             if budgetChecks & 15 != 0 { return true }
+            if budgetChecks & 4095 == 0 { publishStats() }
             // A throttled improvement goes out once the throttle has passed, even when no
             // further improvement follows (worker 0 once held B's second-best answer for the
             // whole of its dual phase).
             offerIfDue(force: false)
-            return !shouldStop
+            stopSeen = shouldStop
+            return !stopSeen
         }
         // Hubs (many neighbours) only move with a star of their neighbours around them.
         let hubs = (0 ..< inst.n).filter { inst.adjOff[$0 + 1] - inst.adjOff[$0] > 64 }
@@ -324,14 +351,15 @@ public final class SolverRun: Sendable {
                     // Neighbourhoods of the best known solution: the final answer is almost
                     // always worker 0's (K: every run), so a solve on this worker's own, worse
                     // state rarely mattered.
+                    let ownCost = state.cost
                     adoptSharedBest(below: state.cost)
                     local.mipCalls += 1
-                    if lns.step(state: state, now: clock.seconds, stopAt: options.stopAt, rng: &rng,
+                    if lns.step(state: state, ownCost: ownCost, now: clock.seconds, stopAt: options.stopAt, rng: &rng,
                                 stop: { self.shouldStop }) {
                         local.mipImproved += 1
-                        if noteBest() { idle = 0 }
+                        if noteBest(byMIP: true) { idle = 0 }
                     }
-                    lnsBox.withLock { $0[id] = lns.stats }
+                    publishStats()
                     continue
                 }
                 let moved = step(pickRoot(inst, state, &rng))
@@ -414,14 +442,15 @@ public final class SolverRun: Sendable {
                 let timeouts = rs.stats.restricted.timeouts
                 let limit = min(0.1 * max(0, options.stopAt - t), max(1, 0.3 * (t - t0)))
                 if rs.solveWhole(state: state, timeLimit: limit, mask: r.mask, better: { nil }, stop: { self.shouldStop }) {
-                    noteBest()
+                    noteBest(byMIP: true)
                     offerIfDue(force: true)
                 } else if rs.stats.restricted.timeouts > timeouts {
                     restrictedShare = max(1e-4, restrictedShare / 2)
                 } else {
                     restrictedShare = min(1, restrictedShare * 3)
                 }
-                lnsBox.withLock { $0[id] = rs.stats }
+                restrictedStats = rs.stats
+                publishStats()
                 if options.debugChecks { log("dual it \(dp.dual.iterations): restricted solve, \(r.kept) strategies, \(r.columns) columns, share now \(restrictedShare), best \(bestCost)") }
             }
             while budgetLeft() && !store.provedOptimal {
@@ -560,14 +589,7 @@ public final class SolverRun: Sendable {
             }
         }
         offerIfDue(force: true)
-        local.treeMoves = ls.treeMoves
-        local.treeImproved = ls.treeImproved
-        local.oneOptMoves = ls.oneOptMoves
-        local.rejectedMemory = ls.rejectedMemory + ve.rejectedMemory
-        local.eliminationMoves = ve.attempts
-        local.eliminationImproved = ve.improved
-        local.eliminationTooWide = ve.tooWide
-        statsBox.withLock { $0.add(local) }
+        publishStats()
     }
 
     /// Cost plus the memory penalties of the current assignment.

@@ -18,7 +18,9 @@ struct Solve: ParsableCommand {
             solution is printed as soon as it is known, so an early kill still leaves an answer. \
             `[]` means no feasible solution exists (the reason goes to stderr). SIGTERM or SIGINT \
             print the best solution so far and exit 0. Progress lines on stderr look like \
-            `#12 3.41s best:6550261230 bound:6513812172 gap:0.53% src:ls0`. The bound is a \
+            `#12 3.41s best:6550261230 bound:6513812172 gap:0.53% src:ls0` (src: what found \
+            it: `min-usage`, worker N's moves `lsN`, a GLPK solve on worker N `mipN`, or `dual` \
+            for a bound). The bound is a \
             certified lower bound on the optimum (Lagrangian relaxation of the memory rows, \
             checked in exact integer arithmetic), certified from the first worker's dual phase \
             (or, with --no-dual or --bound-seconds, on one extra thread); the final `# done` line on stderr states the \
@@ -129,6 +131,8 @@ struct Solve: ParsableCommand {
             output.finish(reason: "infeasible")
         }
         Console.writeOut(SolutionParser.format(start) + "\n")  // early answer; the final line follows
+        // When the search returned: before the solver's own stop time only under a work limit.
+        let searchEnded = Mutex<Double?>(nil)
         DispatchQueue.global().async {
             if run.prepare() {
                 // The bound has its own thread (not Dispatch's pool, which the workers fill).
@@ -136,12 +140,14 @@ struct Solve: ParsableCommand {
                 if budget > 0 { Thread.detach { run.computeBound(seconds: budget) } }
                 run.search()
             }
+            let t = clock.seconds
+            searchEnded.withLock { $0 = t }
             done.signal()
         }
         let wait = min(1e8, printAt - clock.seconds)
         if wait > 0 { _ = done.wait(timeout: .now() + .nanoseconds(Int(wait * 1e9))) }
         run.requestStop()
-        let early = clock.seconds < printAt
+        let early = searchEnded.withLock { $0 }.map { $0 < options.stopAt } ?? false
         output.finish(reason: store.provedOptimal ? "optimal" : maxIterations != nil && early ? "work limit" : "time")
     }
 }

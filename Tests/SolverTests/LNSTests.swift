@@ -188,6 +188,46 @@ final class LNSTests: XCTestCase {
         XCTAssertGreaterThan(improved, 20)
     }
 
+    /// The time share counts the worker's own progress between solves, not a better state it
+    /// adopted: after a first solve that improved, a state replaced by a better one from
+    /// elsewhere (`ownCost` = the cost the worker itself had reached) leaves GLPK the largest
+    /// share, while the same replacement counted as the worker's own progress lowers it.
+    func testTimeShareIgnoresAdoptedStates() {
+        var compared = 0
+        for (seed, inst, _) in instances() {
+            // Two identical runs from the minimum-usage start, the same RNG stream.
+            func run(passOwnCost: Bool) -> Double? {
+                let state = SearchState(inst, SolverRun.minimumUsage(inst))
+                let lns = NeighbourhoodSearch(inst)
+                var rng = SeededRNG(seed: seed ^ 0x77)
+                let start = state.cost
+                // The share only follows finite costs.
+                guard state.feasible && start < Int128(inst.infinite) else { return nil }
+                var calls = 0
+                // Solves until one improves (a > 0).
+                while state.cost == start && calls < 6 {
+                    lns.step(state: state, now: 0, stopAt: 100, rng: &rng, stop: { false })
+                    calls += 1
+                }
+                guard state.cost < start else { return nil }
+                let reached = state.cost
+                // A better state found elsewhere: a descent on a copy.
+                let better = SearchState(inst, state.x)
+                LocalSearch(better, seed: seed, memory: MemoryPolicy(nodes: inst.n)).descend(stop: { false })
+                guard better.cost < reached else { return nil }
+                state.reset(better.x)
+                lns.step(state: state, ownCost: passOwnCost ? reached : nil, now: 10, stopAt: 100, rng: &rng,
+                         stop: { false })
+                return lns.timeShare
+            }
+            guard let own = run(passOwnCost: true), let counted = run(passOwnCost: false) else { continue }
+            XCTAssertEqual(own, 0.6, accuracy: 1e-9, "seed \(seed)")
+            XCTAssertLessThan(counted, 0.6, "seed \(seed)")
+            compared += 1
+        }
+        XCTAssertGreaterThan(compared, 3)
+    }
+
     /// Dual regions (with worker 0's reduced costs published): connected from their first
     /// node, no duplicates, the restricted model within the column budget (or one node), and
     /// the mask keeps exactly the strategies within the share of the gap. Steps with them never
