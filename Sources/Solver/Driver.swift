@@ -259,13 +259,19 @@ public final class SolverRun: Sendable {
             offerIfDue(force: false)
             return true
         }
+        /// The store's best solution in this instance's strategies, with its cost, when that
+        /// cost is below `cost`.
+        func sharedBest(below cost: Int128) -> (x: [Int32], cost: Int128)? {
+            guard let c = store.bestCost, c < cost, let shared = store.snapshot.solution,
+                  let sx = inst.presolve(shared) else { return nil }
+            return (sx, c)
+        }
         /// Puts the best known solution into `state` when the store's cost is below `cost`,
         /// and makes it this worker's best when it beats that (not offered back: it came from
         /// the store). Returns whether it did.
         @discardableResult
         func adoptSharedBest(below cost: Int128) -> Bool {
-            guard let c = store.bestCost, c < cost, let shared = store.snapshot.solution,
-                  let sx = inst.presolve(shared) else { return false }
+            guard let (sx, _) = sharedBest(below: cost) else { return false }
             state.reset(sx)
             if state.feasible && state.cost < bestCost {
                 bestCost = state.cost
@@ -435,12 +441,7 @@ public final class SolverRun: Sendable {
                 // here, even when the model was then too large to solve, made worker 0's own
                 // labellings count as no improvement and K 1.2% worse with GLPK than without,
                 // seeds 4-6 at half scale.)
-                var start = bestX, startCost = bestCost
-                if let c = store.bestCost, c < startCost, let shared = store.snapshot.solution,
-                   let sx = inst.presolve(shared) {
-                    start = sx
-                    startCost = c
-                }
+                let (start, startCost) = sharedBest(below: bestCost) ?? (bestX, bestCost)
                 guard startCost < Int128.max else { return }
                 let r = dp.restriction(incumbent: startCost, share: restrictedShare)
                 guard r.gap >= 1 else { return }
