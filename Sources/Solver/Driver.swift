@@ -92,6 +92,8 @@ public final class SolverRun: Sendable {
     private let dualWeightsBox = Mutex<[Double]?>(nil)
     /// Worker 0's latest reduced costs in the dual, for the `dualRegion` neighbourhoods.
     private let dualHints = DualHints()
+    /// Good solutions from every worker, for the `merge` neighbourhoods (set by `prepare()`).
+    private let poolBox = Mutex<ElitePool?>(nil)
 
     public init(problem: Problem, options: SolverOptions, clock: ProcessClock, store: IncumbentStore) {
         self.problem = problem
@@ -134,6 +136,7 @@ public final class SolverRun: Sendable {
         let t0 = clock.seconds
         let inst = Reducer.reduce(problem, options: options.reductions)
         instanceBox.withLock { $0 = inst }
+        poolBox.withLock { $0 = ElitePool(nodes: inst.n) }
         phase("reduce", clock.seconds - t0)
         log("reduced: \(inst.stats)")
         if !inst.feasible { return false }
@@ -207,8 +210,9 @@ public final class SolverRun: Sendable {
         // benchmarks/LNS.md); exact mode (a small instance solved whole when the worker
         // stalls) on the last worker.
         let lastWorker = id == max(1, options.threads) - 1
+        let pool = options.useMIP ? poolBox.withLock({ $0 }) : nil
         let lns = options.useMIP && (id % 2 == 1 || lastWorker)
-            ? NeighbourhoodSearch(inst, exactMode: lastWorker, hints: dualPhaseRuns ? dualHints : nil) : nil
+            ? NeighbourhoodSearch(inst, exactMode: lastWorker, hints: dualPhaseRuns ? dualHints : nil, pool: pool) : nil
         var bestX = state.x
         var bestCost = state.feasible ? state.cost : Int128.max
         var lastOffer = -1.0
@@ -248,6 +252,11 @@ public final class SolverRun: Sendable {
                 Console.writeErr("# debug check failed in worker \(id): \(problem)\n")
             }
             store.offer(inst.postsolve(bestX), source: bestSource)
+            pool?.offer(bestX, cost: bestCost)
+        }
+        /// A feasible local optimum for the merge neighbourhoods (not necessarily a best).
+        func offerToPool() {
+            if let pool, state.feasible { pool.offer(state.x, cost: state.cost) }
         }
         /// Records the state if it is feasible and the best this worker has seen.
         @discardableResult
@@ -390,6 +399,7 @@ public final class SolverRun: Sendable {
                         state.reset(phaseBestX)
                         local.restarts += 1
                     }
+                    if !soft { offerToPool() }
                     kick(inst, state, ls, &rng)
                     local.kicks += 1
                 }
@@ -508,6 +518,7 @@ public final class SolverRun: Sendable {
                         ls.descend(stop: { self.shouldStop })
                         if options.debugChecks { log("dual it \(dp.dual.iterations): polished cost \(state.cost)") }
                         if noteBest() { dp.noteImprovement() }
+                        offerToPool()
                     }
                 }
                 dp.addTimes(dual: b - a, polish: clock.seconds - b)
@@ -584,6 +595,7 @@ public final class SolverRun: Sendable {
                 memory.usePenalties = false
                 if GreedyRepair.run(state, stop: { self.shouldStop }) {
                     ls.descend(stop: { self.shouldStop })
+                    offerToPool()
                 }
                 if options.debugChecks { log("greedy repair: cost \(state.cost) feasible \(state.feasible)") }
                 local.repairs += 1

@@ -30,6 +30,10 @@ enum NeighbourhoodKind: Int, CaseIterable, Sendable {
     /// restricted to the strategies of small reduced cost (worker 0's `DualHints`) and sized
     /// in model columns, so it holds several times more nodes than an unrestricted one.
     case dualRegion
+    /// Solution merging: a window of consecutive nodes where some good solutions of the
+    /// `ElitePool` differ from the incumbent, each free to take the strategies those solutions
+    /// use there (and its current one).
+    case merge
 
     var name: String {
         switch self {
@@ -38,6 +42,7 @@ enum NeighbourhoodKind: Int, CaseIterable, Sendable {
         case .infiniteCluster: "inf-cluster"
         case .randomRegion: "random"
         case .dualRegion: "dual-region"
+        case .merge: "merge"
         }
     }
 }
@@ -136,14 +141,17 @@ final class NeighbourhoodGenerator {
     private var curMark: UInt32 = 0
     /// Worker 0's reduced costs, for `dualRegion` (nil: that kind does not apply).
     let hints: DualHints?
-    /// The strategies kept by the last `dualRegion` (per strategy slot), for the solve.
+    /// Good solutions from all workers, for `merge` (nil: that kind does not apply).
+    let pool: ElitePool?
+    /// The strategies kept by the last `dualRegion` or `merge` (per strategy slot), for the solve.
     private(set) var lastMask: [Bool]?
     /// Share of the gap within which `dualRegion` keeps strategies.
     var dualShare = 0.03
 
-    init(_ inst: SolverInstance, hints: DualHints? = nil) {
+    init(_ inst: SolverInstance, hints: DualHints? = nil, pool: ElitePool? = nil) {
         self.inst = inst
         self.hints = hints
+        self.pool = pool
         var hasInf = [Bool](repeating: false, count: inst.edgeCount)
         for e in 0 ..< inst.edgeCount {
             for t in inst.edgeOff[e] ..< inst.edgeOff[e + 1] where inst.edgeCost[t] >= inst.infinite {
@@ -171,6 +179,7 @@ final class NeighbourhoodGenerator {
         case .peakWindow: inst.hasMemory && inst.cliqueCount > 0 && !memoryNodes.isEmpty
         case .infiniteCluster: !infiniteNodes.isEmpty
         case .dualRegion: inst.n > 0 && hints != nil
+        case .merge: inst.n > 0 && pool != nil
         }
     }
 
@@ -188,7 +197,34 @@ final class NeighbourhoodGenerator {
             // reduced instance, 68,737 columns, takes GLPK 6-13 s).
             guard let hint = hints?.current else { return costBall(state: state, size: size, rng: &rng) }
             return dualRegion(state: state, hint: hint, columns: max(500, min(40_000, 60 * size)), rng: &rng)
+        case .merge:
+            // Two to four strategies per node instead of all: windows four times as large.
+            return merge(state: state, size: min(inst.n, 4 * size), rng: &rng)
+                ?? costBall(state: state, size: size, rng: &rng)
         }
+    }
+
+    /// Free nodes where one to three random pool solutions differ from `state`: a window of
+    /// `size` consecutive such nodes (node order follows the program, so the window is local
+    /// in time and in memory cliques), each allowed its current strategy and those of the
+    /// sampled solutions (`lastMask`). Nil when the pool has nothing that differs.
+    func merge(state: SearchState, size: Int, rng: inout SeededRNG) -> [Int32]? {
+        guard let pool else { return nil }
+        let others = pool.sample(count: 1 + rng.below(3), differingFrom: state.x, rng: &rng)
+        if others.isEmpty { return nil }
+        let x = state.x
+        var diff: [Int32] = []
+        for i in 0 ..< inst.n where others.contains(where: { $0.x[i] != x[i] }) { diff.append(Int32(i)) }
+        if diff.isEmpty { return nil }
+        let start = diff.count > size ? rng.below(diff.count - size + 1) : 0
+        let free = Array(diff[start ..< min(diff.count, start + size)])
+        var mask = [Bool](repeating: false, count: Int(inst.off[inst.n]))
+        for v in free {
+            let i = Int(v), o = Int(inst.off[i])
+            for e in others { mask[o + Int(e.x[i])] = true }
+        }
+        lastMask = mask
+        return free
     }
 
     /// Free nodes of a breadth-first region around the node whose current strategy the dual
@@ -444,10 +480,10 @@ final class NeighbourhoodSearch {
     private var bestSeen = Int128.max
     private var lastProgress = 0.0
 
-    init(_ inst: SolverInstance, exactMode: Bool = false, hints: DualHints? = nil) {
+    init(_ inst: SolverInstance, exactMode: Bool = false, hints: DualHints? = nil, pool: ElitePool? = nil) {
         self.inst = inst
         self.exactMode = exactMode && inst.n > 0 && inst.n <= NeighbourhoodSearch.exactNodes
-        let generator = NeighbourhoodGenerator(inst, hints: hints)
+        let generator = NeighbourhoodGenerator(inst, hints: hints, pool: pool)
         self.generator = generator
         mip = MIPSubproblemSolver(inst)
         let maxSize = Double(max(8, min(inst.n, 2000)))
