@@ -5,9 +5,9 @@ import Synchronization
 /// bests), for the `merge` neighbourhoods: GLPK chooses per node among the strategies these
 /// solutions use there (solution merging). Thread-safe.
 ///
-/// Near-copies are not kept side by side: an offer within `minDistance` changed nodes of an
-/// entry replaces that entry when cheaper and is dropped otherwise, so one search trajectory
-/// holds one slot and the pool keeps the diversity a merge needs.
+/// Near-copies are not kept side by side: an offer within `minDistance` changed nodes of some
+/// entries replaces them all when cheaper than each and is dropped otherwise, so one search
+/// trajectory holds one slot and the pool keeps the diversity a merge needs.
 final class ElitePool: Sendable {
     struct Entry: Sendable {
         let x: [Int32]
