@@ -362,20 +362,23 @@ public final class SolverRun: Sendable {
                 // GLPK solves of neighbourhoods (memory rows included) in hard phases, about a
                 // third of the worker's time (LNS.swift).
                 if !soft, let lns, options.maxIterations == nil, iterations & 63 == 0,
-                   lns.due(searchSeconds: clock.seconds - searchStart) {
+                   case let searchSeconds = clock.seconds - searchStart,
+                   case let regular = lns.due(searchSeconds: searchSeconds),
+                   regular || lns.freshMergeDue(searchSeconds: searchSeconds) {
                     // Neighbourhoods of the best known solution: the final answer is almost
                     // always worker 0's (K: every run), so a solve on this worker's own, worse
                     // state rarely mattered.
                     let ownCost = state.cost
                     adoptSharedBest(below: state.cost)
-                    local.mipCalls += 1
-                    if lns.step(state: state, ownCost: ownCost, now: clock.seconds, stopAt: options.stopAt, rng: &rng,
-                                stop: { self.shouldStop }) {
+                    let solves = lns.stats.solves
+                    if lns.step(state: state, ownCost: ownCost, now: clock.seconds, stopAt: options.stopAt,
+                                regular: regular, rng: &rng, stop: { self.shouldStop }) {
                         local.mipImproved += 1
                         if noteBest(byMIP: true) { idle = 0 }
                     }
+                    local.mipCalls += lns.stats.solves - solves
                     publishStats()
-                    continue
+                    if lns.stats.solves > solves { continue }
                 }
                 let moved = step(pickRoot(inst, state, &rng))
                 let better = moved && noteBest()

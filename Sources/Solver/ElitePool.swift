@@ -12,6 +12,8 @@ final class ElitePool: Sendable {
     struct Entry: Sendable {
         let x: [Int32]
         let cost: Int128
+        /// Order of arrival: 1 for the first solution that went in, then 2, 3, ...
+        let serial: Int
     }
 
     let capacity: Int
@@ -19,6 +21,7 @@ final class ElitePool: Sendable {
     let minDistance: Int
     private let box = Mutex<[Entry]>([])
     private let offers = Atomic<Int>(0)
+    private let latest = Atomic<Int>(0)
 
     init(nodes: Int, capacity: Int = 12) {
         self.capacity = max(1, capacity)
@@ -29,6 +32,13 @@ final class ElitePool: Sendable {
     var count: Int { box.withLock { $0.count } }
     /// Offers so far (kept or not).
     var offerCount: Int { offers.load(ordering: .relaxed) }
+    /// Serial of the latest solution that went in (0: none yet); cheap enough to poll.
+    var latestSerial: Int { latest.load(ordering: .relaxed) }
+
+    /// The entries that went in after `serial`, oldest first.
+    func entries(after serial: Int) -> [Entry] {
+        box.withLock { pool in pool.filter { $0.serial > serial }.sorted { $0.serial < $1.serial } }
+    }
 
     /// Offers a feasible solution; returns whether the pool changed. A solution near some
     /// entries (within `minDistance`) goes in only when cheaper than all of them, and replaces
@@ -39,6 +49,8 @@ final class ElitePool: Sendable {
         offers.add(1, ordering: .relaxed)
         let minDistance = minDistance, capacity = capacity
         return box.withLock { pool in
+            /// The next serial; taken inside the lock, so serials follow the pool's order.
+            func next() -> Int { latest.add(1, ordering: .relaxed).newValue }
             var near: [Int] = []
             for (j, e) in pool.enumerated() where ElitePool.distance(e.x, x, atLeast: minDistance) < minDistance {
                 if cost >= e.cost { return false }
@@ -46,17 +58,17 @@ final class ElitePool: Sendable {
             }
             if !near.isEmpty {
                 for j in near.reversed() { pool.remove(at: j) }
-                pool.append(Entry(x: x, cost: cost))
+                pool.append(Entry(x: x, cost: cost, serial: next()))
                 return true
             }
             if pool.count < capacity {
-                pool.append(Entry(x: x, cost: cost))
+                pool.append(Entry(x: x, cost: cost, serial: next()))
                 return true
             }
             var worst = 0
             for j in 1 ..< pool.count where pool[j].cost > pool[worst].cost { worst = j }
             guard cost < pool[worst].cost else { return false }
-            pool[worst] = Entry(x: x, cost: cost)
+            pool[worst] = Entry(x: x, cost: cost, serial: next())
             return true
         }
     }

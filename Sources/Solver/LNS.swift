@@ -103,6 +103,8 @@ public struct LNSStats: Sendable {
     public var whole = LNSGeneratorStats()
     /// Whole-instance solves restricted to the strategies of small reduced cost in the dual.
     public var restricted = LNSGeneratorStats()
+    /// Merges of solutions as they enter the pool (`NeighbourhoodSearch.freshMerge`).
+    public var fresh = LNSGeneratorStats()
     /// The GLPK time share each worker ended with (one entry per worker).
     public var shares: [Double] = []
 
@@ -110,6 +112,7 @@ public struct LNSStats: Sendable {
         for g in 0 ..< generators.count { generators[g].add(o.generators[g]) }
         whole.add(o.whole)
         restricted.add(o.restricted)
+        fresh.add(o.fresh)
         shares += o.shares
     }
 
@@ -121,6 +124,7 @@ public struct LNSStats: Sendable {
         }
         if whole.calls > 0 { out.append(whole.line("whole")) }
         if restricted.calls > 0 { out.append(restricted.line("dual-restricted")) }
+        if fresh.calls > 0 { out.append(fresh.line("fresh-merge")) }
         if generators.contains(where: { $0.calls > 0 }) && !shares.isEmpty {
             out.append("time-share " + shares.map { String(($0 * 100).rounded() / 100) }.joined(separator: " "))
         }
@@ -207,16 +211,60 @@ final class NeighbourhoodGenerator {
     /// Free nodes where one to three random pool solutions differ from `state`: a window of
     /// `size` consecutive such nodes (node order follows the program, so the window is local
     /// in time and in memory cliques), each allowed its current strategy and those of the
-    /// sampled solutions (`lastMask`). Nil when the pool has nothing that differs.
+    /// sampled solutions (`lastMask`). Nil when the pool has nothing that differs, or when the
+    /// three samples drawn all repeat a merge already solved (the same state, solutions and
+    /// window give the same answer: N once spent 40 of its 90 merges on such repeats).
     func merge(state: SearchState, size: Int, rng: inout SeededRNG) -> [Int32]? {
         guard let pool else { return nil }
-        let others = pool.sample(count: 1 + rng.below(3), differingFrom: state.x, rng: &rng)
-        if others.isEmpty { return nil }
-        let x = state.x
+        for _ in 0 ..< 3 {
+            let others = pool.sample(count: 1 + rng.below(3), differingFrom: state.x, rng: &rng)
+            if others.isEmpty { return nil }
+            let diff = differing(state.x, others)
+            if diff.isEmpty { return nil }
+            let start = diff.count > size ? rng.below(diff.count - size + 1) : 0
+            var h = Hasher()
+            h.combine(state.cost)
+            for e in others.map(\.serial).sorted() { h.combine(e) }
+            h.combine(start)
+            h.combine(size)
+            if mergesTried.count > 100_000 { mergesTried.removeAll() }
+            guard mergesTried.insert(h.finalize()).inserted else { continue }
+            return mergeWindow(diff, start: start, size: size, others)
+        }
+        return nil
+    }
+
+    /// Serials of merges already solved (state cost, solutions, window), see `merge`.
+    private var mergesTried = Set<Int>()
+
+    /// A merge of `state` with the oldest pool entry that went in after `serial` and differs
+    /// from it: free nodes and mask as in `merge` (a random window when the difference exceeds
+    /// `size`). Returns the serial of the last entry looked at (the caller's next `serial`);
+    /// `free` is empty when no new entry differs.
+    func freshMerge(state: SearchState, after serial: Int, size: Int, rng: inout SeededRNG) -> (free: [Int32], serial: Int) {
+        lastMask = nil
+        guard let pool else { return ([], serial) }
+        var last = serial
+        for e in pool.entries(after: serial) {
+            last = e.serial
+            let diff = differing(state.x, [e])
+            if diff.isEmpty { continue }
+            let start = diff.count > size ? rng.below(diff.count - size + 1) : 0
+            return (mergeWindow(diff, start: start, size: size, [e]), last)
+        }
+        return ([], last)
+    }
+
+    /// Nodes (in index order) where some of `others` differs from `x`.
+    private func differing(_ x: [Int32], _ others: [ElitePool.Entry]) -> [Int32] {
         var diff: [Int32] = []
         for i in 0 ..< inst.n where others.contains(where: { $0.x[i] != x[i] }) { diff.append(Int32(i)) }
-        if diff.isEmpty { return nil }
-        let start = diff.count > size ? rng.below(diff.count - size + 1) : 0
+        return diff
+    }
+
+    /// The window `diff[start ..< start + size]`, with `lastMask` allowing the strategies of
+    /// `others` there (the current ones are always allowed by the solver).
+    private func mergeWindow(_ diff: [Int32], start: Int, size: Int, _ others: [ElitePool.Entry]) -> [Int32] {
         let free = Array(diff[start ..< min(diff.count, start + size)])
         var mask = [Bool](repeating: false, count: Int(inst.off[inst.n]))
         for v in free {
@@ -508,6 +556,18 @@ final class NeighbourhoodSearch {
         !kinds.isEmpty && stats.totalSeconds < timeShare * searchSeconds
     }
 
+    /// Most GLPK time share a worker gives fresh merges (which come before `due`).
+    static let freshShare = 0.6
+    /// Serial of the last pool entry `freshMerge` has looked at.
+    private var freshSerial = 0
+
+    /// Whether a solution has entered the pool since the last fresh merge (see `step`) and
+    /// the GLPK time so far is below `freshShare`.
+    func freshMergeDue(searchSeconds: Double) -> Bool {
+        guard let pool = generator.pool, kinds.contains(.merge) else { return false }
+        return pool.latestSerial > freshSerial && stats.totalSeconds < NeighbourhoodSearch.freshShare * searchSeconds
+    }
+
     /// The generator to use next: mostly the best recent rate of improvements per second,
     /// sometimes (1 in 5) a uniformly random one.
     func choose(rng: inout SeededRNG) -> NeighbourhoodKind {
@@ -525,9 +585,17 @@ final class NeighbourhoodSearch {
     /// the state improved; it is never made worse or infeasible. `ownCost` is the state's cost
     /// before the caller replaced it by a better one found elsewhere (the shared incumbent):
     /// the worker's own progress since the last solve ends there, for the time share.
+    ///
+    /// A fresh merge comes first: when solutions have entered the pool since the last one, the
+    /// oldest of them that differs from `state` is merged with it (the `merge` window and
+    /// mask with that solution alone). New solutions are the ones no merge has combined with
+    /// the incumbent yet: on N the merges that improved came in bursts right after new pool
+    /// entries, and repeated merges with old ones rarely did. With `regular` false (the
+    /// caller's time share is spent) only a fresh merge is solved, and nothing when no new
+    /// solution differs.
     @discardableResult
-    func step(state: SearchState, ownCost: Int128? = nil, now: Double, stopAt: Double, rng: inout SeededRNG,
-              stop: @escaping () -> Bool) -> Bool {
+    func step(state: SearchState, ownCost: Int128? = nil, now: Double, stopAt: Double, regular: Bool = true,
+              rng: inout SeededRNG, stop: @escaping () -> Bool) -> Bool {
         if state.cost < bestSeen {
             bestSeen = state.cost
             lastProgress = now
@@ -537,12 +605,19 @@ final class NeighbourhoodSearch {
         // earlier it only took time from the local search, which finds B's and G's optima in
         // seconds on its own; it is for small instances where that search stalls above the
         // optimum.
-        if exactMode && !exactDone && state.feasible && now - lastProgress >= max(1, 0.05 * (stopAt - now)) {
+        if regular && exactMode && !exactDone && state.feasible && now - lastProgress >= max(1, 0.05 * (stopAt - now)) {
             exactDone = true
             let improved = solveWhole(state: state, timeLimit: 0.6 * max(0, stopAt - now), better: { nil }, stop: stop)
             if improved { bestSeen = state.cost }
             return improved
         }
+        let m = NeighbourhoodKind.merge.rawValue
+        var fresh: [Int32] = []
+        if kinds.contains(.merge), let pool = generator.pool, pool.latestSerial > freshSerial {
+            (fresh, freshSerial) = generator.freshMerge(state: state, after: freshSerial,
+                                                        size: min(inst.n, 4 * size(difficulty: difficulty[m])), rng: &rng)
+        }
+        if fresh.isEmpty && !regular { return false }
         // The worker's own progress since the last solve, for the share (not what it adopted
         // from other workers: counting that gave GLPK its least share on every large instance).
         if let end = lastStepEnd, costAtStepEnd < Int128(inst.infinite) {
@@ -555,17 +630,17 @@ final class NeighbourhoodSearch {
             lastStepEnd = now + (ProcessClock.monotonicNow() - stepStart)
             costAtStepEnd = state.cost
         }
-        let kind = choose(rng: &rng)
+        let kind = fresh.isEmpty ? choose(rng: &rng) : .merge
         let g = kind.rawValue
         let d = difficulty[g]
         let before = state.cost
-        let free = generator.generate(kind, state: state, size: size(difficulty: d), rng: &rng)
+        let free = fresh.isEmpty ? generator.generate(kind, state: state, size: size(difficulty: d), rng: &rng) : fresh
         mip.strategyMask = generator.lastMask
         defer { mip.strategyMask = nil }
         let base = min(2.0, max(0.2, 0.02 * (stopAt - now)))
         let limit = min(base * timeFactor[g], max(0, stopAt - now))
         let (improved, gain, seconds, timedOut, skipped) = solve(state: state, free: free, timeLimit: limit, stop: stop)
-        var s = stats.generators[g]
+        var s = fresh.isEmpty ? stats.generators[g] : stats.fresh
         s.calls += 1
         s.difficultySum += d
         s.freeNodesSum += free.count
@@ -573,7 +648,7 @@ final class NeighbourhoodSearch {
         if improved { s.improvements += 1; s.record(gain) }
         if timedOut { s.timeouts += 1 }
         if skipped { s.skipped += 1 }
-        stats.generators[g] = s
+        if fresh.isEmpty { stats.generators[g] = s } else { stats.fresh = s }
         if before < Int128(inst.infinite) {
             solveGain = 0.9 * solveGain + Double(max(0, before - state.cost))
             solveSeconds = 0.9 * solveSeconds + seconds
@@ -586,6 +661,11 @@ final class NeighbourhoodSearch {
             }
         }
         stats.shares = [timeShare]
+        if !fresh.isEmpty {
+            // Not the bandit's choice: only its size follows (smaller after a time-out).
+            if skipped || timedOut { difficulty[g] = max(0, d - 0.04) }
+            return improved
+        }
         // Bandit: decayed successes per second of this generator.
         recentWins[g] = 0.9 * recentWins[g] + (improved ? 1 : 0)
         recentSeconds[g] = 0.9 * recentSeconds[g] + seconds
@@ -689,7 +769,9 @@ final class NeighbourhoodSearch {
 
 extension LNSStats {
     /// Seconds of every GLPK solve, whole-instance ones included.
-    var totalSeconds: Double { generators.reduce(whole.seconds) { $0 + $1.seconds } }
+    var totalSeconds: Double { generators.reduce(whole.seconds + fresh.seconds) { $0 + $1.seconds } }
+    /// GLPK solves so far (all kinds).
+    var solves: Int { generators.reduce(whole.calls + restricted.calls + fresh.calls) { $0 + $1.calls } }
 }
 
 /// The Lagrangian dual's latest reduced costs, published by worker 0 for the other workers'

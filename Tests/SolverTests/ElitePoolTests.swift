@@ -141,4 +141,158 @@ final class ElitePoolTests: XCTestCase {
         XCTAssertGreaterThan(compared, 15)
         XCTAssertGreaterThan(improved, 3)
     }
+
+    /// Serials follow arrival: every solution that goes in gets the next one, refused offers
+    /// none; `entries(after:)` lists exactly the entries that went in later, oldest first.
+    func testSerialsFollowArrival() {
+        let pool = ElitePool(nodes: 10, capacity: 2)
+        XCTAssertEqual(pool.latestSerial, 0)
+        let a: [Int32] = Array(repeating: 0, count: 10)
+        let b: [Int32] = Array(repeating: 1, count: 10)
+        let c: [Int32] = Array(repeating: 2, count: 10)
+        var nearA = a
+        nearA[0] = 3
+        XCTAssertTrue(pool.offer(a, cost: 100))
+        XCTAssertTrue(pool.offer(b, cost: 200))
+        XCTAssertEqual(pool.latestSerial, 2)
+        XCTAssertFalse(pool.offer(nearA, cost: 150))  // near a, dearer: refused
+        XCTAssertFalse(pool.offer(c, cost: 300))      // full, dearer than both: refused
+        XCTAssertEqual(pool.latestSerial, 2)
+        XCTAssertEqual(pool.entries(after: 0).map(\.serial), [1, 2])
+        XCTAssertEqual(pool.entries(after: 1).map(\.x), [b])
+        XCTAssertTrue(pool.offer(c, cost: 150))       // replaces b, the dearest
+        XCTAssertTrue(pool.offer(nearA, cost: 90))    // replaces a, its twin
+        XCTAssertEqual(pool.latestSerial, 4)
+        XCTAssertEqual(pool.entries(after: 2).map(\.x), [c, nearA])
+        XCTAssertEqual(pool.entries(after: 2).map(\.serial), [3, 4])
+        XCTAssertTrue(pool.entries(after: 4).isEmpty)
+    }
+
+    /// A fresh merge takes the oldest new entry that differs from the state (skipping new
+    /// entries equal to it), frees the nodes where that one differs and allows only its
+    /// strategies there; it reports the last serial it looked at, and nothing is left once
+    /// every new entry has been looked at.
+    func testFreshMergeTakesOldestNewDifferingEntry() {
+        var checked = 0
+        for seed in UInt64(1) ... 40 {
+            let p = TestInstances.random(seed: seed &+ 40, nodes: 50, edges: 80, maxStrategies: 4, infiniteChance: 0, memory: false)
+            let inst = Reducer.reduce(p)
+            guard inst.feasible, inst.n > 12 else { continue }
+            var rng = SeededRNG(seed: seed)
+            let state = SearchState(inst, SolverRun.minimumUsage(inst))
+            let pool = ElitePool(nodes: inst.n, capacity: 6)
+            pool.offer(state.x, cost: state.cost)  // serial 1: the state itself
+            let old = pool.latestSerial
+            let copy = state.x                     // not kept: a near copy, not cheaper
+            pool.offer(copy, cost: state.cost)
+            var others: [[Int32]] = []
+            for _ in 0 ..< 3 {
+                var x = state.x
+                for i in 0 ..< inst.n where inst.k[i] > 1 && rng.below(2) == 0 { x[i] = (x[i] + 1) % Int32(inst.k[i]) }
+                if pool.offer(x, cost: Int128(rng.below(1000))) { others.append(x) }
+            }
+            // (A later one may have replaced an earlier near one.)
+            guard others.count >= 2, pool.entries(after: old).map(\.x) == others else { continue }
+            let gen = NeighbourhoodGenerator(inst, pool: pool)
+            var serial = 0
+            var seen: [[Int32]] = []
+            while true {
+                let (free, last) = gen.freshMerge(state: state, after: serial, size: inst.n, rng: &rng)
+                if free.isEmpty {
+                    XCTAssertEqual(last, pool.latestSerial, "seed \(seed)")
+                    serial = last
+                    break
+                }
+                XCTAssertGreaterThan(last, serial, "seed \(seed)")
+                serial = last
+                guard let mask = gen.lastMask, let entry = pool.entries.first(where: { $0.serial == last }) else {
+                    XCTFail("seed \(seed): no mask or entry")
+                    break
+                }
+                XCTAssertGreaterThan(last, old, "seed \(seed): the state's own entry was merged")
+                let diff = (0 ..< inst.n).filter { entry.x[$0] != state.x[$0] }
+                XCTAssertEqual(free.map(Int.init), diff, "seed \(seed)")
+                for i in 0 ..< inst.n {
+                    let o = Int(inst.off[i])
+                    for s in 0 ..< Int(inst.k[i]) {
+                        XCTAssertEqual(mask[o + s], diff.contains(i) && Int(entry.x[i]) == s, "seed \(seed) node \(i)")
+                    }
+                }
+                seen.append(entry.x)
+                if seen.count > 10 { break }
+            }
+            XCTAssertEqual(seen, others, "seed \(seed): new entries in arrival order")
+            XCTAssertEqual(serial, pool.latestSerial)
+            checked += 1
+        }
+        XCTAssertGreaterThan(checked, 15)
+    }
+
+    /// A merge already solved (same state cost, solutions and window) is not generated again;
+    /// a different state makes it new.
+    func testMergeIsNotRepeated() {
+        var checked = 0
+        for seed in UInt64(1) ... 40 {
+            let p = TestInstances.random(seed: seed &+ 90, nodes: 40, edges: 60, maxStrategies: 4, infiniteChance: 0, memory: false)
+            let inst = Reducer.reduce(p)
+            guard inst.feasible, inst.n > 8 else { continue }
+            var rng = SeededRNG(seed: seed)
+            let state = SearchState(inst, SolverRun.minimumUsage(inst))
+            let other = (0 ..< inst.n).map { Int32(rng.below(Int(inst.k[$0]))) }
+            guard other != state.x else { continue }
+            let pool = ElitePool(nodes: inst.n)
+            pool.offer(other, cost: 0)
+            let gen = NeighbourhoodGenerator(inst, pool: pool)
+            // One entry, a window covering all differences: a single possible merge.
+            XCTAssertNotNil(gen.merge(state: state, size: inst.n, rng: &rng), "seed \(seed)")
+            XCTAssertNil(gen.merge(state: state, size: inst.n, rng: &rng), "seed \(seed): repeated")
+            // Another state (another cost): a new merge.
+            func next(_ i: Int) -> Int { (Int(state.x[i]) + 1) % Int(inst.k[i]) }
+            guard let i = (0 ..< inst.n).first(where: { inst.k[$0] > 1 && state.delta($0, next($0)) != 0 }) else { continue }
+            let b = next(i)
+            state.apply(i, b, state.delta(i, b))
+            XCTAssertNotNil(gen.merge(state: state, size: inst.n, rng: &rng), "seed \(seed)")
+            checked += 1
+        }
+        XCTAssertGreaterThan(checked, 15)
+    }
+
+    /// `step` with `regular` false solves only fresh merges: nothing without a new differing
+    /// pool entry, one solve (counted as a fresh merge, never worsening) per new entry.
+    func testStepWithoutShareSolvesOnlyFreshMerges() {
+        var solved = 0
+        for seed in UInt64(1) ... 20 {
+            let p = TestInstances.random(seed: seed &+ 700, nodes: 30, edges: 45, maxStrategies: 4,
+                                         infiniteChance: 0, memory: seed % 2 == 0)
+            let inst = Reducer.reduce(p)
+            guard inst.feasible, inst.n > 5 else { continue }
+            let state = SearchState(inst, SolverRun.minimumUsage(inst))
+            guard state.feasible else { continue }
+            var rng = SeededRNG(seed: seed)
+            let pool = ElitePool(nodes: inst.n)
+            let lns = NeighbourhoodSearch(inst, pool: pool)
+            XCTAssertFalse(lns.freshMergeDue(searchSeconds: 10))
+            XCTAssertFalse(lns.step(state: state, now: 0, stopAt: 100, regular: false, rng: &rng, stop: { false }))
+            XCTAssertEqual(lns.stats.solves, 0, "seed \(seed)")
+            let other = (0 ..< inst.n).map { Int32(rng.below(Int(inst.k[$0]))) }
+            guard other != state.x else { continue }
+            pool.offer(other, cost: 0)
+            XCTAssertTrue(lns.freshMergeDue(searchSeconds: 10))
+            XCTAssertFalse(lns.freshMergeDue(searchSeconds: 0), "seed \(seed): no time share left")
+            let before = state.cost
+            let improved = lns.step(state: state, now: 0, stopAt: 100, regular: false, rng: &rng, stop: { false })
+            XCTAssertEqual(lns.stats.fresh.calls, 1, "seed \(seed)")
+            XCTAssertEqual(lns.stats.solves, 1, "seed \(seed)")
+            XCTAssertEqual(improved, state.cost < before, "seed \(seed)")
+            XCTAssertLessThanOrEqual(state.cost, before, "seed \(seed)")
+            XCTAssertTrue(state.feasible, "seed \(seed)")
+            XCTAssertNil(state.verify(), "seed \(seed)")
+            XCTAssertFalse(lns.freshMergeDue(searchSeconds: 10))
+            XCTAssertFalse(lns.step(state: state, now: 1, stopAt: 100, regular: false, rng: &rng, stop: { false }))
+            XCTAssertEqual(lns.stats.solves, 1, "seed \(seed)")
+            XCTAssertTrue(lns.stats.lines.contains { $0.hasPrefix("fresh-merge calls 1 ") }, "seed \(seed)")
+            solved += 1
+        }
+        XCTAssertGreaterThan(solved, 8)
+    }
 }
