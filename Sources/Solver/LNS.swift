@@ -103,7 +103,7 @@ public struct LNSStats: Sendable {
     public var whole = LNSGeneratorStats()
     /// Whole-instance solves restricted to the strategies of small reduced cost in the dual.
     public var restricted = LNSGeneratorStats()
-    /// Merges of solutions as they enter the pool (`NeighbourhoodSearch.freshMerge`).
+    /// Merges of solutions as they enter the pool (fresh merges, `NeighbourhoodSearch.step`).
     public var fresh = LNSGeneratorStats()
     /// The GLPK time share each worker ended with (one entry per worker).
     public var shares: [Double] = []
@@ -234,7 +234,7 @@ final class NeighbourhoodGenerator {
         return nil
     }
 
-    /// Serials of merges already solved (state cost, solutions, window), see `merge`.
+    /// Hashes of the merges already solved (state cost, solutions' serials, window), see `merge`.
     private var mergesTried = Set<Int>()
 
     /// A merge of `state` with the oldest pool entry that went in after `serial` and differs
@@ -564,8 +564,13 @@ final class NeighbourhoodSearch {
     /// Whether a solution has entered the pool since the last fresh merge (see `step`) and
     /// the GLPK time so far is below `freshShare`.
     func freshMergeDue(searchSeconds: Double) -> Bool {
+        freshPending && stats.totalSeconds < NeighbourhoodSearch.freshShare * searchSeconds
+    }
+
+    /// Whether a solution has entered the pool since `freshMerge` last looked.
+    private var freshPending: Bool {
         guard let pool = generator.pool, kinds.contains(.merge) else { return false }
-        return pool.latestSerial > freshSerial && stats.totalSeconds < NeighbourhoodSearch.freshShare * searchSeconds
+        return pool.latestSerial > freshSerial
     }
 
     /// The generator to use next: mostly the best recent rate of improvements per second,
@@ -613,7 +618,7 @@ final class NeighbourhoodSearch {
         }
         let m = NeighbourhoodKind.merge.rawValue
         var fresh: [Int32] = []
-        if kinds.contains(.merge), let pool = generator.pool, pool.latestSerial > freshSerial {
+        if freshPending {
             (fresh, freshSerial) = generator.freshMerge(state: state, after: freshSerial,
                                                         size: min(inst.n, 4 * size(difficulty: difficulty[m])), rng: &rng)
         }
