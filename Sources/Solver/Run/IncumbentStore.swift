@@ -3,16 +3,20 @@ import Synchronization
 
 /// The one owner of the best solution and the best bound. It checks every offered solution
 /// with the independent evaluator, rejects non-improving or infeasible ones, never lets the
-/// bound pass the incumbent, and is the only writer of progress lines.
+/// bound pass the incumbent (`BoundKeeper`), and is the only writer of the solve's progress
+/// lines (`ProgressLog`).
 public final class IncumbentStore: Sendable {
     public struct Snapshot: Sendable {
         public var cost: Int128?
         public var solution: [Int]?
         public var source: String
-        public var bound: Int128?
-        public var boundSource: String
+        /// The bound, its source and its rises.
+        public internal(set) var bounds: BoundKeeper
         public var improvements: Int
         public var foundAt: Double
+
+        public var bound: Int128? { bounds.bound }
+        public var boundSource: String { bounds.source }
 
         /// Whether the bound meets the cost (the cost is then optimal).
         public var provedOptimal: Bool {
@@ -24,18 +28,23 @@ public final class IncumbentStore: Sendable {
     private let state: Mutex<Snapshot>
     private let problem: Problem
     private let clock: ProcessClock
-    private let logProgress: Bool
-    private let sequence = Atomic<Int>(0)
-    private let lastLineTime = Mutex<Double>(-1)
+    /// Where progress lines go; nil: none.
+    private let log: ProgressLog?
     /// Called once, when the bound first meets the incumbent's cost (the cost is optimal).
     private let onOptimal = Mutex<(@Sendable () -> Void)?>(nil)
 
-    public init(problem: Problem, clock: ProcessClock, logProgress: Bool = true) {
+    /// A store whose progress lines go to `log` (nil: no lines).
+    public init(problem: Problem, clock: ProcessClock, progress log: ProgressLog?) {
         self.problem = problem
         self.clock = clock
-        self.logProgress = logProgress
-        state = Mutex(Snapshot(cost: nil, solution: nil, source: "", bound: nil, boundSource: "",
+        self.log = log
+        state = Mutex(Snapshot(cost: nil, solution: nil, source: "", bounds: BoundKeeper(),
                                improvements: 0, foundAt: 0))
+    }
+
+    /// A store writing its progress lines to standard error when `logProgress`.
+    public convenience init(problem: Problem, clock: ProcessClock, logProgress: Bool = true) {
+        self.init(problem: problem, clock: clock, progress: logProgress ? ProgressLog() : nil)
     }
 
     public var snapshot: Snapshot { state.withLock { $0 } }
@@ -74,7 +83,8 @@ public final class IncumbentStore: Sendable {
     /// Offers a solution (original node indices). Returns true when it became the incumbent.
     @discardableResult
     public func offer(_ solution: [Int], source: String) -> Bool {
-        // Cheap pre-check without evaluating: nothing to do if we cannot tell yet.
+        // The independent evaluator decides feasibility and cost, outside the lock (it is the
+        // slow part); a solution it cannot read (wrong length, strategy out of range) is refused.
         guard let ev = try? Evaluator.evaluate(problem, solution), ev.feasible else { return false }
         var conflict: String? = nil
         let accepted: Bool = state.withLock { s in
@@ -85,12 +95,10 @@ public final class IncumbentStore: Sendable {
             s.source = source
             s.improvements += 1
             s.foundAt = clock.seconds
-            if let b = s.bound, b > ev.cost {
+            if let dropped = s.bounds.dropIfAbove(ev.cost) {
                 // A valid bound cannot exceed a feasible cost: drop it rather than let it
                 // prove a wrong optimum.
-                conflict = "bound \(b) from \(s.boundSource) above the feasible cost \(ev.cost)"
-                s.bound = nil
-                s.boundSource = ""
+                conflict = "bound \(dropped.bound) from \(dropped.source) above the feasible cost \(ev.cost)"
             }
             return true
         }
@@ -108,75 +116,32 @@ public final class IncumbentStore: Sendable {
     /// incumbent's cost the run reports that cost as optimal.
     @discardableResult
     public func offerBound(_ bound: Int128, source: String) -> Bool {
-        var conflict: Int128? = nil
-        let raised: Bool = state.withLock { s in
-            if closed.load(ordering: .relaxed) { return false }
-            if let c = s.cost, bound > c {
-                conflict = c
-                return false
-            }
-            if let old = s.bound, bound <= old { return false }
-            s.bound = bound
-            s.boundSource = source
-            return true
+        let outcome: BoundKeeper.Outcome = state.withLock { s in
+            if closed.load(ordering: .relaxed) { return .notHigher }
+            return s.bounds.offer(bound, source: source, at: clock.seconds, cost: s.cost)
         }
-        if let c = conflict {
+        switch outcome {
+        case .aboveCost(let c):
             // A feasible solution costs less: the offered value is no valid bound.
             Console.writeErr("iopddl: internal error: bound \(bound) from \(source) above the feasible cost \(c); ignored\n")
-        }
-        if raised {
+            return false
+        case .notHigher:
+            return false
+        case .raised:
             let optimal = provedOptimal
             progress(source: source, force: optimal)
             if optimal { fireOptimal() }
+            return true
         }
-        return raised
     }
 
     /// Writes a progress line: `#<seq> <t>s best:<cost> bound:<b> gap:<g>% src:<source>`.
     /// Incumbent lines are never throttled; others at most about once a second.
     public func progress(source: String, force: Bool, extra: String = "") {
-        guard logProgress else { return }
-        let now = clock.seconds
-        let allowed = lastLineTime.withLock { last -> Bool in
-            if !force && now - last < 1.0 { return false }
-            last = now
-            return true
+        guard let log else { return }
+        log.write(at: clock.seconds, force: force, source: source, extra: extra) {
+            let s = snapshot
+            return (s.cost, s.bound)
         }
-        if !allowed { return }
-        let s = snapshot
-        let seq = sequence.add(1, ordering: .relaxed).newValue
-        var line = "#\(seq) \(formatSeconds(now))s"
-        if let c = s.cost { line += " best:\(c)" }
-        if let b = s.bound {
-            line += " bound:\(b)"
-            if let c = s.cost { line += " gap:\(gapPercent(cost: c, bound: b))%" }
-        }
-        line += " src:\(source)"
-        if !extra.isEmpty { line += " " + extra }
-        Console.writeErr(line + "\n")
     }
-}
-
-/// Relative gap (cost - bound) / cost in percent, two decimals.
-public func gapPercent(cost: Int128, bound: Int128) -> String {
-    if cost <= 0 { return "0.00" }
-    let g = Double(cost - bound) / Double(cost) * 100
-    return formatFixed(max(0, g), 2)
-}
-
-public func formatSeconds(_ t: Double) -> String { formatFixed(t, 2) }
-
-public func formatFixed(_ x: Double, _ digits: Int) -> String {
-    if !x.isFinite || abs(x) >= 1e15 { return String(x) }
-    var scale = 1.0
-    for _ in 0 ..< digits { scale *= 10 }
-    let r = (abs(x) * scale).rounded()
-    let whole = (r / scale).rounded(.down)
-    let frac = Int(r - whole * scale)
-    var s = (x < 0 && r > 0 ? "-" : "") + String(Int(whole))
-    if digits > 0 {
-        let f = String(frac)
-        s += "." + String(repeating: "0", count: digits - f.count) + f
-    }
-    return s
 }
