@@ -1,14 +1,13 @@
 import ArgumentParser
 import Model
 import Solver
-import Synchronization
 
 struct Bound: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Compute a certified lower bound on the optimum of an instance.",
         discussion: """
-            Progress lines on stderr (`#<n> <t>s bound:<b> [gap:<g>%] src:<method>`) each time \
-            the bound rises; the LAST stdout line is the bound alone, an integer (with --json: \
+            Progress lines on stderr (`#<n> <t>s [best:<cost> ]bound:<b>[ gap:<g>%] src:<method>`, \
+            best and gap with a known solution cost) each time the bound rises; the LAST stdout line is the bound alone, an integer (with --json: \
             one JSON object). Every reported value is a valid lower bound of the optimum: \
             `lagrange` and `lp` are certified in exact integer arithmetic, `mip` rests on GLPK's \
             branch-and-cut with a safety margin. The run stops at the time limit or when the \
@@ -75,7 +74,6 @@ struct Bound: ParsableCommand {
             }
             upper = min(upper ?? v, v)
         }
-        let solutionCost = upper
         let threadCount = threads ?? SystemInfo.coreCount
         var options = BoundOptions(stopAt: timeLimit - 0.05, threads: threadCount, upperBound: upper,
                                    glpkNodeLimit: glpkNodes)
@@ -85,7 +83,6 @@ struct Bound: ParsableCommand {
         options.mip = chosen.contains("mip")
         options.traceEvery = trace
         let log = !quiet
-        let sequence = SequenceCounter()
         let t0 = clock.seconds
         let inst = Reducer.reduce(p)
         if log {
@@ -93,32 +90,27 @@ struct Bound: ParsableCommand {
             Console.writeErr("# reduced in \(formatFixed(clock.seconds - t0, 2)) s: \(inst.stats)\n")
         }
         let run = BoundRun(problem: p, instance: inst, options: options, clock: clock,
-                           trace: { Console.writeErr("# \(formatSeconds(clock.seconds))s \($0)\n") }) { event in
-            guard log else { return }
-            var line = "#\(sequence.next()) \(formatSeconds(event.seconds))s bound:\(event.bound)"
-            if let c = solutionCost { line += " gap:\(gapPercent(cost: c, bound: event.bound))%" }
-            line += " src:\(event.method)"
-            Console.writeErr(line + "\n")
-        }
+                           progress: log ? ProgressLog() : nil,
+                           trace: { Console.writeErr("# \(formatSeconds(clock.seconds))s \($0)\n") })
         run.run()
-        let bound = run.tracker.bound
+        let bound = run.bound
         let elapsed = clock.seconds
         if log {
             for n in run.methodNotes { Console.writeErr("# \(n)\n") }
             var report = "# done at \(formatFixed(elapsed, 2)) s: bound \(bound.map(String.init) ?? "none")"
-            if bound != nil { report += " from \(run.tracker.method)" }
+            if bound != nil { report += " from \(run.method)" }
             if let upper, let bound { report += ", solution \(upper), gap \(gapPercent(cost: upper, bound: bound))%" }
             Console.writeErr(report + "\n")
         }
         if json {
             var fields = ["\"bound\": \(bound.map(String.init) ?? "null")",
-                          "\"method\": \"\(bound == nil ? "" : run.tracker.method)\"",
+                          "\"method\": \"\(bound == nil ? "" : run.method)\"",
                           "\"seconds\": \(formatFixed(elapsed, 3))"]
             if let upper {
                 fields.append("\"solution_cost\": \(upper)")
                 if let bound { fields.append("\"gap_percent\": \(gapPercent(cost: upper, bound: bound))") }
             }
-            let history = run.tracker.history.map {
+            let history = run.history.map {
                 "{\"seconds\": \(formatFixed($0.seconds, 3)), \"bound\": \($0.bound), \"method\": \"\($0.method)\"}"
             }
             fields.append("\"history\": [\(history.joined(separator: ", "))]")
@@ -133,10 +125,4 @@ struct Bound: ParsableCommand {
             }
         }
     }
-}
-
-/// Progress line numbers, shared by the callback threads.
-final class SequenceCounter: Sendable {
-    private let value = Atomic<Int>(0)
-    func next() -> Int { value.add(1, ordering: .relaxed).newValue }
 }

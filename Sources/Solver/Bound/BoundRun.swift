@@ -6,68 +6,41 @@ import Synchronization
 // Lower bounds on the optimum of an instance: `BoundRun` (the `iopddl bound` command) and
 // `quickBound` (for the solve driver). Every reported value is a valid lower bound of the
 // ORIGINAL problem's optimum:
-// - "lagrange": Lagrangian relaxation of the clique rows + message passing (`BoundDual.swift`),
-//   certified exactly in Int128 (`BoundCertificate.swift`).
+// - "lagrange": Lagrangian relaxation of the clique rows + message passing
+//   (`LagrangianDual.swift`), certified exactly in Int128 (`DualCertificate.swift`).
 // - "lp" (opt-in): the LP relaxation (local polytope + clique rows) solved by GLPK in its dual
-//   form; the dual solution is certified exactly like the Lagrangian one (`BoundLP.swift`).
-// - "mip": GLPK's branch-and-cut on the whole reduced instance (`BoundMIP.swift`). GLPK's claims
+//   form; the dual solution is certified exactly like the Lagrangian one (`LPDualBound.swift`).
+// - "mip": GLPK's branch-and-cut on the whole reduced instance (`MIPBound.swift`). GLPK's claims
 //   are only trusted up to a safety margin (see there); this is the one method whose value rests
 //   on GLPK's tolerances rather than on an exact certificate.
 // A bound on the reduced instance becomes one on the original through `originalBound`.
 
-/// One improvement of the bound.
-public struct BoundEvent: Sendable {
-    /// Seconds on the run's clock.
-    public var seconds: Double
-    /// Lower bound on the original problem's optimum.
-    public var bound: Int128
-    public var method: String
-}
-
-/// Keeps the best bound; it only ever rises. Thread-safe.
-public final class BoundTracker: Sendable {
-    private struct State {
-        var bound: Int128?
-        var method = ""
-        var history: [BoundEvent] = []
-    }
-
-    private let state = Mutex(State())
-    private let clock: ProcessClock
-    private let onImprove: @Sendable (BoundEvent) -> Void
-    /// A proven optimum value: once the bound reaches it nothing more can be gained.
-    private let ceiling: Int128?
-
-    public init(clock: ProcessClock, ceiling: Int128? = nil, onImprove: @escaping @Sendable (BoundEvent) -> Void = { _ in }) {
-        self.clock = clock
-        self.ceiling = ceiling
-        self.onImprove = onImprove
-    }
-
-    /// Offers a bound; returns true if it raised the best one.
-    @discardableResult
-    public func offer(_ bound: Int128, method: String) -> Bool {
-        let event = BoundEvent(seconds: clock.seconds, bound: bound, method: method)
-        let raised: Bool = state.withLock { s in
-            if let b = s.bound, bound <= b { return false }
-            s.bound = bound
-            s.method = method
-            s.history.append(event)
-            return true
-        }
-        if raised { onImprove(event) }
-        return raised
-    }
-
-    public var bound: Int128? { state.withLock { $0.bound } }
-    public var method: String { state.withLock { $0.method } }
-    public var history: [BoundEvent] { state.withLock { $0.history } }
-
-    /// True once the bound reached the ceiling (the cost of a known solution).
-    public var closed: Bool {
-        guard let c = ceiling, let b = bound else { return false }
-        return b >= c
-    }
+/// Time shares and rhythms of the bound methods.
+private enum Timing {
+    /// Iterations between two updates of the step patience from the measured rate.
+    static let patienceInterval = 10
+    /// Smallest elapsed time (s) the rate is measured over, so the first iterations cannot
+    /// divide by about zero.
+    static let minimumElapsed = 1e-3
+    /// With one thread and several methods: the share of the time the Lagrangian method gets
+    /// before the others run (it usually gains the most in its first seconds).
+    static let firstLagrangeShare = 0.2
+    /// `iopddl bound` keeps certification under this share of the passes' time...
+    static let certifyShare = 0.15
+    /// ...but certifies a new best state at least this often (s), so the printed bound follows.
+    static let certifyAtLeastEvery = 5.0
+    /// Without memory rows plain message passing is monotone, so an estimate no longer above
+    /// the certified one means it has converged: tested from this many iterations on...
+    static let convergenceCheckFrom = 50
+    /// ...and ending the method only past this many, so a short plateau does not end it.
+    static let convergedAfter = 2000
+    /// The LP in dual form gets at most this share of the time left, so the MIP gets its turn.
+    static let lpShare = 0.3
+    /// `quickBound` certifies a new best state at most once per this share of its budget...
+    static let quickCertifyShare = 0.1
+    /// ...and stops iterating at this share of its budget, keeping the rest for the last
+    /// certificate.
+    static let quickIterateShare = 0.9
 }
 
 public struct BoundOptions: Sendable {
@@ -79,9 +52,9 @@ public struct BoundOptions: Sendable {
     public var upperBound: Int128?
     /// Reduced instances with at most this many nodes get the GLPK LP and MIP methods.
     public var glpkNodeLimit: Int
-    /// Which methods to run. The LP in dual form is off by default: on B (325 reduced nodes)
-    /// it has 102k rows and GLPK does not finish it in 100 s, while the Lagrangian method
-    /// reaches the same relaxation's value and more in about a second.
+    /// Which methods to run. The LP in dual form is off by default: already on a few hundred
+    /// reduced nodes GLPK takes minutes over it, while the Lagrangian method reaches the same
+    /// relaxation's value in about a second (benchmarks/BOUNDS.md, "The LP method").
     public var lagrange = true
     public var lp = false
     public var mip = true
@@ -97,28 +70,57 @@ public struct BoundOptions: Sendable {
 }
 
 /// Runs the bound methods on one instance until the time limit, or until the bound meets the
-/// known upper bound.
+/// known upper bound. Keeps the best bound (`BoundKeeper`) and writes a progress line on each
+/// rise (`ProgressLog`, never throttled: the bound's rises are this command's incumbents).
 public final class BoundRun: Sendable {
     public let problem: Problem
     public let instance: SolverInstance
     public let options: BoundOptions
-    public let tracker: BoundTracker
     let clock: ProcessClock
     let nonNegative: Bool
+    private let bounds = Mutex(BoundKeeper())
+    private let progress: ProgressLog?
     private let stopFlag = Atomic<Bool>(false)
     private let notes = Mutex<[String]>([])
     private let trace: @Sendable (String) -> Void
 
+    /// `progress` receives a line on each rise of the bound (nil: none); `trace` the
+    /// Lagrangian method's diagnostic lines.
     public init(problem: Problem, instance: SolverInstance? = nil, options: BoundOptions, clock: ProcessClock,
-                trace: @escaping @Sendable (String) -> Void = { _ in },
-                onImprove: @escaping @Sendable (BoundEvent) -> Void = { _ in }) {
+                progress: ProgressLog? = nil, trace: @escaping @Sendable (String) -> Void = { _ in }) {
         self.trace = trace
         self.problem = problem
         self.instance = instance ?? Reducer.reduce(problem)
         self.options = options
         self.clock = clock
+        self.progress = progress
         nonNegative = problem.costsNonNegative
-        tracker = BoundTracker(clock: clock, ceiling: options.upperBound, onImprove: onImprove)
+    }
+
+    /// The best bound so far (original units).
+    public var bound: Int128? { bounds.withLock { $0.bound } }
+    /// The method that gave it ("" without a bound).
+    public var method: String { bounds.withLock { $0.source } }
+    /// Every rise of the bound, in order.
+    public var history: [BoundEvent] { bounds.withLock { $0.history } }
+
+    /// True once the bound reached the known upper bound: nothing more can be gained.
+    public var closed: Bool {
+        guard let c = options.upperBound, let b = bound else { return false }
+        return b >= c
+    }
+
+    /// Offers a bound on the original problem; returns true if it raised the best one. The
+    /// known upper bound is not a ceiling here: `--upper-bound` is not checked, and a valid
+    /// bound above a wrong claim is still a valid bound.
+    @discardableResult
+    func offer(_ value: Int128, method: String) -> Bool {
+        let now = clock.seconds
+        let raised = bounds.withLock { $0.offer(value, source: method, at: now, cost: nil) } == .raised
+        if raised {
+            progress?.write(at: now, force: true, source: method) { (options.upperBound, value) }
+        }
+        return raised
     }
 
     /// Lines describing what each method did (for the final report).
@@ -129,13 +131,13 @@ public final class BoundRun: Sendable {
     public func requestStop() { stopFlag.store(true, ordering: .relaxed) }
 
     var shouldStop: Bool {
-        stopFlag.load(ordering: .relaxed) || clock.seconds >= options.stopAt || tracker.closed
+        stopFlag.load(ordering: .relaxed) || clock.seconds >= options.stopAt || closed
     }
 
     /// Offers a bound on the reduced instance (without the constant and offset).
     func offerReduced(_ reduced: Int128, method: String) {
         if let b = originalBound(instance, reducedBound: reduced, nonNegative: nonNegative) {
-            tracker.offer(b, method: method)
+            offer(b, method: method)
         }
     }
 
@@ -151,7 +153,7 @@ public final class BoundRun: Sendable {
         if inst.n == 0 {
             // Everything was fixed by the reductions: the constant is the only solution's cost.
             offerReduced(0, method: "reduction")
-            return tracker.bound
+            return bound
         }
         var jobs: [@Sendable () -> Void] = []
         if options.lagrange { jobs.append { [self] in runLagrange() } }
@@ -162,7 +164,7 @@ public final class BoundRun: Sendable {
         if options.threads <= 1 || jobs.count <= 1 {
             // One after the other: a short Lagrangian phase first, then the rest.
             if jobs.count > 1, options.lagrange {
-                let share = (options.stopAt - clock.seconds) * 0.2
+                let share = (options.stopAt - clock.seconds) * Timing.firstLagrangeShare
                 runLagrange(until: clock.seconds + share)
                 for job in jobs.dropFirst() { job() }
                 if !shouldStop { runLagrange() }
@@ -180,7 +182,7 @@ public final class BoundRun: Sendable {
             }
             group.wait()
         }
-        return tracker.bound
+        return bound
     }
 
     // MARK: - Methods
@@ -200,15 +202,14 @@ public final class BoundRun: Sendable {
             dual.iterate()
             let t1 = clock.seconds
             passSeconds += t1 - t0
-            if dual.iterations % 10 == 0 {
-                // About 60 patience periods in the iterations the time left allows
-                // (IOPDDL_BOUND_TUNE=periods=P to try others; see benchmarks/BOUNDS.md).
-                let rate = Double(dual.iterations) / max(1e-3, t1 - started)
-                dual.patience = min(1000, max(15, Int(rate * max(0, end - t1) / dual.knob("periods", 60))))
+            if dual.iterations % Timing.patienceInterval == 0 {
+                let rate = Double(dual.iterations) / max(Timing.minimumElapsed, t1 - started)
+                dual.patience = LagrangianDual.patience(iterationsPerSecond: rate, secondsLeft: end - t1,
+                                                        halvings: LagrangianDual.boundRunHalvings)
             }
-            // Certify states that beat the last certified estimate, keeping certification
-            // under about 15% of the time (but at least every 5 s).
-            if !dual.bestStateCertified && (certifySeconds <= 0.15 * passSeconds || t1 - lastCertify > 5) {
+            // Certify states that beat the last certified estimate.
+            if !dual.bestStateCertified && (certifySeconds <= Timing.certifyShare * passSeconds
+                                            || t1 - lastCertify > Timing.certifyAtLeastEvery) {
                 if let b = dual.certifyBest() { offerReduced(b, method: "lagrange") }
                 certifiedEstimate = dual.bestEstimate
                 lastCertify = clock.seconds
@@ -218,9 +219,9 @@ public final class BoundRun: Sendable {
                 lastTrace = t1
                 trace(dual.traceLine(constant: instance.constant))
             }
-            if !instance.hasMemory && dual.iterations > 50 && dual.estimate <= certifiedEstimate {
+            if !instance.hasMemory && dual.iterations > Timing.convergenceCheckFrom && dual.estimate <= certifiedEstimate {
                 // Plain message passing has converged (it is monotone without multipliers).
-                if dual.iterations > 2000 { break }
+                if dual.iterations > Timing.convergedAfter { break }
             }
             dual.stepMultipliers()
         }
@@ -232,8 +233,7 @@ public final class BoundRun: Sendable {
     func runGLPK() {
         if options.lp && !shouldStop {
             let layout = DualLayout(instance)
-            // At most 30% of the time left, so the MIP gets its turn.
-            let r = LPDualBound.solve(instance, layout, timeLimit: 0.3 * (options.stopAt - clock.seconds))
+            let r = LPDualBound.solve(instance, layout, timeLimit: Timing.lpShare * (options.stopAt - clock.seconds))
             var text = "lp: \(r.status), \(r.columns) columns, \(r.rows) rows, \(formatFixed(r.seconds, 1)) s"
             if let point = r.point, let b = DualCertificate.evaluate(instance, layout, point) {
                 offerReduced(b, method: "lp")
@@ -250,6 +250,11 @@ public final class BoundRun: Sendable {
         GLPKEnvironment.releaseCurrentThread()
     }
 }
+
+/// The solve's extra bound thread (`quickBound`) is skipped above this
+/// `LagrangianDual.estimatedBytes`. 1 GiB, half of the dual phase's cap (`DualPrimal.maxBytes`):
+/// it runs beside every search worker and only adds a bound and gap to the report.
+let quickBoundMaxBytes = 1 << 30
 
 /// A lower bound on the ORIGINAL problem's optimum from the reduced instance, within about
 /// `seconds` of work (Lagrangian relaxation + message passing, certified exactly); nil when
@@ -272,7 +277,8 @@ public func quickBound(_ inst: SolverInstance, seconds: Double, costsNonNegative
     let dual = LagrangianDual(inst)
     var best: Int128? = nil
     func consider(_ reduced: Int128?) {
-        guard let r = reduced, best == nil || r > best! else { return }
+        guard let r = reduced else { return }
+        if let b = best, r <= b { return }
         best = r
         if let b = originalBound(inst, reducedBound: r, nonNegative: true) { onBound(b) }
     }
@@ -280,19 +286,17 @@ public func quickBound(_ inst: SolverInstance, seconds: Double, costsNonNegative
     repeat {
         dual.iterate()
         let now = ProcessClock.monotonicNow()
-        if dual.iterations % 10 == 0 {
-            let rate = Double(dual.iterations) / max(1e-3, now - start)
-            // About 12 halving periods in the time left (the step floor is about 2^-13), so the
-            // step stays large while the multipliers still move: on G (solve's bound, 1.8 s)
-            // 217039 instead of 193203 with 60 periods; K at 5 s 1469593537 instead of 1225001526.
-            dual.patience = min(1000, max(15, Int(rate * max(0, start + seconds - now) / 12)))
+        if dual.iterations % Timing.patienceInterval == 0 {
+            let rate = Double(dual.iterations) / max(Timing.minimumElapsed, now - start)
+            dual.patience = LagrangianDual.patience(iterationsPerSecond: rate, secondsLeft: start + seconds - now,
+                                                    halvings: LagrangianDual.shortRunHalvings)
         }
-        if !dual.bestStateCertified && (now - lastCertify > 0.1 * seconds || best == nil) {
+        if !dual.bestStateCertified && (now - lastCertify > Timing.quickCertifyShare * seconds || best == nil) {
             consider(dual.certifyBest())
             lastCertify = ProcessClock.monotonicNow()
         }
         dual.stepMultipliers()
-    } while ProcessClock.monotonicNow() - start < seconds * 0.9 && !stop()
+    } while ProcessClock.monotonicNow() - start < seconds * Timing.quickIterateShare && !stop()
     if !dual.bestStateCertified { consider(dual.certifyBest()) }
     return best.flatMap { originalBound(inst, reducedBound: $0, nonNegative: true) }
 }
