@@ -1,9 +1,5 @@
 import Model
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// Lower bound by Lagrangian relaxation of the clique rows plus sequential reweighted message
 /// passing on the remaining pairwise problem (TRW-S in the "sum of minima" form of SRMP).
 ///
@@ -83,10 +79,11 @@ final class LagrangianDual {
     private(set) var bestEstimate = -Double.infinity
     private(set) var iterations = 0
     /// Step-size control for the multipliers: the scale halves after `patience` iterations
-    /// without a new best estimate. The runner sets the patience from the time left (the
-    /// step should shrink over the whole run, not in its first minute).
+    /// without a new best estimate. The runner sets the patience from the time left
+    /// (`LagrangianDual.patience`: the step should shrink over the whole run, not in its
+    /// first minute).
     var stepScale = 1.0
-    var patience = 15
+    var patience = LagrangianDual.minimumPatience
     private var sinceImprovement = 0
     private var bestMu: [Double]?
     private var skipStep = false
@@ -106,19 +103,64 @@ final class LagrangianDual {
     private(set) var bestLabelling: [Int32]?
     private(set) var bestLabellingCost: Int128?
 
-    // DEV tuning knobs (temporary).
-    var tune: [String: Double] = [:]
-    func knob(_ k: String, _ d: Double) -> Double { tune[k] ?? d }
+    // MARK: - Step control
+
+    /// Factor applied to the step scale after `patience` iterations without a new best
+    /// estimate.
+    static let stepHalving = 0.5
+    /// Floor of the step scale (about 2^-13): smaller steps no longer move the multipliers
+    /// measurably within a run.
+    static let minimumStepScale = 1e-4
+    /// Weight of the newest subgradient in the step direction (the rest is the previous
+    /// direction): damps the zig-zag of plain subgradient steps between cliques.
+    static let directionWeight = 0.3
+    /// Without a target (or once the estimate passed it), the Polyak step aims this share
+    /// above the best estimate.
+    static let targetMargin = 0.02
+    /// Bounds of the patience: at least 15 iterations (the fixed patience used before it
+    /// followed the time left), at most 1000, so that the step still shrinks on small
+    /// instances that run tens of thousands of iterations per second.
+    static let minimumPatience = 15
+    static let maximumPatience = 1000
+    /// Halvings of the step planned over the time left by `iopddl bound`: many short patience
+    /// periods, so long runs keep refining (benchmarks/BOUNDS.md, "Step patience").
+    static let boundRunHalvings = 60.0
+    /// Halvings planned by short runs (the solve's dual phase and `quickBound`): about 12
+    /// reach the step floor, so the step stays large while the multipliers still move.
+    static let shortRunHalvings = 12.0
+
+    /// The patience that spreads `halvings` step halvings over `secondsLeft` at
+    /// `iterationsPerSecond`, within [`minimumPatience`, `maximumPatience`].
+    static func patience(iterationsPerSecond rate: Double, secondsLeft: Double, halvings: Double) -> Int {
+        let periods = rate * max(0, secondsLeft) / halvings
+        // Clamped before the conversion, so that no rate can trap it.
+        return Int(min(Double(maximumPatience), max(Double(minimumPatience), periods)))
+    }
+
+    /// Iterations between two decoded labellings (extended to the whole reduced instance).
+    static let labellingInterval = 10
+
+    // MARK: - Memory
+
+    /// Bytes per edge-table entry of the reduced instance: the working copy and both
+    /// orientations of the core tables as Doubles (24), plus the pristine copies of folded
+    /// tables, messages and the exact Int128 replay of a certificate, which on the largest
+    /// contest instances come to about 8 more.
+    static let bytesPerTableEntry = 32
+    /// Bytes per strategy slot: unary costs, usages and penalised costs as Doubles (24),
+    /// core costs, reduced costs and the certificate's Int128 unary costs (40).
+    static let bytesPerStrategy = 64
+
+    /// Rough peak bytes a dual of `inst` allocates, certificates included. Upper estimate:
+    /// one thread, 5.4M table entries and 536k strategies measured +173 MB of peak RSS, this
+    /// says 207 MB.
+    static func estimatedBytes(_ inst: SolverInstance) -> Int {
+        bytesPerTableEntry * inst.edgeOff[inst.edgeCount] + bytesPerStrategy * Int(inst.off[inst.n])
+    }
 
     init(_ inst: SolverInstance, eliminate: Bool = true) {
-        if let env = getenv("IOPDDL_BOUND_TUNE") {
-            for kv in String(cString: env).split(separator: ",") {
-                let parts = kv.split(separator: "=")
-                if parts.count == 2, let v = Double(parts[1]) { tune[String(parts[0])] = v }
-            }
-        }
         self.inst = inst
-        let core = CoreGraph(inst, eliminate: eliminate && (tune["noelim"] ?? 0) == 0)
+        let core = CoreGraph(inst, eliminate: eliminate)
         self.core = core
         n = core.coreN
         k = core.coreK
@@ -223,7 +265,7 @@ final class LagrangianDual {
                 active[best] = true
                 c = end
             }
-            activeClique = knob("alldominated", 0) != 0 ? [Bool](repeating: true, count: inst.cliqueCount) : active
+            activeClique = active
         }
         refresh()
     }
@@ -450,7 +492,6 @@ final class LagrangianDual {
             recover()
             return estimate
         }
-        var restored = false
         if dual > bestEstimate + 1e-9 * abs(dual) {
             bestEstimate = dual
             bestMu = mu
@@ -460,23 +501,16 @@ final class LagrangianDual {
             sinceImprovement = 0
         } else {
             sinceImprovement += 1
-            if sinceImprovement >= Int(knob("patience", Double(patience))) {
-                stepScale = max(stepScale * knob("halve", 0.5), knob("minstep", 1e-4))
+            if sinceImprovement >= patience {
+                stepScale = max(stepScale * Self.stepHalving, Self.minimumStepScale)
                 sinceImprovement = 0
-                // Restart from the best multipliers seen (the messages stay: any are valid).
-                if knob("restore", 0) != 0, let b = bestMu, inst.hasMemory {
-                    mu = b
-                    restored = true
-                }
             }
         }
-        if Int(knob("grad", 1)) == 0 || iterations % 10 == 1 {
+        // The forward pass's labelling is extended to the eliminated nodes and priced every
+        // `labellingInterval` iterations, the rhythm at which `DualPrimal` loads it.
+        if iterations % Self.labellingInterval == 1 {
             labelling = core.expand(coreLabelling, unary: reducedUnary, store: store, top: .infinity)
             recordLabelling()
-        }
-        if restored {
-            refresh()
-            skipStep = true
         }
         return dual
     }
@@ -492,32 +526,24 @@ final class LagrangianDual {
         estimate = bestEstimate
     }
 
-    /// A projected Polyak step on the multipliers from the last decoded labelling.
+    /// A projected Polyak step on the multipliers. The subgradient comes from the backward
+    /// pass's argmin labelling (each core node's best strategy after collecting its messages),
+    /// extended to the eliminated nodes.
     func stepMultipliers() {
-        if iterations >= Int(knob("freeze", 1e9)) { return }
         if skipStep {
             skipStep = false
             return
         }
         guard inst.hasMemory else { return }
-        let mode = Int(knob("grad", 1))
-        if mode == 0 {
-            multiplierStep(estimate, labelling)
-        } else if mode == 1 {
-            let x = core.expand(argminLabelling, unary: reducedUnary, store: store, top: .infinity)
-            multiplierStep(estimate, x)
-        } else {
-            let d = pass(forward: true, drain: true) - multiplierConstant
-            let x = core.expand(argminLabelling, unary: reducedUnary, store: store, top: .infinity)
-            multiplierStep(d, x)
-        }
+        let x = core.expand(argminLabelling, unary: reducedUnary, store: store, top: .infinity)
+        multiplierStep(estimate, x)
     }
 
     /// One pass over the core nodes; returns the dual estimate without the multipliers' constant.
-    private func pass(forward: Bool, drain: Bool = false) -> Double {
+    private func pass(forward: Bool) -> Double {
         var dual = 0.0
         let n = self.n
-        let recordArgmin = !forward || drain
+        let recordArgmin = !forward
         k.withUnsafeBufferPointer { K in
         off.withUnsafeBufferPointer { O in
         adjOff.withUnsafeBufferPointer { AO in
@@ -563,12 +589,6 @@ final class LagrangianDual {
                     var arg = 0
                     for s in 1 ..< max(ki, 1) where th[s] < th[arg] { arg = s }
                     Y[i] = Int32(arg)
-                }
-                if drain {
-                    var lo = Double.infinity
-                    for s in 0 ..< ki where th[s] < lo { lo = th[s] }
-                    dual += lo
-                    continue
                 }
                 if forward {
                     // Decode: the earlier nodes' choices, the later nodes' messages.
@@ -656,7 +676,7 @@ final class LagrangianDual {
 
     private func multiplierStep(_ dual: Double, _ x: [Int32]) {
         let over = overload(x)
-        let alpha = knob("alpha", 0.3)
+        let alpha = Self.directionWeight
         if direction.count != mu.count { direction = [Double](repeating: 0, count: mu.count) }
         var norm2 = 0.0
         for c in 0 ..< mu.count {
@@ -670,11 +690,11 @@ final class LagrangianDual {
         if let target, target > bestEstimate {
             goal = target
         } else {
-            goal = bestEstimate + max(1, knob("margin", 0.02) * abs(bestEstimate))
+            goal = bestEstimate + max(1, Self.targetMargin * abs(bestEstimate))
         }
         if let known = bestLabellingCost, Double(known) < goal { goal = Double(known) }
-        let from = knob("fromcurrent", 0) != 0 ? dual : bestEstimate
-        let gap = max(goal - from, 1e-9 * max(1, abs(dual)))
+        // Polyak's step measured from the best estimate (the current one oscillates).
+        let gap = max(goal - bestEstimate, 1e-9 * max(1, abs(dual)))
         let t = stepScale * gap / norm2
         for c in 0 ..< mu.count where direction[c] != 0 { mu[c] = max(0, mu[c] + t * direction[c]) }
         refresh()

@@ -4,10 +4,9 @@
 /// iterations the decoded labelling is taken as a start, made to fit memory and polished by
 /// exact local search; the multipliers become the per-node weights of the soft phases.
 ///
-/// On instances where memory binds at almost every clique (M: 17.6k of 18k cliques binding)
-/// this finds solutions within 1% of the best known in seconds, where price learning by
-/// doubling and halving needed the whole run to reach 20% above. Not thread-safe: one per
-/// worker.
+/// Meant for instances where memory binds at almost every clique, where price learning by
+/// doubling and halving converges slowly (measurements: benchmarks/BOUNDS.md, "The solve's
+/// dual phase"). Not thread-safe: one per worker.
 final class DualPrimal {
     let inst: SolverInstance
     let dual: LagrangianDual
@@ -21,14 +20,13 @@ final class DualPrimal {
     private(set) var lastLabellingCost: Int128 = 0
     private(set) var lastLabellingSlack: Int64 = 0
 
-    /// Bytes the dual's arrays take, about: both orientations of every edge table and the
-    /// working copy as Doubles, plus per-strategy arrays.
-    static func estimatedBytes(_ inst: SolverInstance) -> Int {
-        24 * inst.edgeOff[inst.edgeCount] + 48 * Int(inst.off[inst.n])
-    }
+    /// Bytes the dual takes (`LagrangianDual.estimatedBytes`).
+    static func estimatedBytes(_ inst: SolverInstance) -> Int { LagrangianDual.estimatedBytes(inst) }
 
-    /// The dual phase is skipped above this estimate (2 GiB: every contest instance we have
-    /// needs under 200 MB; the 1.3 GB synthetic one, 112.7M entries, would need 2.7 GB more).
+    /// The dual phase is skipped above this estimate. 2 GiB: the phase is worker 0's main
+    /// method (its labellings, prices and the run's bound), worth more memory than the
+    /// optional extra bound thread (`quickBoundMaxBytes`); every contest instance needs
+    /// under 250 MB.
     static let maxBytes = 2 << 30
 
     init(_ inst: SolverInstance) {
@@ -36,11 +34,12 @@ final class DualPrimal {
         dual = LagrangianDual(inst)
     }
 
-    /// One dual iteration (message passes and a multiplier step); returns true when it decoded a new labelling (every 10 iterations).
+    /// One dual iteration (message passes and a multiplier step); returns true when it decoded
+    /// a new labelling (every `LagrangianDual.labellingInterval` iterations).
     func iterate() -> Bool {
         dual.iterate()
         dual.stepMultipliers()
-        let fresh = dual.iterations % 10 == 1 && dual.iterations != lastLabellingIteration
+        let fresh = dual.iterations % LagrangianDual.labellingInterval == 1 && dual.iterations != lastLabellingIteration
         if fresh { lastLabellingIteration = dual.iterations }
         return fresh
     }
