@@ -21,8 +21,10 @@ final class BoundTests: XCTestCase {
     /// Certificates of random dual points (messages and multipliers of any size and sign)
     /// never exceed the optimum.
     func testCertificateOfRandomDualPointsIsBelowOptimum() {
+        var instances = 0, points = 0
         for (seed, p) in Self.instances() {
             guard let opt = TestInstances.bruteForce(p) else { continue }
+            instances += 1
             let inst = Reducer.reduce(p)
             let layout = DualLayout(inst)
             var rng = SeededRNG(seed: seed)
@@ -32,16 +34,80 @@ final class BoundTests: XCTestCase {
                 let mu = (0 ..< inst.cliqueCount).map { _ in rng.unit() * scale / 50 }
                 guard let r = DualCertificate.evaluate(inst, layout, DualPoint(messages: m, mu: mu)),
                       let b = originalBound(inst, reducedBound: r, nonNegative: true) else { continue }
+                points += 1
                 XCTAssertLessThanOrEqual(b, opt.0, "seed \(seed) trial \(trial)")
             }
         }
+        // Most random instances are feasible, and moderate dual values always certify.
+        XCTAssertGreaterThanOrEqual(instances, 80)
+        XCTAssertGreaterThanOrEqual(points, 20 * instances)
+    }
+
+    /// A wrong relaxation is caught. Its dual point has positive messages and negative
+    /// multipliers, and it claims the value a buggy optimiser would: messages added to the
+    /// nodes but not taken from the edges, multipliers not projected onto mu >= 0. That claim
+    /// lies above the optimum; the certificate recomputes the dual value from the point itself
+    /// and never passes the brute-force optimum.
+    func testCertificateRefusesAWrongRelaxation() {
+        let message = 1000.0, multiplier = -3.0
+        var checked = 0, claimsAboveOptimum = 0
+        for (seed, p) in Self.instances() {
+            guard let opt = TestInstances.bruteForce(p) else { continue }
+            let inst = Reducer.reduce(p)
+            guard inst.n > 0, inst.edgeCount > 0 else { continue }
+            let layout = DualLayout(inst)
+            let messages = [Double](repeating: message, count: layout.messageCount)
+            let mu = [Double](repeating: multiplier, count: inst.cliqueCount)
+            let claim = Self.wrongDualValue(inst, message: message, mu: mu)
+            if claim + Double(inst.base) > Double(opt.0) { claimsAboveOptimum += 1 }
+            guard let r = DualCertificate.evaluate(inst, layout, DualPoint(messages: messages, mu: mu)),
+                  let b = originalBound(inst, reducedBound: r, nonNegative: true) else {
+                XCTFail("seed \(seed): no certificate for moderate dual values")
+                continue
+            }
+            XCTAssertLessThanOrEqual(b, opt.0, "seed \(seed): certified \(b) above the optimum \(opt.0)")
+            // The Lagrangian method's own certificate (its core after eliminations) likewise.
+            let dual = LagrangianDual(inst)
+            let lm = [Double](repeating: message, count: dual.messages.count)
+            if let lr = dual.certify(messages: lm, mu: mu), let lb = originalBound(inst, reducedBound: lr, nonNegative: true) {
+                XCTAssertLessThanOrEqual(lb, opt.0, "seed \(seed): Lagrangian certificate \(lb) above the optimum \(opt.0)")
+            } else {
+                XCTFail("seed \(seed): no Lagrangian certificate")
+            }
+            checked += 1
+        }
+        XCTAssertGreaterThanOrEqual(checked, 25)
+        XCTAssertGreaterThanOrEqual(claimsAboveOptimum, checked / 2, "the wrong relaxation rarely claimed too much: little tested")
+    }
+
+    /// The value the wrong relaxation above claims (reduced units): every slot's message
+    /// counted at its node only, multipliers used as they are.
+    static func wrongDualValue(_ inst: SolverInstance, message: Double, mu: [Double]) -> Double {
+        var total = 0.0
+        for c in 0 ..< inst.cliqueCount { total -= mu[c] * Double(inst.capacity[c]) }
+        for i in 0 ..< inst.n {
+            var m = 0.0
+            if inst.hasMemory { for c in Int(inst.cFirst[i]) ..< max(Int(inst.cFirst[i]), Int(inst.cEnd[i])) { m += mu[c] } }
+            let degree = Double(Int(inst.adjOff[i + 1]) - Int(inst.adjOff[i]))
+            var best = Double.infinity
+            for s in Int(inst.off[i]) ..< Int(inst.off[i + 1]) {
+                best = min(best, Double(inst.unary[s]) + Double(inst.usage[s]) * m + degree * message)
+            }
+            total += best
+        }
+        for e in 0 ..< inst.edgeCount {
+            total += Double(inst.edgeCost[inst.edgeOff[e] ..< inst.edgeOff[e + 1]].min() ?? 0)
+        }
+        return total
     }
 
     /// With zero messages and multipliers the certificate is the sum of the minima.
     func testZeroDualPointIsSumOfMinima() {
+        var checked = 0
         for (seed, p) in Self.instances(count: 40) {
             let inst = Reducer.reduce(p)
             guard inst.n > 0 else { continue }
+            checked += 1
             let layout = DualLayout(inst)
             let point = DualPoint(messages: [Double](repeating: 0, count: layout.messageCount),
                                   mu: [Double](repeating: 0, count: inst.cliqueCount))
@@ -54,14 +120,17 @@ final class BoundTests: XCTestCase {
             }
             XCTAssertEqual(DualCertificate.evaluate(inst, layout, point), expected, "seed \(seed)")
         }
+        XCTAssertGreaterThanOrEqual(checked, 30)
     }
 
     /// Every certified bound along the Lagrangian iterations is <= the optimum.
     func testLagrangianBoundsAreBelowOptimum() {
+        var checked = 0
         for (seed, p) in Self.instances() {
             guard let opt = TestInstances.bruteForce(p) else { continue }
             let inst = Reducer.reduce(p)
             guard inst.n > 0 else { continue }
+            checked += 1
             let dual = LagrangianDual(inst)
             for it in 0 ..< 60 {
                 dual.iterate()
@@ -77,10 +146,12 @@ final class BoundTests: XCTestCase {
                 }
             }
         }
+        XCTAssertGreaterThanOrEqual(checked, 60)
     }
 
     /// Without memory on a tree-shaped instance, message passing is exact.
     func testMessagePassingIsExactOnTrees() {
+        var checked = 0
         for seed in UInt64(1) ... 60 {
             let p = TestInstances.random(seed: seed, nodes: 8, edges: 7, maxStrategies: 4,
                                          infiniteChance: 0.1, memory: false)
@@ -92,22 +163,28 @@ final class BoundTests: XCTestCase {
             for _ in 0 ..< 5 { dual.iterate() }
             let r = dual.certify().flatMap { originalBound(inst, reducedBound: $0, nonNegative: true) }
             XCTAssertEqual(r, opt.0, "seed \(seed)")
+            checked += 1
         }
+        XCTAssertGreaterThanOrEqual(checked, 3, "too few forests among the random instances")
     }
 
     /// quickBound is a valid bound.
     func testQuickBoundIsBelowOptimum() {
+        var checked = 0
         for (seed, p) in Self.instances(count: 40) {
             guard let opt = TestInstances.bruteForce(p) else { continue }
             let inst = Reducer.reduce(p)
-            if let b = quickBound(inst, seconds: 0.005) {
-                XCTAssertLessThanOrEqual(b, opt.0, "seed \(seed)")
-            }
+            let b = quickBound(inst, seconds: 0.005)
+            XCTAssertNotNil(b, "seed \(seed): no bound")
+            if let b { XCTAssertLessThanOrEqual(b, opt.0, "seed \(seed)") }
+            checked += 1
         }
+        XCTAssertGreaterThanOrEqual(checked, 25)
     }
 
     /// A whole run: bounds never decrease and never pass the optimum.
     func testBoundRunIsMonotoneAndValid() {
+        var checked = 0
         for (seed, p) in Self.instances(count: 30) {
             guard let opt = TestInstances.bruteForce(p) else { continue }
             let clock = ProcessClock()
@@ -115,20 +192,47 @@ final class BoundTests: XCTestCase {
             options.upperBound = nil
             let run = BoundRun(problem: p, options: options, clock: clock)
             run.run()
-            let history = run.tracker.history
+            let history = run.history
             for (a, b) in zip(history, history.dropFirst()) {
                 XCTAssertLessThan(a.bound, b.bound, "seed \(seed)")
             }
-            if let b = run.tracker.bound { XCTAssertLessThanOrEqual(b, opt.0, "seed \(seed)") }
+            XCTAssertEqual(history.last?.bound, run.bound, "seed \(seed)")
+            XCTAssertNotNil(run.bound, "seed \(seed): no bound")
+            if let b = run.bound { XCTAssertLessThanOrEqual(b, opt.0, "seed \(seed)") }
+            checked += 1
+        }
+        XCTAssertGreaterThanOrEqual(checked, 20)
+    }
+
+    /// The bound command's progress lines: one per rise of the bound, in the shared grammar,
+    /// with `best:` and `gap:` when a solution cost is known.
+    func testBoundRunWritesOneProgressLinePerRise() throws {
+        let (_, p) = try XCTUnwrap(Self.instances(count: 8).first { TestInstances.bruteForce($0.1) != nil && Reducer.reduce($0.1).n > 0 })
+        let opt = try XCTUnwrap(TestInstances.bruteForce(p)).0
+        let lines = Mutex<[String]>([])
+        let clock = ProcessClock()
+        var options = BoundOptions(stopAt: clock.seconds + 0.2, threads: 1, upperBound: opt)
+        options.mip = false
+        let run = BoundRun(problem: p, options: options, clock: clock,
+                           progress: ProgressLog(sink: { line in lines.withLock { $0.append(line) } }))
+        run.run()
+        let written = lines.withLock { $0 }
+        XCTAssertEqual(written.count, run.history.count)
+        XCTAssertGreaterThan(written.count, 0)
+        for (n, (line, event)) in zip(written, run.history).enumerated() {
+            let expected = "#\(n + 1) \(formatSeconds(event.seconds))s best:\(opt) bound:\(event.bound) gap:\(gapPercent(cost: opt, bound: event.bound))% src:\(event.method)\n"
+            XCTAssertEqual(line, expected)
         }
     }
 
     /// Absurd dual values (beyond what Int128 arithmetic can take safely, or not finite) give
     /// no certificate instead of a trap or a wrong value.
     func testHugeOrNonFiniteDualValuesGiveNoCertificate() {
+        var checked = 0
         for (seed, p) in Self.instances(count: 20) {
             let inst = Reducer.reduce(p)
             guard inst.n > 0, inst.edgeCount > 0 else { continue }
+            checked += 1
             let layout = DualLayout(inst)
             for bad in [1e35, 1e25, .infinity, .nan] {
                 var m = [Double](repeating: 0, count: layout.messageCount)
@@ -149,6 +253,7 @@ final class BoundTests: XCTestCase {
                 XCTAssertNil(DualCertificate.evaluate(inst, layout, DualPoint(messages: m, mu: mu)), "seed \(seed) huge multiplier")
             }
         }
+        XCTAssertGreaterThanOrEqual(checked, 5)
     }
 
     func isForest(_ p: Problem) -> Bool {
@@ -174,9 +279,11 @@ final class BoundTests: XCTestCase {
 /// certificate, which can cost at most one unit after rounding up).
 final class BoundMonotonicityTests: XCTestCase {
     func testMessagePassingNeverLowersTheBound() {
+        var checked = 0
         for (seed, p) in BoundTests.instances(count: 80) {
             let inst = Reducer.reduce(p)
             guard inst.n > 0 else { continue }
+            checked += 1
             let dual = LagrangianDual(inst)
             if inst.hasMemory {
                 // Some fixed positive multipliers.
@@ -194,23 +301,66 @@ final class BoundMonotonicityTests: XCTestCase {
                 lastCertified = c
             }
         }
+        XCTAssertGreaterThanOrEqual(checked, 60)
     }
 
-    /// The tracker only ever reports rising bounds, whatever order they are offered in.
-    func testTrackerOnlyRises() {
-        let tracker = BoundTracker(clock: ProcessClock())
+    /// The keeper only ever takes rising bounds, whatever order they are offered in, and
+    /// refuses any value above the known cost.
+    func testKeeperOnlyRises() {
+        var keeper = BoundKeeper()
         var rng = SeededRNG(seed: 5)
         var best: Int128? = nil
-        for _ in 0 ..< 200 {
+        var raisedCount = 0, refused = 0
+        for step in 0 ..< 200 {
             let b = Int128(rng.below(1000))
-            let raised = tracker.offer(b, method: "test")
-            XCTAssertEqual(raised, best == nil || b > best!)
-            if raised { best = b }
-            XCTAssertEqual(tracker.bound, best)
+            let cost: Int128? = rng.below(4) == 0 ? Int128(rng.below(1000)) : nil
+            let outcome = keeper.offer(b, source: "test", at: Double(step), cost: cost)
+            if let cost, b > cost {
+                XCTAssertEqual(outcome, .aboveCost(cost))
+                refused += 1
+            } else if let old = best, b <= old {
+                XCTAssertEqual(outcome, .notHigher)
+            } else {
+                XCTAssertEqual(outcome, .raised)
+                best = b
+                raisedCount += 1
+            }
+            XCTAssertEqual(keeper.bound, best)
         }
-        let h = tracker.history.map(\.bound)
+        let h = keeper.history.map(\.bound)
+        XCTAssertEqual(h.count, raisedCount)
         XCTAssertEqual(h, h.sorted())
         XCTAssertEqual(Set(h).count, h.count)
+        XCTAssertGreaterThan(refused, 0)
+        // A bound above a newly found cost is dropped.
+        let top = try? XCTUnwrap(keeper.bound)
+        if let top {
+            XCTAssertNil(keeper.dropIfAbove(top))
+            XCTAssertEqual(keeper.dropIfAbove(top - 1)?.bound, top)
+            XCTAssertNil(keeper.bound)
+            XCTAssertEqual(keeper.source, "")
+        }
+    }
+
+    /// One patience formula: the iterations the time left allows, per planned halving, within
+    /// [15, 1000].
+    func testPatienceSpreadsTheHalvingsOverTheTimeLeft() {
+        XCTAssertEqual(LagrangianDual.patience(iterationsPerSecond: 100, secondsLeft: 60, halvings: 12), 500)
+        XCTAssertEqual(LagrangianDual.patience(iterationsPerSecond: 100, secondsLeft: 60, halvings: 60), 100)
+        XCTAssertEqual(LagrangianDual.patience(iterationsPerSecond: 100, secondsLeft: 1, halvings: 12), 15)
+        XCTAssertEqual(LagrangianDual.patience(iterationsPerSecond: 1e6, secondsLeft: 60, halvings: 12), 1000)
+        XCTAssertEqual(LagrangianDual.patience(iterationsPerSecond: 100, secondsLeft: -5, halvings: 12), 15)
+        XCTAssertEqual(LagrangianDual.patience(iterationsPerSecond: .infinity, secondsLeft: 1, halvings: 12), 1000)
+        XCTAssertEqual(LagrangianDual.patience(iterationsPerSecond: 37, secondsLeft: 10, halvings: 12), 30, "rounds down")
+    }
+
+    /// The solve's dual phase and its extra bound thread use one memory estimate of the dual.
+    func testOneMemoryEstimateOfTheDual() {
+        let inst = Reducer.reduce(TestInstances.random(seed: 3, nodes: 8, edges: 10))
+        let entries = inst.edgeOff[inst.edgeCount], strategies = Int(inst.off[inst.n])
+        XCTAssertEqual(LagrangianDual.estimatedBytes(inst), 32 * entries + 64 * strategies)
+        XCTAssertEqual(DualPrimal.estimatedBytes(inst), LagrangianDual.estimatedBytes(inst))
+        XCTAssertLessThan(quickBoundMaxBytes, DualPrimal.maxBytes)
     }
 }
 
@@ -220,8 +370,10 @@ final class BoundInSolveTests: XCTestCase {
     /// Every value handed to `onBound` is valid and higher than the one before, and the last one
     /// is the returned bound.
     func testQuickBoundReportsRisingValidBounds() {
+        var checked = 0
         for (seed, p) in BoundTests.instances(count: 40) {
             guard let opt = TestInstances.bruteForce(p) else { continue }
+            checked += 1
             let inst = Reducer.reduce(p)
             var seen: [Int128] = []
             let b = quickBound(inst, seconds: 0.01, onBound: { seen.append($0) })
@@ -230,14 +382,17 @@ final class BoundInSolveTests: XCTestCase {
             XCTAssertEqual(seen.last, b, "seed \(seed)")
             for v in seen { XCTAssertLessThanOrEqual(v, opt.0, "seed \(seed)") }
         }
+        XCTAssertGreaterThanOrEqual(checked, 25)
     }
 
     /// Property: whatever is offered in whatever order, the store's bound never decreases and
     /// never passes its incumbent; a value above the incumbent is refused; `provedOptimal` holds
     /// exactly when bound == cost, and the optimality action runs once.
     func testStoreBoundNeverDecreasesNorPassesTheIncumbent() {
+        var checked = 0
         for (seed, p) in BoundTests.instances(count: 40) {
             guard let opt = TestInstances.bruteForce(p) else { continue }
+            checked += 1
             let store = IncumbentStore(problem: p, clock: ProcessClock(), logProgress: false)
             let fired = Mutex(0)
             store.whenOptimal { fired.withLock { $0 += 1 } }
@@ -271,11 +426,13 @@ final class BoundInSolveTests: XCTestCase {
             }
             XCTAssertEqual(fired.withLock { $0 }, store.provedOptimal ? 1 : 0, "seed \(seed)")
         }
+        XCTAssertGreaterThanOrEqual(checked, 25)
     }
 
     /// The solve's bound thread on the solver's own reduction: its bound never passes the
     /// brute-force optimum.
     func testRunBoundIsBelowOptimum() {
+        var checked = 0
         for (seed, p) in BoundTests.instances(count: 40) {
             guard let opt = TestInstances.bruteForce(p) else { continue }
             let clock = ProcessClock()
@@ -283,10 +440,12 @@ final class BoundInSolveTests: XCTestCase {
             let run = SolverRun(problem: p, options: SolverOptions(stopAt: clock.seconds + 5, logProgress: false),
                                 clock: clock, store: store)
             guard run.prepare() else { continue }
+            checked += 1
             run.computeBound(seconds: 0.01)
             let b = store.snapshot.bound
             XCTAssertNotNil(b, "seed \(seed): no bound")
             if let b { XCTAssertLessThanOrEqual(b, opt.0, "seed \(seed)") }
         }
+        XCTAssertGreaterThanOrEqual(checked, 25)
     }
 }
