@@ -12,7 +12,7 @@ import Model
 ///       - sum_cliques mu * capacity
 ///
 /// is a lower bound of the reduced optimum for any messages (the identity behind
-/// `BoundCertificate.swift`), and the message updates never lower it:
+/// `DualCertificate.swift`), and the message updates never lower it:
 ///
 /// - forward pass, core node by core node: *collect* every incident edge's min-marginal into
 ///   the node (`m[e,i](s) = min_t W_e(s, t) - m[e,j](t)`), then *distribute* a share
@@ -342,7 +342,7 @@ final class LagrangianDual {
     // MARK: - Certificate
 
     /// The exact bound of the current dual point on the reduced problem (rounded up), or nil
-    /// (non-finite values). See `BoundCertificate.swift` for why any point gives a bound.
+    /// (non-finite values). See `DualCertificate.swift` for why any point gives a bound.
     func certify() -> Int128? { certify(messages: messages, mu: mu) }
 
     /// Certifies the state with the best estimate so far (once per new best state).
