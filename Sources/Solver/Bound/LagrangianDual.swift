@@ -108,8 +108,8 @@ final class LagrangianDual {
     /// Factor applied to the step scale after `patience` iterations without a new best
     /// estimate.
     static let stepHalving = 0.5
-    /// Floor of the step scale (about 2^-13): smaller steps no longer move the multipliers
-    /// measurably within a run.
+    /// Floor of the step scale (about 2^-13, about 13 halvings from the start): the step never
+    /// vanishes, so the multipliers keep following the subgradient.
     static let minimumStepScale = 1e-4
     /// Weight of the newest subgradient in the step direction (the rest is the previous
     /// direction): damps the zig-zag of plain subgradient steps between cliques.
@@ -143,12 +143,12 @@ final class LagrangianDual {
     // MARK: - Memory
 
     /// Bytes per edge-table entry of the reduced instance: the working copy and both
-    /// orientations of the core tables as Doubles (24), plus the pristine copies of folded
-    /// tables, messages and the exact Int128 replay of a certificate, which on the largest
-    /// contest instances come to about 8 more.
+    /// orientations of the core tables as Doubles (24), and an allowance of 8 for the pristine
+    /// copies of folded tables, the messages and the certificate's Int128 replay of folded
+    /// tables (sized so that the estimate covers the measurement below).
     static let bytesPerTableEntry = 32
-    /// Bytes per strategy slot: unary costs, usages and penalised costs as Doubles (24),
-    /// core costs, reduced costs and the certificate's Int128 unary costs (40).
+    /// Bytes per strategy slot: unary costs, usages and penalised costs as Doubles (24), core
+    /// and reduced costs (16), the certificate's Int128 unary costs (16), rounded up.
     static let bytesPerStrategy = 64
 
     /// Rough peak bytes a dual of `inst` allocates, certificates included. Upper estimate:
