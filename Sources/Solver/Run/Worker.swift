@@ -183,9 +183,11 @@ final class Worker {
         return (sx, c)
     }
 
-    /// The store's best solution with its cost evaluated here, when it is feasible and
-    /// below `cost`. Unlike `sharedBest(below:)`, solution and cost come from one read of
-    /// the store.
+    /// The store's best solution with its cost in this instance, evaluated here, when it is
+    /// feasible and below `cost`. This cost can differ from the store's (`sharedBest`): the
+    /// reduced instance prices folded nodes at their best strategy, which the store's
+    /// solution need not use (the minimum-usage start does not), and the store's cost and
+    /// solution are read under two locks.
     func sharedBestEvaluated(below cost: Int128) -> (x: [Int32], cost: Int128)? {
         guard let sx = sharedSolution() else { return nil }
         let shared = SearchState(inst, sx)
