@@ -85,6 +85,18 @@ struct Solve: ParsableCommand {
         }
     }
 
+    /// Seconds of the default safety margin: a fixed part, a share of the timeout, at most
+    /// `marginMax` (as the help states), plus time per gigabyte of input for the final check and
+    /// print of huge inputs.
+    static let marginBase = 0.15
+    static let marginTimeoutShare = 0.005
+    static let marginMax = 1.0
+    static let marginSecondsPerGigabyte = 0.3
+
+    static func defaultMargin(timeout: Double, inputBytes: Int) -> Double {
+        min(marginMax, marginBase + marginTimeoutShare * timeout) + marginSecondsPerGigabyte * Double(inputBytes) / 1e9
+    }
+
     func run() throws {
         let clock = ProcessClock()
         SignalWatcher.blockSignals()
@@ -94,8 +106,7 @@ struct Solve: ParsableCommand {
         let t0 = clock.seconds
         let (p, info) = try ProblemReader.readWithInfo(path: problem)
         let loadTime = clock.seconds - t0
-        // The safety margin also covers the final check and print on huge inputs.
-        let safety = margin ?? (min(1.0, 0.15 + 0.005 * timeout) + 0.3 * Double(info.textBytes) / 1e9)
+        let safety = margin ?? Self.defaultMargin(timeout: timeout, inputBytes: info.textBytes)
         let printAt = timeout - safety
         let log = !quiet
         let threadCount = threads ?? SystemInfo.coreCount
