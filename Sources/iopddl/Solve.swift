@@ -1,5 +1,4 @@
 import ArgumentParser
-import Dispatch
 import Model
 import Solver
 import Synchronization
@@ -86,6 +85,18 @@ struct Solve: ParsableCommand {
         }
     }
 
+    /// Seconds of the default safety margin: a fixed part, a share of the timeout, at most
+    /// `marginMax` (as the help states), plus time per gigabyte of input for the final check and
+    /// print of huge inputs.
+    static let marginBase = 0.15
+    static let marginTimeoutShare = 0.005
+    static let marginMax = 1.0
+    static let marginSecondsPerGigabyte = 0.3
+
+    static func defaultMargin(timeout: Double, inputBytes: Int) -> Double {
+        min(marginMax, marginBase + marginTimeoutShare * timeout) + marginSecondsPerGigabyte * Double(inputBytes) / 1e9
+    }
+
     func run() throws {
         let clock = ProcessClock()
         SignalWatcher.blockSignals()
@@ -95,8 +106,7 @@ struct Solve: ParsableCommand {
         let t0 = clock.seconds
         let (p, info) = try ProblemReader.readWithInfo(path: problem)
         let loadTime = clock.seconds - t0
-        // The safety margin also covers the final check and print on huge inputs.
-        let safety = margin ?? (min(1.0, 0.15 + 0.005 * timeout) + 0.3 * Double(info.textBytes) / 1e9)
+        let safety = margin ?? Self.defaultMargin(timeout: timeout, inputBytes: info.textBytes)
         let printAt = timeout - safety
         let log = !quiet
         let threadCount = threads ?? SystemInfo.coreCount
@@ -105,50 +115,21 @@ struct Solve: ParsableCommand {
         }
         let store = IncumbentStore(problem: p, clock: clock, logProgress: log)
         var options = SolverOptions(
-            stopAt: printAt - 0.1, threads: threadCount, seed: seed, maxIterations: maxIterations,
+            stopAt: printAt - SolverRun.stopLead, threads: threadCount, seed: seed, maxIterations: maxIterations,
             logProgress: log, debugChecks: debugChecks)
         options.useMIP = !noMip
         options.useDual = !noDual
         options.dualShare = max(0, min(1, dualShare))
         let run = SolverRun(problem: p, options: options, clock: clock, store: store)
-        let output = FinalOutput(problem: p, store: store, run: run, clock: clock, log: log)
+        let output = FinalOutput(run: run, log: log)
         pending.set(output)
-        // Reduction and search run beside the clock; the answer goes out at printAt regardless,
-        // or as soon as a bound meets the best cost (which proves it optimal).
-        let done = DispatchSemaphore(value: 0)
-        store.whenOptimal {
-            run.requestStop()
-            done.signal()
+        let report = run.run(answerAt: printAt, timeout: timeout, boundSeconds: boundSeconds) { start in
+            Console.writeOut(SolutionParser.format(start) + "\n")  // early answer; the final line follows
         }
-        // Work-limited runs stay independent of the clock: no bound unless asked for.
-        // Worker 0's dual phase certifies bounds itself; the extra thread is for runs without it.
-        let askedBound = boundSeconds, defaultBound = maxIterations == nil ? SolverRun.defaultBoundSeconds(timeout: timeout) : 0
-        // The minimum-usage solution is feasible if anything is: check it before any reduction.
-        let start = p.minimumUsageSolution()
-        if !store.offer(start, source: "min-usage") {
-            let peak = (try? Evaluator.evaluate(p, start).peakUsage).map { String($0) } ?? "?"
-            Console.writeErr("iopddl: no feasible solution: even the minimum usages peak at \(peak), above the usage limit \(p.usageLimit.map(String.init) ?? "")\n")
-            output.finish(reason: "infeasible")
+        if let why = report.infeasibility {
+            Console.writeErr("iopddl: no feasible solution: \(why)\n")
         }
-        Console.writeOut(SolutionParser.format(start) + "\n")  // early answer; the final line follows
-        // When the search returned: before the solver's own stop time only under a work limit.
-        let searchEnded = Mutex<Double?>(nil)
-        DispatchQueue.global().async {
-            if run.prepare() {
-                // The bound has its own thread (not Dispatch's pool, which the workers fill).
-                let budget = askedBound ?? (run.dualPhaseRuns ? 0 : defaultBound)
-                if budget > 0 { Thread.detach { run.computeBound(seconds: budget) } }
-                run.search()
-            }
-            let t = clock.seconds
-            searchEnded.withLock { $0 = t }
-            done.signal()
-        }
-        let wait = min(1e8, printAt - clock.seconds)
-        if wait > 0 { _ = done.wait(timeout: .now() + .nanoseconds(Int(wait * 1e9))) }
-        run.requestStop()
-        let early = searchEnded.withLock { $0 }.map { $0 < options.stopAt } ?? false
-        output.finish(reason: store.provedOptimal ? "optimal" : maxIterations != nil && early ? "work limit" : "time")
+        output.finish { report }
     }
 }
 
@@ -161,7 +142,7 @@ final class PendingOutput: Sendable {
     func answer(signal: Int32) {
         if let o = output.withLock({ $0 }) {
             o.run.requestStop()
-            o.finish(reason: "signal \(signal)")
+            o.finish { o.run.report(stopReason: .signal(signal)) }
         }
         Console.writeOut("[]\n")
         Console.writeErr("iopddl: signal \(signal) while loading; no solution yet\n")
@@ -171,22 +152,18 @@ final class PendingOutput: Sendable {
 
 /// Prints the final answer exactly once (from the main thread or the signal thread) and exits.
 final class FinalOutput: Sendable {
-    let problem: Problem
-    let store: IncumbentStore
     let run: SolverRun
-    let clock: ProcessClock
     let log: Bool
     private let printed = Mutex(false)
 
-    init(problem: Problem, store: IncumbentStore, run: SolverRun, clock: ProcessClock, log: Bool) {
-        self.problem = problem
-        self.store = store
+    init(run: SolverRun, log: Bool) {
         self.run = run
-        self.clock = clock
         self.log = log
     }
 
-    func finish(reason: String) -> Never {
+    /// Prints the answer of the report `makeReport` returns (made only by the first caller)
+    /// as the last stdout line, `[]` when there is none, and the report's summary on stderr.
+    func finish(_ makeReport: () -> SolverReport) -> Never {
         let first = printed.withLock { p -> Bool in
             if p { return false }
             p = true
@@ -196,36 +173,12 @@ final class FinalOutput: Sendable {
             // Another thread is printing; it exits the process.
             while true { sleep(1) }
         }
-        let snap = store.close()
-        var line = "[]"
-        var status = "no solution"
-        if let s = snap.solution {
-            // The independent evaluator checks the answer once more before it is printed.
-            if let ev = try? Evaluator.evaluate(problem, s), ev.feasible, ev.cost == snap.cost {
-                line = SolutionParser.format(s)
-                status = snap.provedOptimal ? "optimal" : "feasible"
-            } else {
-                Console.writeErr("iopddl: internal error: the best solution failed its final check; printing none\n")
-            }
+        let report = makeReport()
+        if report.evaluatorCheck == .failed {
+            Console.writeErr("iopddl: internal error: the best solution failed its final check; printing none\n")
         }
-        Console.writeOut(line + "\n")
-        if log {
-            var report = "# done (\(reason)) at \(formatFixed(clock.seconds, 2)) s: status \(status)"
-            if let c = snap.cost { report += ", best \(c) from \(snap.source) at \(formatFixed(snap.foundAt, 2)) s" }
-            if let c = snap.cost {
-                if let b = snap.bound {
-                    report += ", bound \(b) from \(snap.boundSource), gap \(gapPercent(cost: c, bound: b))%"
-                } else {
-                    report += ", bound none"
-                }
-            }
-            let st = run.stats
-            report += "\n# moves: tree \(st.treeMoves) (improving \(st.treeImproved), memory-rejected \(st.rejectedMemory)), elimination \(st.eliminationMoves) (improving \(st.eliminationImproved), too wide \(st.eliminationTooWide)), 1-opt \(st.oneOptMoves), kicks \(st.kicks), repairs \(st.repairs), GLPK neighbourhoods \(st.mipCalls) (improving \(st.mipImproved)), restarts \(st.restarts), dual iterations \(st.dualIterations) (labellings polished \(st.dualLabellings), improving \(st.dualImproved))"
-            for line in st.lns.lines { report += "\n# lns: " + line }
-            let phases = run.phases.map { "\($0.0) \(formatFixed($0.1, 2)) s" }.joined(separator: ", ")
-            if !phases.isEmpty { report += "\n# phases: \(phases)" }
-            Console.writeErr(report + "\n")
-        }
+        Console.writeOut((report.solution.map(SolutionParser.format) ?? "[]") + "\n")
+        if log { Console.writeErr(report.summaryLines.joined(separator: "\n") + "\n") }
         // Everything is written unbuffered; skip freeing gigabytes of input at exit.
         _exit(0)
     }
@@ -246,7 +199,7 @@ enum SignalWatcher {
     }
 
     static func start(_ handler: @escaping @Sendable (Int32) -> Void) {
-        Thread.detach {
+        DetachedThread.start {
             var set = sigset_t()
             sigemptyset(&set)
             sigaddset(&set, SIGTERM)
@@ -254,7 +207,7 @@ enum SignalWatcher {
             var sig: Int32 = 0
             if sigwait(&set, &sig) == 0 {
                 // A second signal while printing exits at once.
-                Thread.detach {
+                DetachedThread.start {
                     var again = sigset_t()
                     sigemptyset(&again)
                     sigaddset(&again, SIGTERM)
@@ -265,23 +218,5 @@ enum SignalWatcher {
                 handler(sig)
             }
         }
-    }
-}
-
-/// A detached POSIX thread (the signal watcher must not share Dispatch's pool).
-enum Thread {
-    static func detach(_ body: @escaping @Sendable () -> Void) {
-        final class Box: @unchecked Sendable {
-            let body: @Sendable () -> Void
-            init(_ b: @escaping @Sendable () -> Void) { body = b }
-        }
-        let box = Unmanaged.passRetained(Box(body)).toOpaque()
-        var tid = pthread_t()
-        pthread_create(&tid, nil, { arg in
-            let b = Unmanaged<Box>.fromOpaque(arg!).takeRetainedValue()
-            b.body()
-            return nil
-        }, box)
-        pthread_detach(tid)
     }
 }

@@ -2,20 +2,28 @@ import Model
 
 // The solve command's certified lower bound: a short Lagrangian run (`quickBound`) beside the
 // search, on its own thread, so the final report can state a bound and a gap. Kept apart from
-// `Driver.swift`: it only reads the reduced instance and talks to the incumbent store.
+// SolverRun.swift: it only reads the reduced instance and talks to the incumbent store.
 
 extension SolverRun {
-    /// The default bound budget for a run with `timeout` seconds: 3% of it, at most 5 s.
-    public static func defaultBoundSeconds(timeout: Double) -> Double { min(5, 0.03 * timeout) }
+    /// Share of the timeout the default bound budget takes...
+    static let boundTimeShare = 0.03
+    /// ... at most this many seconds (the bound thread competes with the workers for the cores).
+    static let boundMaxSeconds = 5.0
 
-    /// Largest estimated memory of the solve's bound (bytes).
+    /// The default bound budget for a run with `timeout` seconds.
+    public static func defaultBoundSeconds(timeout: Double) -> Double { min(boundMaxSeconds, boundTimeShare * timeout) }
+
+    /// Largest estimated memory of the solve's bound (bytes): past a gigabyte the bound would
+    /// risk the run's memory, not worth a gap line.
     static let boundMemoryLimit = 1 << 30
+    /// Estimated bytes of the dual per edge table entry (three Double copies plus messages)...
+    static let boundBytesPerEntry = 32
+    /// ... and per strategy (exact certificate arrays); measured, benchmarks/LNS.md.
+    static let boundBytesPerStrategy = 64
 
-    /// Rough bytes the Lagrangian dual of `inst` allocates: three Double copies of every edge
-    /// table entry plus messages and exact certificate arrays (measured +173 MB on T, whose
-    /// reduced instance has 5.4M entries and 536k strategies).
+    /// Rough bytes the Lagrangian dual of `inst` allocates.
     func boundMemoryEstimate(_ inst: SolverInstance) -> Int {
-        32 * inst.edgeOff[inst.edgeCount] + 64 * Int(inst.off[inst.n])
+        Self.boundBytesPerEntry * inst.edgeOff[inst.edgeCount] + Self.boundBytesPerStrategy * Int(inst.off[inst.n])
     }
 
     /// Bounds the reduced instance for at most `seconds` (and never past the search's stop
@@ -24,8 +32,6 @@ extension SolverRun {
     /// stops or the incumbent is proved optimal.
     public func computeBound(seconds: Double) {
         guard seconds > 0, let inst = instance, inst.feasible else { return }
-        // The dual keeps Double copies of the edge tables (about 32 bytes per table entry on T,
-        // measured); past a gigabyte the bound would risk the run's memory, not worth a gap line.
         let estimate = boundMemoryEstimate(inst)
         if estimate > Self.boundMemoryLimit {
             if options.logProgress {

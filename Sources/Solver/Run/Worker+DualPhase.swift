@@ -1,0 +1,153 @@
+import Model
+
+/// Worker 0's dual phase: it follows the Lagrangian dual (`DualPrimal`). The dual's
+/// labellings, made to fit and polished, are starts; its multipliers become the memory prices
+/// of worker 0 and of the other price-learning workers; its best state is certified as a
+/// lower bound now and then; and (with GLPK, without a work limit) whole-instance models
+/// restricted to the strategies the dual prices near the optimum are solved.
+extension Worker {
+    /// The dual phase's own clock and schedules.
+    struct DualPhase {
+        let dp: DualPrimal
+        let t0: Double
+        let end: (time: Double, iterations: Int)
+        /// Whether every cost is non-negative (lets the bound be moved to the original problem).
+        let nonNegative: Bool
+        /// Solver of the restricted whole-instance models (nil without GLPK or under a work
+        /// limit: GLPK's time limits are not deterministic).
+        let restricted: NeighbourhoodSearch?
+        var certifySeconds = 0.0
+        var skippedLabellings = 0
+        var restrictedSeconds = 0.0
+        /// Share of the gap within which the dual's reduced costs keep a strategy in the
+        /// restricted model: it grows while the model is solved without an improvement and
+        /// shrinks when it is too large or times out.
+        var restrictedShare = Tuning.restrictedShareStart
+    }
+
+    func runDualPhase() {
+        let t0 = clock.seconds
+        let dp = DualPrimal(inst)
+        var phase = DualPhase(dp: dp, t0: t0, end: phaseEnd(options.dualShare),
+                              nonNegative: solver.problem.costsNonNegative,
+                              restricted: options.useMIP && options.maxIterations == nil ? NeighbourhoodSearch(inst) : nil)
+        memory.hard = true
+        memory.usePenalties = false
+        let end = phase.end
+        while budgetLeft() && !store.provedOptimal {
+            if iterations >= end.iterations || clock.seconds > end.time { break }
+            // The dual's best state is also a certified lower bound (the same computation as
+            // `iopddl bound`): certified now and then, for at most a share of the dual's time
+            // (every `certifyInterval` iterations under a work limit, so such runs stay
+            // deterministic).
+            if options.maxIterations != nil ? dp.dual.iterations % Tuning.certifyInterval == 0
+                : phase.certifySeconds < Tuning.certifyTimeShare * dp.dualSeconds {
+                certify(&phase)
+            }
+            // Every `restrictedInterval` iterations while the whole restricted model may fit;
+            // once it has proved too large at the least share, every `restrictedHintInterval`
+            // (the hints only: frequent restrictions cost a noticeable share of the phase).
+            if let rs = phase.restricted,
+               phase.restrictedShare > Tuning.restrictedShareSmall
+                ? dp.dual.iterations % Tuning.restrictedInterval == 0
+                    && phase.restrictedSeconds < Tuning.restrictedTimeShare * (clock.seconds - t0)
+                : dp.dual.iterations % Tuning.restrictedHintInterval == 0 {
+                restrictedSolve(rs, &phase)
+            }
+            // No incumbent as the Polyak target: early incumbents sit far above the optimum
+            // and the steps then overshoot.
+            let a = clock.seconds
+            if options.maxIterations == nil && dp.dual.iterations % Tuning.patienceUpdateInterval == 0 && dp.dualSeconds > 0 {
+                // The step halves after `patience` iterations without progress: about
+                // `stepHalvings` halvings over the phase (as quickBound; a fixed patience
+                // left bounds far lower).
+                let rate = Double(dp.dual.iterations) / dp.dualSeconds
+                dp.dual.patience = min(Tuning.dualPatienceMax,
+                                       max(Tuning.dualPatienceMin, Int(rate * max(0, end.time - a) / Tuning.stepHalvings)))
+            }
+            let fresh = dp.iterate()
+            iterations += Tuning.dualIterationWork
+            let b = clock.seconds
+            let overload = fresh ? dp.labellingOverload() : 1
+            if fresh && options.debugChecks { solver.log("dual it \(dp.dual.iterations): overload \(formatFixed(overload, 4)) est \(formatFixed(dp.dual.estimate, 0)) step \(formatFixed(dp.dual.stepScale, 4))") }
+            // Polishing takes at most about as long as the dual iterations (no time test
+            // under a work limit, so that such runs stay deterministic).
+            let polishDue = options.maxIterations != nil || dp.polishSeconds <= dp.dualSeconds + Tuning.polishLeadSeconds
+            // A labelling over the limit is still taken after `maxSkippedLabellings` skipped ones.
+            if fresh && overload >= Tuning.dualOverloadLimit { phase.skippedLabellings += 1 }
+            if fresh && (overload < Tuning.dualOverloadLimit || phase.skippedLabellings >= Tuning.maxSkippedLabellings) && polishDue {
+                phase.skippedLabellings = 0
+                let fits = dp.loadLabelling(into: state, stop: stop)
+                if options.debugChecks { solver.log("dual it \(dp.dual.iterations): labelling cost \(dp.lastLabellingCost) slack \(dp.lastLabellingSlack); repaired: fits \(fits) cost \(state.cost) min slack \(state.slack.globalMin) in \(formatFixed(clock.seconds - b, 2)) s") }
+                if fits {
+                    ls.descend(stop: stop)
+                    if options.debugChecks { solver.log("dual it \(dp.dual.iterations): polished cost \(state.cost)") }
+                    if noteBest() { dp.noteImprovement() }
+                    offerToPool()
+                }
+            }
+            dp.addTimes(dual: b - a, polish: clock.seconds - b)
+        }
+        offerIfDue(force: true)
+        if !solver.shouldStop { certify(&phase) }
+        local.dualIterations = dp.dual.iterations
+        local.dualLabellings = dp.extractions
+        local.dualImproved = dp.improvements
+        solver.log("dual phase (worker 0): \(dp.dual.iterations) iterations, \(dp.extractions) labellings polished, \(dp.improvements) improved, dual \(formatFixed(dp.dualSeconds, 2)) s, polish \(formatFixed(dp.polishSeconds, 2)) s, in \(formatFixed(clock.seconds - t0, 2)) s")
+        if inst.hasMemory {
+            dp.applyWeights(to: memory)
+            dualWeights = true
+            solver.shareDualWeights(memory.weight)
+        }
+        if bestCost < Int128.max { state.reset(bestX) }
+    }
+
+    /// Certifies the dual's best state (once per state) and offers the bound, moved to the
+    /// original problem, to the store.
+    func certify(_ phase: inout DualPhase) {
+        guard !phase.dp.dual.bestStateCertified else { return }
+        let t = clock.seconds
+        if let b = phase.dp.dual.certifyBest(),
+           let ob = originalBound(inst, reducedBound: b, nonNegative: phase.nonNegative) {
+            store.offerBound(ob, source: "dual")
+        }
+        phase.certifySeconds += clock.seconds - t
+    }
+
+    /// A whole-instance GLPK solve restricted to the strategies the dual prices within
+    /// `restrictedShare` of the gap (`DualPrimal.restriction`); also publishes the dual's
+    /// reduced costs as hints for the `dual-region` neighbourhoods.
+    func restrictedSolve(_ rs: NeighbourhoodSearch, _ phase: inout DualPhase) {
+        let dp = phase.dp
+        let t = clock.seconds
+        defer { phase.restrictedSeconds += clock.seconds - t }
+        // The store's best (usually worker 1's) starts the model when it is better, but does
+        // not become this worker's own best: the phase after the dual starts from worker 0's
+        // own polished labellings, which fit the dual's prices (adopting it here made worker
+        // 0's own labellings count as no improvement, benchmarks/LNS.md).
+        let (start, startCost) = sharedBest(below: bestCost) ?? (bestX, bestCost)
+        guard startCost < Int128.max else { return }
+        let r = dp.restriction(incumbent: startCost, share: phase.restrictedShare)
+        guard r.gap >= 1 else { return }
+        solver.dualHints.publish(DualHints.Hint(dual: r.dual, reducedCost: r.rc))
+        if r.columns > Tuning.restrictedColumns {
+            phase.restrictedShare = max(Tuning.restrictedShareMin, phase.restrictedShare / 2)
+            return
+        }
+        state.reset(start)
+        let timeouts = rs.stats.restricted.timeouts
+        let limit = min(Tuning.restrictedSolveRestShare * max(0, options.stopAt - t),
+                        max(Tuning.restrictedSolveMinSeconds, Tuning.restrictedSolvePhaseShare * (t - phase.t0)))
+        if rs.solveWhole(state: state, timeLimit: limit, mask: r.mask, better: { nil }, stop: stop) {
+            noteBest(byMIP: true)
+            offerIfDue(force: true)
+        } else if rs.stats.restricted.timeouts > timeouts {
+            phase.restrictedShare = max(Tuning.restrictedShareMin, phase.restrictedShare / 2)
+        } else {
+            phase.restrictedShare = min(1, phase.restrictedShare * Tuning.restrictedShareGrowth)
+        }
+        restrictedStats = rs.stats
+        publishStats()
+        if options.debugChecks { solver.log("dual it \(dp.dual.iterations): restricted solve, \(r.kept) strategies, \(r.columns) columns, share now \(phase.restrictedShare), best \(bestCost)") }
+    }
+}
