@@ -107,8 +107,7 @@ public struct SolverReport: Sendable, Codable {
     /// The gap in percent as the progress lines state it: (cost - bound) / cost, 0 when the
     /// cost is not positive, never negative.
     public static func gap(cost: Int128, bound: Int128) -> Double {
-        if cost <= 0 { return 0 }
-        return max(0, Double(cost - bound) / Double(cost) * 100)
+        gapPercentValue(cost: cost, bound: bound)
     }
 
     /// The end-of-run summary for stderr, every line starting with `# `: a `# done` line

@@ -13,27 +13,14 @@ extension SolverRun {
     /// The default bound budget for a run with `timeout` seconds.
     public static func defaultBoundSeconds(timeout: Double) -> Double { min(boundMaxSeconds, boundTimeShare * timeout) }
 
-    /// Largest estimated memory of the solve's bound (bytes): past a gigabyte the bound would
-    /// risk the run's memory, not worth a gap line.
-    static let boundMemoryLimit = 1 << 30
-    /// Estimated bytes of the dual per edge table entry (three Double copies plus messages)...
-    static let boundBytesPerEntry = 32
-    /// ... and per strategy (exact certificate arrays); measured, benchmarks/LNS.md.
-    static let boundBytesPerStrategy = 64
-
-    /// Rough bytes the Lagrangian dual of `inst` allocates.
-    func boundMemoryEstimate(_ inst: SolverInstance) -> Int {
-        Self.boundBytesPerEntry * inst.edgeOff[inst.edgeCount] + Self.boundBytesPerStrategy * Int(inst.off[inst.n])
-    }
-
     /// Bounds the reduced instance for at most `seconds` (and never past the search's stop
     /// time) on the calling thread, offering every certified improvement to the store. Call
     /// after `prepare()`; the search threads are not touched. Stops early when the search
     /// stops or the incumbent is proved optimal.
     public func computeBound(seconds: Double) {
         guard seconds > 0, let inst = instance, inst.feasible else { return }
-        let estimate = boundMemoryEstimate(inst)
-        if estimate > Self.boundMemoryLimit {
+        let estimate = LagrangianDual.estimatedBytes(inst)
+        if estimate > quickBoundMaxBytes {
             if options.logProgress {
                 Console.writeErr("# bound: skipped, the dual would need about \(estimate >> 20) MiB\n")
             }

@@ -58,12 +58,11 @@ extension Worker {
             // and the steps then overshoot.
             let a = clock.seconds
             if options.maxIterations == nil && dp.dual.iterations % Tuning.patienceUpdateInterval == 0 && dp.dualSeconds > 0 {
-                // The step halves after `patience` iterations without progress: about
-                // `stepHalvings` halvings over the phase (as quickBound; a fixed patience
-                // left bounds far lower).
+                // The step halves after `patience` iterations without progress, spread over
+                // the phase's time left as in quickBound.
                 let rate = Double(dp.dual.iterations) / dp.dualSeconds
-                dp.dual.patience = min(Tuning.dualPatienceMax,
-                                       max(Tuning.dualPatienceMin, Int(rate * max(0, end.time - a) / Tuning.stepHalvings)))
+                dp.dual.patience = LagrangianDual.patience(iterationsPerSecond: rate, secondsLeft: end.time - a,
+                                                           halvings: LagrangianDual.shortRunHalvings)
             }
             let fresh = dp.iterate()
             iterations += Tuning.dualIterationWork

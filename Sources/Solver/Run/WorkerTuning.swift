@@ -131,13 +131,9 @@ enum WorkerTuning {
     static let certifyInterval = 50
     /// Polishing may run ahead of the dual iterations' time by at most this many seconds.
     static let polishLeadSeconds = 1.0
-    /// The step's patience is set every this many dual iterations...
+    /// The step's patience (`LagrangianDual.patience`) is set anew every this many dual
+    /// iterations.
     static let patienceUpdateInterval = 10
-    /// ... so that the step halves about this many times over the rest of the phase...
-    static let stepHalvings = 12.0
-    /// ... within these bounds (iterations without progress).
-    static let dualPatienceMin = 15
-    static let dualPatienceMax = 1000
     /// Share of the gap within which the dual's reduced costs keep a strategy in the first
     /// restricted model; it adapts between the least share and 1.
     static let restrictedShareStart = 0.02

@@ -24,7 +24,11 @@ public func formatSeconds(_ t: Double) -> String { formatFixed(t, 2) }
 
 /// Relative gap (cost - bound) / cost in percent, two decimals, never negative.
 public func gapPercent(cost: Int128, bound: Int128) -> String {
-    if cost <= 0 { return "0.00" }
-    let g = Double(cost - bound) / Double(cost) * 100
-    return formatFixed(max(0, g), 2)
+    formatFixed(gapPercentValue(cost: cost, bound: bound), 2)
+}
+
+/// The gap (cost - bound) / cost in percent, never negative; 0 when the cost is not positive.
+public func gapPercentValue(cost: Int128, bound: Int128) -> Double {
+    if cost <= 0 { return 0 }
+    return max(0, Double(cost - bound) / Double(cost) * 100)
 }
