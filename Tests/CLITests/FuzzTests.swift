@@ -440,14 +440,14 @@ final class FuzzTests: XCTestCase {
         var slowest = (0.0, 0)
         FuzzCrashNote.install()
         defer { FuzzCrashNote.uninstall() }
-        let t0 = Reliability.monotonic()
+        let t0 = MonotonicClock.seconds()
         for n in 0 ..< count {
             let c = corpus.make(case: n)
             FuzzCrashNote.set("case \(n) (\(c.kind)); rebuild with FuzzCorpus.shared.make(case: \(n))")
             let name = "fuzz-\(n).json"
-            let t = Reliability.monotonic()
+            let t = MonotonicClock.seconds()
             let outcome = Self.read(c.bytes, name: name)
-            let dt = Reliability.monotonic() - t
+            let dt = MonotonicClock.seconds() - t
             if dt > slowest.0 { slowest = (dt, n) }
             let family = String(c.kind.prefix { $0 != "(" })
             switch outcome {
@@ -462,7 +462,7 @@ final class FuzzTests: XCTestCase {
                 failures.append("fuzz case \(n) (\(c.kind)): \(problem)\n  input kept at \(kept)")
             }
         }
-        let elapsed = Reliability.monotonic() - t0
+        let elapsed = MonotonicClock.seconds() - t0
         print("fuzz in-process: \(count) cases in \(String(format: "%.1f", elapsed)) s: \(accepted) accepted, \(rejected) rejected with \(messages.count) distinct messages; slowest case \(slowest.1) (\(String(format: "%.3f", slowest.0)) s)")
         for (k, v) in kinds.sorted(by: { $0.key < $1.key }) { print("  \(k): \(v.accepted) accepted, \(v.rejected) rejected") }
         for f in failures.prefix(30) { XCTFail(f) }

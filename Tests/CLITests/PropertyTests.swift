@@ -27,12 +27,6 @@ enum Reliability {
 
     static func scaled(_ n: Int) -> Int { max(1, Int((Double(n) * scale).rounded())) }
 
-    static func monotonic() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
-    }
-
     /// A directory for the inputs of failing cases (kept, so that a failure can be reproduced).
     static let failureDirectory: String = {
         let d = NSTemporaryDirectory() + "iopddl-reliability-failures"
@@ -539,7 +533,7 @@ extension Reliability {
             let argv: [UnsafeMutablePointer<CChar>?] = ([path] + args).map { strdup($0) } + [nil]
             defer { for a in argv { free(a) } }
             var pid: pid_t = 0
-            let start = monotonic()
+            let start = MonotonicClock.seconds()
             let rc = posix_spawn(&pid, path, &actions, &attr, argv, environ)
             close(outPipe[1])
             close(errPipe[1])
@@ -574,7 +568,7 @@ extension Reliability {
                     let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }
                     if n > 0 {
                         if lines {
-                            let now = monotonic() - start
+                            let now = MonotonicClock.seconds() - start
                             for k in 0 ..< n where buf[k] == 0x0A { lineTimes.append(now) }
                         }
                         into.append(contentsOf: buf[0 ..< n])
@@ -594,27 +588,27 @@ extension Reliability {
                 if !fds.isEmpty { _ = poll(&fds, nfds_t(fds.count), 2) } else { usleep(2_000) }
                 drain(&outFD, &out, lines: true)
                 drain(&errFD, &err, lines: false)
-                let now = monotonic() - start
+                let now = MonotonicClock.seconds() - start
                 if !reaped {
                     peakKiB = max(peakKiB, Child.highWaterKiB(pid))
                     for (k, plan) in signals.enumerated() where signalTimes[k] == nil {
                         let base: Double? = plan.afterFirstLine ? lineTimes.first : 0
                         if let b = base, now >= b + plan.after {
                             kill(pid, plan.signal)
-                            signalTimes[k] = monotonic() - start
+                            signalTimes[k] = MonotonicClock.seconds() - start
                         }
                     }
                     let r = wait4(pid, &status, WNOHANG, &usage)
                     if r == pid {
                         reaped = true
-                        reapedAt = monotonic() - start
+                        reapedAt = MonotonicClock.seconds() - start
                     } else if now > killAfter && !killed {
                         kill(pid, SIGKILL)
                         killed = true
                     }
                 }
                 if reaped && outFD < 0 && errFD < 0 { break }
-                if reaped && monotonic() - start - reapedAt > 5 {
+                if reaped && MonotonicClock.seconds() - start - reapedAt > 5 {
                     // Something else holds the pipes open; stop reading.
                     if outFD >= 0 { close(outFD) }
                     if errFD >= 0 { close(errFD) }
@@ -747,7 +741,7 @@ final class PropertyTests: XCTestCase {
         let infiniteMissed = Reliability.Failures()
         let stats = NSLock()
         nonisolated(unsafe) var bruteForced = 0, infeasible = 0, infiniteOptima = 0, finiteOptima = 0, lines = 0, worstFinish = 0.0
-        let t0 = Reliability.monotonic()
+        let t0 = MonotonicClock.seconds()
         Reliability.parallel(count) { k in
             let seed = UInt64(1000 + k)
             var rng = Reliability.RNG(seed: seed &* 7919)
@@ -806,7 +800,7 @@ final class PropertyTests: XCTestCase {
                 fail("harness error \(error)")
             }
         }
-        print("property: \(count) instances (\(bruteForced) brute-forced: \(finiteOptima) finite optima, \(infiniteOptima) infinite optima; \(infeasible) infeasible), \(lines) solution lines checked, slowest run \(String(format: "%.3f", worstFinish)) s (timeout \(timeout) s), \(String(format: "%.1f", Reliability.monotonic() - t0)) s in all")
+        print("property: \(count) instances (\(bruteForced) brute-forced: \(finiteOptima) finite optima, \(infiniteOptima) infinite optima; \(infeasible) infeasible), \(lines) solution lines checked, slowest run \(String(format: "%.3f", worstFinish)) s (timeout \(timeout) s), \(String(format: "%.1f", MonotonicClock.seconds() - t0)) s in all")
         print("property: \(infiniteMissed.all.count) of \(infiniteOptima) instances whose optimum needs infinite entries were not solved to that optimum")
         failures.report()
         optimaMissed.report()

@@ -1,3 +1,4 @@
+import Model
 import GLPK
 
 /// Solves a subproblem exactly with GLPK: a given set of FREE nodes may change strategy, every
@@ -186,12 +187,12 @@ final class MIPSubproblemSolver {
         state: SearchState, free: [Int32], timeLimit: Double, stop: @escaping () -> Bool
     ) -> Result? {
         precondition(state.inst === inst, "MIPSubproblemSolver used with another instance's state")
-        let t0 = ProcessClock.monotonicNow()
+        let t0 = MonotonicClock.seconds()
         calls += 1
         lastFinished = false
         lastColumns = 0
         lastRows = 0
-        defer { seconds += ProcessClock.monotonicNow() - t0 }
+        defer { seconds += MonotonicClock.seconds() - t0 }
 
         // Without infinite terms in the current subproblem, every solution using one is worse,
         // so leaving them out is exact. With some, first try the model that keeps every
@@ -834,7 +835,7 @@ final class MIPSubproblemSolver {
         lastOutcome = "improved by \(-change) (\(statusText))"
         return Result(
             assignment: assignment, improvement: -change, status: statusText,
-            provedOptimal: r.status == .optimal, seconds: ProcessClock.monotonicNow() - t0,
+            provedOptimal: r.status == .optimal, seconds: MonotonicClock.seconds() - t0,
             columns: model.columns.count, rows: model.rows.count)
     }
 

@@ -7,6 +7,7 @@
 /// step can only improve. `NeighbourhoodSearch` (one per worker) picks the generator, maps its
 /// difficulty to a size, adapts difficulty and time limit per generator and keeps the counts.
 
+import Model
 import Synchronization
 
 #if canImport(Glibc)
@@ -629,10 +630,10 @@ final class NeighbourhoodSearch {
             searchGain = 0.9 * searchGain + Double(max(0, costAtStepEnd - (ownCost ?? state.cost)))
             searchSeconds = 0.9 * searchSeconds + max(0, now - end)
         }
-        let stepStart = ProcessClock.monotonicNow()
+        let stepStart = MonotonicClock.seconds()
         defer {
             // `now` is on the caller's clock: add this step's own duration.
-            lastStepEnd = now + (ProcessClock.monotonicNow() - stepStart)
+            lastStepEnd = now + (MonotonicClock.seconds() - stepStart)
             costAtStepEnd = state.cost
         }
         let kind = fresh.isEmpty ? choose(rng: &rng) : .merge
@@ -695,7 +696,7 @@ final class NeighbourhoodSearch {
     private func solve(state: SearchState, free: [Int32], timeLimit: Double, stop: @escaping () -> Bool)
         -> (improved: Bool, gain: (finite: Int128, infinite: Int128), seconds: Double, timedOut: Bool, skipped: Bool)
     {
-        let t0 = ProcessClock.monotonicNow()
+        let t0 = MonotonicClock.seconds()
         let timeouts = mip.timeouts, skippedBefore = mip.skipped, failures = mip.failures
         var improved = false
         var gain: (Int128, Int128) = (0, 0)
@@ -706,7 +707,7 @@ final class NeighbourhoodSearch {
             let unit = Int128(inst.infinite)
             gain = (before % unit - state.cost % unit, before / unit - state.cost / unit)
         }
-        let seconds = ProcessClock.monotonicNow() - t0
+        let seconds = MonotonicClock.seconds() - t0
         return (improved, gain, seconds, mip.timeouts > timeouts, mip.skipped > skippedBefore || mip.failures > failures)
     }
 
@@ -739,10 +740,10 @@ final class NeighbourhoodSearch {
             mip.strategyMask = nil
         }
         let all = (0 ..< inst.n).map { Int32($0) }
-        let end = ProcessClock.monotonicNow() + timeLimit
+        let end = MonotonicClock.seconds() + timeLimit
         var any = false
         while !stop() {
-            let left = end - ProcessClock.monotonicNow()
+            let left = end - MonotonicClock.seconds()
             if left <= 0.05 { break }
             if let x = better() {
                 let other = SearchState(inst, x)
