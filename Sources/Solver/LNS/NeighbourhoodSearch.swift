@@ -142,8 +142,7 @@ final class NeighbourhoodGenerator {
     let infiniteNodes: [Int32]
     /// Nodes whose usage can vary (they live in cliques).
     let memoryNodes: [Int32]
-    private var mark: [UInt32]
-    private var curMark: UInt32 = 0
+    private var growth: RegionGrowth
     /// Worker 0's reduced costs, for `dualRegion` (nil: that kind does not apply).
     let hints: DualHints?
     /// Good solutions from all workers, for `merge` (nil: that kind does not apply).
@@ -174,7 +173,7 @@ final class NeighbourhoodGenerator {
         }
         infiniteNodes = infNodes
         memoryNodes = (0 ..< inst.n).filter { inst.cFirst[$0] < inst.cEnd[$0] }.map { Int32($0) }
-        mark = [UInt32](repeating: 0, count: inst.n)
+        growth = RegionGrowth(nodes: inst.n)
     }
 
     /// Whether a generator can describe anything on this instance.
@@ -301,37 +300,30 @@ final class NeighbourhoodGenerator {
             if v > worst { worst = v; seed = i }
         }
         if regionAlive.count != n { regionAlive = [Int32](repeating: 0, count: n) }
-        newMark()
-        mark[seed] = curMark
+        growth.begin()
+        growth.insert(seed)
         var columns = alive(seed)
         regionAlive[seed] = Int32(columns)
         var out: [Int32] = [Int32(seed)]
         // A node joins with its kept strategies and its pairs with the nodes already in; the
         // growth stops at the first node that would pass the budget.
-        grow(&out, size: n, rng: &rng, along: nil) { j in
+        growth.grow(&out, in: inst, size: n, rotate: true, rng: &rng) { j in
             let aj = alive(j)
             var add = aj
             for q in Int(self.inst.adjOff[j]) ..< Int(self.inst.adjOff[j + 1]) {
-                let w = Int(self.inst.adjOther[q])
-                if self.mark[w] == self.curMark { add += aj * Int(self.regionAlive[w]) }
+                add += aj * Int(self.regionAlive[Int(self.inst.adjOther[q])])
             }
             if columns + add > budget { return false }
             columns += add
             self.regionAlive[j] = Int32(aj)
             return true
         }
+        for v in out { regionAlive[Int(v)] = 0 }
         return out
     }
-    /// Per node in the region being grown (marked): its kept strategies.
+    /// Per node in the region being grown: its kept strategies; 0 outside the region (so a
+    /// node's pairs with the region are a plain sum over its neighbours).
     private var regionAlive: [Int32] = []
-
-    private func newMark() {
-        curMark &+= 1
-        if curMark == 0 {
-            for i in 0 ..< mark.count { mark[i] = 0 }
-            curMark = 1
-        }
-    }
 
     // MARK: - Seeds
 
@@ -364,13 +356,13 @@ final class NeighbourhoodGenerator {
 
     /// Breadth-first from `seeds` (in a random neighbour order), up to `size` nodes.
     func ball(seeds: [Int], size: Int, rng: inout SeededRNG) -> [Int32] {
-        newMark()
+        growth.begin()
         var out: [Int32] = []
-        for s in seeds where mark[s] != curMark && out.count < size {
-            mark[s] = curMark
+        for s in seeds where !growth.contains(s) && out.count < size {
+            growth.insert(s)
             out.append(Int32(s))
         }
-        grow(&out, size: size, rng: &rng, along: nil)
+        growth.grow(&out, in: inst, size: size, rotate: true, rng: &rng)
         return out
     }
 
@@ -378,53 +370,29 @@ final class NeighbourhoodGenerator {
         ball(seeds: expensiveSeed(state: state, rng: &rng), size: size, rng: &rng)
     }
 
-    /// Breadth-first growth of `out` (whose nodes are marked) in FIFO order; with `along`, only
-    /// over edges for which it is true.
-    /// With `admit`, each new node is offered to it first; the growth ends at the first refusal.
-    private func grow(_ out: inout [Int32], size: Int, rng: inout SeededRNG, along: [Bool]?, admit: ((Int) -> Bool)? = nil) {
-        var head = 0
-        while head < out.count && out.count < size {
-            let t = Int(out[head])
-            head += 1
-            let lo = Int(inst.adjOff[t]), hi = Int(inst.adjOff[t + 1])
-            if hi == lo { continue }
-            let start = rng.below(hi - lo)
-            for q in 0 ..< hi - lo {
-                let p = lo + (start + q) % (hi - lo)
-                if let along, !along[Int(inst.adjEdge[p])] { continue }
-                let w = Int(inst.adjOther[p])
-                if mark[w] == curMark { continue }
-                if let admit, !admit(w) { return }
-                mark[w] = curMark
-                out.append(Int32(w))
-                if out.count >= size { return }
-            }
-        }
-    }
-
     /// The cluster of `seed` along edges with infinite entries, then breadth-first along any
     /// edge until `size`.
     func infiniteCluster(seed: Int, size: Int, rng: inout SeededRNG) -> [Int32] {
-        newMark()
-        mark[seed] = curMark
+        growth.begin()
+        growth.insert(seed)
         var out: [Int32] = [Int32(seed)]
-        grow(&out, size: size, rng: &rng, along: edgeHasInfinite)
-        if out.count < size { grow(&out, size: size, rng: &rng, along: nil) }
+        growth.grow(&out, in: inst, size: size, rotate: true, rng: &rng, along: edgeHasInfinite)
+        if out.count < size { growth.grow(&out, in: inst, size: size, rotate: true, rng: &rng) }
         return out
     }
 
     /// Grown from `seed` by adding a uniformly random frontier node each step: connected, less
     /// round than a ball.
     func randomRegion(seed: Int, size: Int, rng: inout SeededRNG) -> [Int32] {
-        newMark()
-        mark[seed] = curMark
+        growth.begin()
+        growth.insert(seed)
         var out: [Int32] = [Int32(seed)]
         var frontier: [Int32] = []
         func push(_ t: Int) {
             for p in Int(inst.adjOff[t]) ..< Int(inst.adjOff[t + 1]) {
                 let w = Int(inst.adjOther[p])
-                if mark[w] != curMark {
-                    mark[w] = curMark
+                if !growth.contains(w) {
+                    growth.insert(w)
                     frontier.append(Int32(w))
                 }
             }
@@ -459,7 +427,7 @@ final class NeighbourhoodGenerator {
     /// order of their distance from it (so the window of consecutive cliques around it grows
     /// evenly), then their neighbours breadth-first up to `size`.
     func window(center: Int, size: Int, rng: inout SeededRNG) -> [Int32] {
-        newMark()
+        growth.begin()
         // Distance in cliques from the centre; random tie-breaks.
         var keyed: [(Int, UInt64, Int32)] = []
         keyed.reserveCapacity(memoryNodes.count)
@@ -474,15 +442,15 @@ final class NeighbourhoodGenerator {
         var out: [Int32] = []
         for t in 0 ..< core {
             let v = keyed[t].2
-            mark[Int(v)] = curMark
+            growth.insert(Int(v))
             out.append(v)
         }
         if out.isEmpty {
             let s = rng.below(inst.n)
-            mark[s] = curMark
+            growth.insert(s)
             out.append(Int32(s))
         }
-        grow(&out, size: size, rng: &rng, along: nil)
+        growth.grow(&out, in: inst, size: size, rotate: true, rng: &rng)
         return out
     }
 
