@@ -31,19 +31,12 @@ enum FiniteSolutionSearch {
         var minUse = [Int64](repeating: 0, count: n)
         var load = [Int64](repeating: 0, count: inst.cliqueCount)
         if inst.hasMemory {
-            var diff = [Int64](repeating: 0, count: inst.cliqueCount + 1)
-            for i in 0 ..< n where inst.cFirst[i] < inst.cEnd[i] {
+            load = inst.cliqueLoads { i in
                 let o = Int(inst.off[i])
                 minUse[i] = domain[i].map { inst.usage[o + Int($0)] }.min() ?? 0
-                diff[Int(inst.cFirst[i])] &+= minUse[i]
-                diff[Int(inst.cEnd[i])] &-= minUse[i]
+                return minUse[i]
             }
-            var acc: Int64 = 0
-            for c in 0 ..< inst.cliqueCount {
-                acc &+= diff[c]
-                load[c] = acc
-                if acc > inst.capacity[c] { return false }
-            }
+            for c in 0 ..< inst.cliqueCount where load[c] > inst.capacity[c] { return false }
         }
         // Breadth-first order over every component.
         var order: [Int] = []

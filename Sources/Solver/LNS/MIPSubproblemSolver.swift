@@ -868,15 +868,12 @@ final class MIPSubproblemSolver {
     /// was already there); a description of the first such segment, or nil.
     private func memoryViolation(_ sub: Sub, _ newS: [Int]) -> String? {
         guard inst.hasMemory && !sub.segLo.isEmpty else { return nil }
-        var diff = [Int128](repeating: 0, count: sub.segLo.count + 1)
-        for f in 0 ..< sub.count where newS[f] != sub.cur[f] && sub.segFirst[f] < sub.segEnd[f] {
-            let du = Int128(usage(sub, f, newS[f])) - Int128(usage(sub, f, sub.cur[f]))
-            diff[sub.segFirst[f]] += du
-            diff[sub.segEnd[f]] -= du
+        let rise: [Int128] = cliqueLoads(cliqueCount: sub.segLo.count, items: sub.count) { f in
+            guard newS[f] != sub.cur[f] && sub.segFirst[f] < sub.segEnd[f] else { return nil }
+            return (sub.segFirst[f], sub.segEnd[f], Int128(usage(sub, f, newS[f])) - Int128(usage(sub, f, sub.cur[f])))
         }
-        var acc: Int128 = 0
         for t in 0 ..< sub.segLo.count {
-            acc += diff[t]
+            let acc = rise[t]
             if acc > 0 && acc > Int128(sub.segSlack[t]) {
                 return "cliques \(sub.segLo[t])..<\(sub.segHi[t]) overflow by \(acc - Int128(sub.segSlack[t]))"
             }
