@@ -227,7 +227,6 @@ public enum Reducer {
                 switch distinct.count {
                 case 0:
                     constant = addCost(constant, t[0])
-                    stats.constantEdges += 1
                 case 1:
                     let v = distinct[0]
                     for s in 0 ..< k[v] { unary[unaryOff[v] + s] = addCost(unary[unaryOff[v] + s], t[s]) }

@@ -108,12 +108,6 @@ final class MIPSubproblemSolver {
     private(set) var seconds = 0.0
     /// What the last call did, for logs and measurements.
     private(set) var lastOutcome = ""
-    /// Whether GLPK finished the last call's search (optimal, or no improvement exists) rather
-    /// than stopping at the time limit or failing: the neighbourhood was easy enough.
-    private(set) var lastFinished = false
-    /// Columns and rows of the last model handed to GLPK (0 when none was built).
-    private(set) var lastColumns = 0
-    private(set) var lastRows = 0
 
     /// When set, only the strategies marked true (per instance strategy slot) may be chosen
     /// (each free node's current strategy always may): a restricted, no longer exact,
@@ -189,9 +183,6 @@ final class MIPSubproblemSolver {
         precondition(state.inst === inst, "MIPSubproblemSolver used with another instance's state")
         let t0 = MonotonicClock.seconds()
         calls += 1
-        lastFinished = false
-        lastColumns = 0
-        lastRows = 0
         defer { seconds += MonotonicClock.seconds() - t0 }
 
         // Without infinite terms in the current subproblem, every solution using one is worse,
@@ -223,8 +214,6 @@ final class MIPSubproblemSolver {
             if refusal.tooLarge { skipped += 1 }
             return nil
         }
-        lastColumns = model.columns.count
-        lastRows = model.rows.count
         return run(state, sub, &model, timeLimit: timeLimit, stop: stop, t0: t0)
     }
 
@@ -777,7 +766,6 @@ final class MIPSubproblemSolver {
         }
         let statusText = r.stopReason.map { "\(r.status) (\($0))" } ?? "\(r.status)"
         if r.stopReason == .timeLimit { timeouts += 1 }
-        lastFinished = (r.stopReason == nil || r.stopReason == .gapReached) && (r.status == .optimal || r.status == .feasible || r.status == .infeasible)
         switch r.status {
         case .optimal, .feasible: break
         case .infeasible:

@@ -41,9 +41,4 @@ final class MemoryPolicy {
     func scaleAll(_ f: Double) {
         for i in 0 ..< weight.count { setWeight(i, weight[i] * f) }
     }
-
-    func clear() {
-        for i in 0 ..< weight.count { weight[i] = 0 }
-        active = false
-    }
 }
