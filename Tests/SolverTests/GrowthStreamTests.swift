@@ -63,7 +63,7 @@ final class GrowthStreamTests: XCTestCase {
             let gen = NeighbourhoodGenerator(inst, hints: hints)
             for kind in NeighbourhoodKind.allCases where gen.applies(kind) {
                 for _ in 0 ..< 15 {
-                    let free = gen.generate(kind, state: state, size: 1 + rng.below(inst.n), rng: &rng)
+                    let free = gen.generate(kind, state: state, size: 1 + rng.below(inst.n), rng: &rng).free
                     h.add(free)
                     generated += 1
                 }

@@ -133,7 +133,7 @@ final class LNSTests: XCTestCase {
             }
             // Through `generate`, within size.
             for size in [1, 5, 20] {
-                XCTAssertLessThanOrEqual(gen.generate(.peakWindow, state: state, size: size, rng: &rng).count, size)
+                XCTAssertLessThanOrEqual(gen.generate(.peakWindow, state: state, size: size, rng: &rng).free.count, size)
             }
             checked += 1
         }
@@ -147,7 +147,7 @@ final class LNSTests: XCTestCase {
             var rng = SeededRNG(seed: seed ^ 0x99)
             for kind in NeighbourhoodKind.allCases where gen.applies(kind) {
                 for size in [1, 2, 7, 25, 1000] {
-                    let set = gen.generate(kind, state: state, size: size, rng: &rng)
+                    let set = gen.generate(kind, state: state, size: size, rng: &rng).free
                     XCTAssertFalse(set.isEmpty, "\(kind.name) seed \(seed)")
                     XCTAssertLessThanOrEqual(set.count, min(size, inst.n), "\(kind.name) seed \(seed)")
                     XCTAssertEqual(Set(set).count, set.count, "\(kind.name) seed \(seed)")
@@ -245,9 +245,10 @@ final class LNSTests: XCTestCase {
             var rng = SeededRNG(seed: seed ^ 0x77)
             for budget in [1, 40, 200, 5000] {
                 let hint = hints.current!
-                let set = gen.dualRegion(state: state, hint: hint, columns: budget, rng: &rng)
+                let region = gen.dualRegion(state: state, hint: hint, columns: budget, rng: &rng)
+                let set = region.free
                 let tag = "seed \(seed) budget \(budget)"
-                guard let mask = gen.lastMask, let first = set.first else { XCTFail(tag); continue }
+                guard let mask = region.mask, let first = set.first else { XCTFail(tag); continue }
                 XCTAssertEqual(Set(set).count, set.count, "\(tag): duplicates")
                 XCTAssertTrue(connected(inst, set, from: Int(first)), "\(tag): not connected")
                 let limit = gen.dualShare * max(0, Double(state.cost - inst.base) - d) + 1e-9 * max(1, abs(d))

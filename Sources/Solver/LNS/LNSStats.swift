@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
-
 /// Counters of one generator (or of the whole-instance solve), summed over workers.
 public struct LNSGeneratorStats: Sendable {
     public var calls = 0
@@ -87,4 +81,11 @@ public struct LNSStats: Sendable {
         }
         return out
     }
+}
+
+extension LNSStats {
+    /// Seconds of every GLPK solve, whole-instance ones included.
+    var totalSeconds: Double { generators.reduce(whole.seconds + fresh.seconds) { $0 + $1.seconds } }
+    /// GLPK solves so far (all kinds).
+    var solves: Int { generators.reduce(whole.calls + restricted.calls + fresh.calls) { $0 + $1.calls } }
 }

@@ -14,8 +14,6 @@ final class NeighbourhoodGenerator {
     let hints: DualHints?
     /// Good solutions from all workers, for `merge` (nil: that kind does not apply).
     let pool: ElitePool?
-    /// The strategies kept by the last `dualRegion` or `merge` (per strategy slot), for the solve.
-    private(set) var lastMask: [Bool]?
     /// Share of the gap within which `dualRegion` keeps strategies.
     var dualShare = 0.03
 
@@ -55,33 +53,33 @@ final class NeighbourhoodGenerator {
     }
 
     /// The free nodes of a neighbourhood of `kind` with at most `size` nodes (at least one).
-    func generate(_ kind: NeighbourhoodKind, state: SearchState, size: Int, rng: inout SeededRNG) -> [Int32] {
+    func generate(_ kind: NeighbourhoodKind, state: SearchState, size: Int, rng: inout SeededRNG) -> Neighbourhood {
         let size = max(1, min(size, inst.n))
-        lastMask = nil
         switch kind {
-        case .costBall: return costBall(state: state, size: size, rng: &rng)
-        case .peakWindow: return peakWindow(state: state, size: size, rng: &rng)
-        case .infiniteCluster: return infiniteCluster(seed: Int(infiniteNodes[rng.below(infiniteNodes.count)]), size: size, rng: &rng)
-        case .randomRegion: return randomRegion(seed: rng.below(inst.n), size: size, rng: &rng)
+        case .costBall: return Neighbourhood(free: costBall(state: state, size: size, rng: &rng))
+        case .peakWindow: return Neighbourhood(free: peakWindow(state: state, size: size, rng: &rng))
+        case .infiniteCluster:
+            return Neighbourhood(free: infiniteCluster(seed: Int(infiniteNodes[rng.below(infiniteNodes.count)]), size: size, rng: &rng))
+        case .randomRegion: return Neighbourhood(free: randomRegion(seed: rng.below(inst.n), size: size, rng: &rng))
         case .dualRegion:
             // Columns: 60 per node of the size, so the largest is about 40k (B's whole
             // reduced instance, 68,737 columns, takes GLPK 6-13 s).
-            guard let hint = hints?.current else { return costBall(state: state, size: size, rng: &rng) }
+            guard let hint = hints?.current else { return Neighbourhood(free: costBall(state: state, size: size, rng: &rng)) }
             return dualRegion(state: state, hint: hint, columns: max(500, min(40_000, 60 * size)), rng: &rng)
         case .merge:
             // Two to four strategies per node instead of all: windows four times as large.
             return merge(state: state, size: min(inst.n, 4 * size), rng: &rng)
-                ?? costBall(state: state, size: size, rng: &rng)
+                ?? Neighbourhood(free: costBall(state: state, size: size, rng: &rng))
         }
     }
 
     /// Free nodes where one to three random pool solutions differ from `state`: a window of
     /// `size` consecutive such nodes (node order follows the program, so the window is local
     /// in time and in memory cliques), each allowed its current strategy and those of the
-    /// sampled solutions (`lastMask`). Nil when the pool has nothing that differs, or when the
+    /// sampled solutions (the mask). Nil when the pool has nothing that differs, or when the
     /// three samples drawn all repeat a merge already solved (the same state, solutions and
     /// window give the same answer: N once spent 40 of its 90 merges on such repeats).
-    func merge(state: SearchState, size: Int, rng: inout SeededRNG) -> [Int32]? {
+    func merge(state: SearchState, size: Int, rng: inout SeededRNG) -> Neighbourhood? {
         guard let pool else { return nil }
         for _ in 0 ..< 3 {
             let others = pool.sample(count: 1 + rng.below(3), differingFrom: state.x, rng: &rng)
@@ -107,10 +105,9 @@ final class NeighbourhoodGenerator {
     /// A merge of `state` with the oldest pool entry that went in after `serial` and differs
     /// from it: free nodes and mask as in `merge` (a random window when the difference exceeds
     /// `size`). Returns the serial of the last entry looked at (the caller's next `serial`);
-    /// `free` is empty when no new entry differs.
-    func freshMerge(state: SearchState, after serial: Int, size: Int, rng: inout SeededRNG) -> (free: [Int32], serial: Int) {
-        lastMask = nil
-        guard let pool else { return ([], serial) }
+    /// the neighbourhood is nil when no new entry differs.
+    func freshMerge(state: SearchState, after serial: Int, size: Int, rng: inout SeededRNG) -> (neighbourhood: Neighbourhood?, serial: Int) {
+        guard let pool else { return (nil, serial) }
         var last = serial
         for e in pool.entries(after: serial) {
             last = e.serial
@@ -119,7 +116,7 @@ final class NeighbourhoodGenerator {
             let start = diff.count > size ? rng.below(diff.count - size + 1) : 0
             return (mergeWindow(diff, start: start, size: size, [e]), last)
         }
-        return ([], last)
+        return (nil, last)
     }
 
     /// Nodes (in index order) where some of `others` differs from `x`.
@@ -129,28 +126,26 @@ final class NeighbourhoodGenerator {
         return diff
     }
 
-    /// The window `diff[start ..< start + size]`, with `lastMask` allowing the strategies of
-    /// `others` there (the current ones are always allowed by the solver).
-    private func mergeWindow(_ diff: [Int32], start: Int, size: Int, _ others: [ElitePool.Entry]) -> [Int32] {
+    /// The window `diff[start ..< start + size]`, its mask allowing the strategies of `others`
+    /// there (the current ones are always allowed by the solver).
+    private func mergeWindow(_ diff: [Int32], start: Int, size: Int, _ others: [ElitePool.Entry]) -> Neighbourhood {
         let free = Array(diff[start ..< min(diff.count, start + size)])
         var mask = [Bool](repeating: false, count: Int(inst.off[inst.n]))
         for v in free {
             let i = Int(v), o = Int(inst.off[i])
             for e in others { mask[o + Int(e.x[i])] = true }
         }
-        lastMask = mask
-        return free
+        return Neighbourhood(free: free, mask: mask)
     }
 
     /// Free nodes of a breadth-first region around the node whose current strategy the dual
     /// prices highest (of 32 sampled), grown while the model restricted to the strategies
-    /// within `dualShare` of the gap (plus the current ones) stays within `columns`. Sets
-    /// `lastMask`.
-    func dualRegion(state: SearchState, hint: DualHints.Hint, columns budget: Int, rng: inout SeededRNG) -> [Int32] {
+    /// within `dualShare` of the gap (plus the current ones) stays within `columns`, with the
+    /// kept strategies as its mask.
+    func dualRegion(state: SearchState, hint: DualHints.Hint, columns budget: Int, rng: inout SeededRNG) -> Neighbourhood {
         let n = inst.n
         let rc = hint.reducedCost
         let mask = DualPrimal.keep(inst, reducedCost: rc, dual: hint.dual, cost: state.cost, share: dualShare).mask
-        lastMask = mask
         let x = state.x
         /// Strategies node `i` keeps in the restricted model (its current one always).
         func alive(_ i: Int) -> Int {
@@ -186,7 +181,7 @@ final class NeighbourhoodGenerator {
             return true
         }
         for v in out { regionAlive[Int(v)] = 0 }
-        return out
+        return Neighbourhood(free: out, mask: mask)
     }
     /// Per node in the region being grown: its kept strategies; 0 outside the region (so a
     /// node's pairs with the region are a plain sum over its neighbours).

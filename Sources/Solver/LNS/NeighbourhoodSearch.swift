@@ -142,12 +142,12 @@ final class NeighbourhoodSearch {
             return improved
         }
         let m = NeighbourhoodKind.merge.rawValue
-        var fresh: [Int32] = []
+        var fresh: Neighbourhood?
         if freshPending {
             (fresh, freshSerial) = generator.freshMerge(state: state, after: freshSerial,
                                                         size: min(inst.n, 4 * size(difficulty: difficulty[m])), rng: &rng)
         }
-        if fresh.isEmpty && !regular { return false }
+        if fresh == nil && !regular { return false }
         // The worker's own progress since the last solve, for the share (not what it adopted
         // from other workers: counting that gave GLPK its least share on every large instance).
         if let end = lastStepEnd, costAtStepEnd < Int128(inst.infinite) {
@@ -160,17 +160,18 @@ final class NeighbourhoodSearch {
             lastStepEnd = now + (MonotonicClock.seconds() - stepStart)
             costAtStepEnd = state.cost
         }
-        let kind = fresh.isEmpty ? choose(rng: &rng) : .merge
+        let kind = fresh == nil ? choose(rng: &rng) : .merge
         let g = kind.rawValue
         let d = difficulty[g]
         let before = state.cost
-        let free = fresh.isEmpty ? generator.generate(kind, state: state, size: size(difficulty: d), rng: &rng) : fresh
-        mip.strategyMask = generator.lastMask
+        let neighbourhood = fresh ?? generator.generate(kind, state: state, size: size(difficulty: d), rng: &rng)
+        let free = neighbourhood.free
+        mip.strategyMask = neighbourhood.mask
         defer { mip.strategyMask = nil }
         let base = min(2.0, max(0.2, 0.02 * (stopAt - now)))
         let limit = min(base * timeFactor[g], max(0, stopAt - now))
         let (improved, gain, seconds, timedOut, skipped) = solve(state: state, free: free, timeLimit: limit, stop: stop)
-        var s = fresh.isEmpty ? stats.generators[g] : stats.fresh
+        var s = fresh == nil ? stats.generators[g] : stats.fresh
         s.calls += 1
         s.difficultySum += d
         s.freeNodesSum += free.count
@@ -178,7 +179,7 @@ final class NeighbourhoodSearch {
         if improved { s.improvements += 1; s.record(gain) }
         if timedOut { s.timeouts += 1 }
         if skipped { s.skipped += 1 }
-        if fresh.isEmpty { stats.generators[g] = s } else { stats.fresh = s }
+        if fresh == nil { stats.generators[g] = s } else { stats.fresh = s }
         if before < Int128(inst.infinite) {
             solveGain = 0.9 * solveGain + Double(max(0, before - state.cost))
             solveSeconds = 0.9 * solveSeconds + seconds
@@ -191,7 +192,7 @@ final class NeighbourhoodSearch {
             }
         }
         stats.shares = [timeShare]
-        if !fresh.isEmpty {
+        if fresh != nil {
             // Not the bandit's choice: only its size follows (smaller after a time-out).
             if skipped || timedOut { difficulty[g] = max(0, d - 0.04) }
             return improved
@@ -295,11 +296,4 @@ final class NeighbourhoodSearch {
         }
         return any
     }
-}
-
-extension LNSStats {
-    /// Seconds of every GLPK solve, whole-instance ones included.
-    var totalSeconds: Double { generators.reduce(whole.seconds + fresh.seconds) { $0 + $1.seconds } }
-    /// GLPK solves so far (all kinds).
-    var solves: Int { generators.reduce(whole.calls + restricted.calls + fresh.calls) { $0 + $1.calls } }
 }

@@ -29,3 +29,12 @@ enum NeighbourhoodKind: Int, CaseIterable, Sendable {
         }
     }
 }
+
+/// A subproblem for the exact solver, as a generator describes it: the free nodes (every other
+/// node stays at the incumbent) and, optionally, the strategies they may take.
+struct Neighbourhood {
+    var free: [Int32]
+    /// Per instance strategy slot, whether it may be chosen; nil: all. A free node's current
+    /// strategy is always allowed by the solver.
+    var mask: [Bool]? = nil
+}
