@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import Model
+import TestSupport
 import XCTest
 
 #if canImport(Glibc)
@@ -266,25 +267,9 @@ extension Reliability {
         return inst
     }
 
-    /// The exhaustive optimum by the independent evaluator: (cost, solution), nil when no
-    /// solution is feasible.
+    /// `BruteForce.optimum`; kept for the tests that still call it.
     static func bruteForce(_ p: Problem) -> (cost: Int128, solution: [Int], infiniteTerms: Int)? {
-        var s = [Int](repeating: 0, count: p.nodeCount)
-        var best: (cost: Int128, solution: [Int], infiniteTerms: Int)? = nil
-        while true {
-            if let ev = try? Evaluator.evaluate(p, s), ev.feasible {
-                if best == nil || ev.cost < best!.cost { best = (ev.cost, s, ev.infiniteTerms) }
-            }
-            var i = 0
-            while i < p.nodeCount {
-                s[i] += 1
-                if s[i] < p.strategyCount(i) { break }
-                s[i] = 0
-                i += 1
-            }
-            if i == p.nodeCount { break }
-        }
-        return best
+        BruteForce.optimum(p).map { ($0.cost, $0.solution, $0.infiniteTerms) }
     }
 }
 
@@ -777,7 +762,7 @@ final class PropertyTests: XCTestCase {
                 var forced = false, infiniteOpt = false, finiteOpt = false
                 if inst.searchSpace <= 20_000 {
                     forced = true
-                    let bf = Reliability.bruteForce(p)
+                    let bf = BruteForce.optimum(p)
                     if (bf == nil) != !feasible { fail("brute force and the minimum-usage oracle disagree") }
                     if let bf, let cost = check.finalCost {
                         if bf.infiniteTerms > 0 { infiniteOpt = true } else { finiteOpt = true }

@@ -1,4 +1,5 @@
 import Model
+import TestSupport
 import XCTest
 @testable import Solver
 
@@ -290,7 +291,7 @@ final class LNSTests: XCTestCase {
             let nodes = 4 + rng.below(5)
             let p = TestInstances.random(seed: seed &+ 1000, nodes: nodes, edges: 2 * nodes, maxStrategies: 4,
                                          infiniteChance: 0.2, memory: seed % 2 == 0)
-            guard let opt = TestInstances.bruteForce(p), opt.0 < Int128(Problem.infinity),
+            guard let opt = BruteForce.optimum(p), opt.cost < Int128(Problem.infinity),
                   let (inst, state) = setUp(p) else { continue }
             let lns = NeighbourhoodSearch(inst)
             XCTAssertTrue(lns.exactApplies)
@@ -298,7 +299,7 @@ final class LNSTests: XCTestCase {
             XCTAssertNil(state.verify(), "seed \(seed)")
             let ev = try! Evaluator.evaluate(p, inst.postsolve(state.x))
             XCTAssertTrue(ev.feasible, "seed \(seed)")
-            XCTAssertEqual(ev.cost, opt.0, "seed \(seed): \(lns.mip.lastOutcome)")
+            XCTAssertEqual(ev.cost, opt.cost, "seed \(seed): \(lns.mip.lastOutcome)")
             XCTAssertGreaterThan(lns.stats.whole.calls, 0)
             compared += 1
         }
@@ -312,7 +313,7 @@ final class LNSTests: XCTestCase {
         for seed in UInt64(1) ... 20 {
             let p = TestInstances.random(seed: seed &+ 2000, nodes: 7, edges: 14, maxStrategies: 4,
                                          infiniteChance: 0.2, memory: seed % 2 == 0)
-            guard let opt = TestInstances.bruteForce(p), opt.0 < Int128(Problem.infinity),
+            guard let opt = BruteForce.optimum(p), opt.cost < Int128(Problem.infinity),
                   let (inst, state) = setUp(p) else { continue }
             let lns = NeighbourhoodSearch(inst, exactMode: true)
             var rng = SeededRNG(seed: seed)
@@ -329,7 +330,7 @@ final class LNSTests: XCTestCase {
             }
             XCTAssertNotNil(exactSolves, "seed \(seed)")
             XCTAssertEqual(lns.stats.whole.calls, exactSolves ?? -1, "seed \(seed)")
-            XCTAssertEqual(try Evaluator.evaluate(p, inst.postsolve(state.x)).cost, opt.0, "seed \(seed)")
+            XCTAssertEqual(try Evaluator.evaluate(p, inst.postsolve(state.x)).cost, opt.cost, "seed \(seed)")
             compared += 1
         }
         XCTAssertGreaterThan(compared, 8)
@@ -338,11 +339,11 @@ final class LNSTests: XCTestCase {
     /// A better assignment handed in by `better` is taken before the solve.
     func testSolveWholeTakesBetterStart() {
         let p = TestInstances.random(seed: 4242, nodes: 8, edges: 16, maxStrategies: 4, infiniteChance: 0, memory: false)
-        guard let opt = TestInstances.bruteForce(p), let (inst, state) = setUp(p),
-              let x = inst.presolve(opt.1) else { return XCTFail("setup") }
+        guard let opt = BruteForce.optimum(p), let (inst, state) = setUp(p),
+              let x = inst.presolve(opt.solution) else { return XCTFail("setup") }
         let lns = NeighbourhoodSearch(inst)
         lns.solveWhole(state: state, timeLimit: 30, better: { x }, stop: { false })
-        XCTAssertEqual(try Evaluator.evaluate(p, inst.postsolve(state.x)).cost, opt.0)
+        XCTAssertEqual(try Evaluator.evaluate(p, inst.postsolve(state.x)).cost, opt.cost)
         XCTAssertEqual(lns.stats.whole.improvements, 0)
     }
 }

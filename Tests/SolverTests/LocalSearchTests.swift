@@ -1,4 +1,5 @@
 import Model
+import TestSupport
 import XCTest
 @testable import Solver
 
@@ -59,11 +60,11 @@ final class TreeMoveTests: XCTestCase {
             ls.treeMove(root: 0, maxSize: inst.n)
             let solution = inst.postsolve(state.x)
             let ev = try! Evaluator.evaluate(p, solution)
-            let opt = TestInstances.bruteForce(p)!
+            let opt = BruteForce.optimum(p)!
             // Sums of several infinite terms are clamped inside the search, so only finite
             // optima are compared exactly.
-            if opt.0 < Int128(Problem.infinity) {
-                XCTAssertEqual(ev.cost, opt.0, "seed \(seed)")
+            if opt.cost < Int128(Problem.infinity) {
+                XCTAssertEqual(ev.cost, opt.cost, "seed \(seed)")
             } else {
                 XCTAssertGreaterThanOrEqual(ev.cost, Int128(Problem.infinity), "seed \(seed)")
             }
@@ -83,9 +84,9 @@ final class EliminationMoveTests: XCTestCase {
             move.run(block: (0 ..< Int32(inst.n)).map { $0 })
             XCTAssertNil(state.verify(), "seed \(seed)")
             let ev = try! Evaluator.evaluate(p, inst.postsolve(state.x))
-            let opt = TestInstances.bruteForce(p)!
-            if opt.0 < Int128(Problem.infinity) {
-                XCTAssertEqual(ev.cost, opt.0, "seed \(seed)")
+            let opt = BruteForce.optimum(p)!
+            if opt.cost < Int128(Problem.infinity) {
+                XCTAssertEqual(ev.cost, opt.cost, "seed \(seed)")
             }
         }
     }

@@ -1,4 +1,5 @@
 import Model
+import TestSupport
 import XCTest
 @testable import Solver
 
@@ -24,7 +25,7 @@ final class MIPSubproblemTests: XCTestCase {
                     seed: seed, nodes: nodes, edges: 2 * nodes + rng.below(2 * nodes), maxStrategies: 4,
                     infiniteChance: [0.0, 0.2, 0.5][Int(seed % 3)], memory: memory)
                 let tag = "seed \(seed) memory \(memory)"
-                guard let opt = TestInstances.bruteForce(p), let (inst, state) = setUp(p) else { continue }
+                guard let opt = BruteForce.optimum(p), let (inst, state) = setUp(p) else { continue }
                 let startCost = state.cost
                 let solver = MIPSubproblemSolver(inst)
                 if let r = solver.solve(state: state, free: allNodes(inst), timeLimit: 30, stop: { false }) {
@@ -38,8 +39,8 @@ final class MIPSubproblemTests: XCTestCase {
                 XCTAssertEqual(solver.failures, 0, "\(tag): \(solver.lastOutcome)")
                 let ev = try! Evaluator.evaluate(p, inst.postsolve(state.x))
                 XCTAssertTrue(ev.feasible, tag)
-                if opt.0 < Int128(Problem.infinity) {
-                    XCTAssertEqual(ev.cost, opt.0, "\(tag): \(solver.lastOutcome)")
+                if opt.cost < Int128(Problem.infinity) {
+                    XCTAssertEqual(ev.cost, opt.cost, "\(tag): \(solver.lastOutcome)")
                     compared += 1
                 }
             }
@@ -190,7 +191,7 @@ final class MIPSubproblemTests: XCTestCase {
     func testWarmStartModeReachesOptimum() {
         for seed in UInt64(1) ... 40 {
             let p = TestInstances.random(seed: seed, nodes: 6, edges: 10, maxStrategies: 4, memory: seed % 2 == 0)
-            guard let opt = TestInstances.bruteForce(p), opt.0 < Int128(Problem.infinity),
+            guard let opt = BruteForce.optimum(p), opt.cost < Int128(Problem.infinity),
                   let (inst, state) = setUp(p) else { continue }
             let solver = MIPSubproblemSolver(inst, options: .init(startMode: .warmStart))
             if let r = solver.solve(state: state, free: allNodes(inst), timeLimit: 30, stop: { false }) {
@@ -198,7 +199,7 @@ final class MIPSubproblemTests: XCTestCase {
             }
             XCTAssertNil(state.verify(), "seed \(seed)")
             let ev = try! Evaluator.evaluate(p, inst.postsolve(state.x))
-            XCTAssertEqual(ev.cost, opt.0, "seed \(seed): \(solver.lastOutcome)")
+            XCTAssertEqual(ev.cost, opt.cost, "seed \(seed): \(solver.lastOutcome)")
         }
     }
 
@@ -281,7 +282,7 @@ final class MIPSubproblemTests: XCTestCase {
             XCTAssertTrue(solver.apply(r, to: state))
             XCTAssertNil(state.verify())
             let ev = try! Evaluator.evaluate(p, inst.postsolve(state.x))
-            XCTAssertEqual(ev.cost, TestInstances.bruteForce(p)!.0, "big \(big)")
+            XCTAssertEqual(ev.cost, BruteForce.optimum(p)!.cost, "big \(big)")
         }
     }
 

@@ -1,4 +1,5 @@
 import Model
+import TestSupport
 import XCTest
 @testable import Solver
 
@@ -29,7 +30,7 @@ final class ReductionTests: XCTestCase {
         for seed in UInt64(1) ... 80 {
             let p = TestInstances.random(seed: seed, nodes: 6, edges: 9, maxStrategies: 3,
                                          infiniteChance: 0.3, arity3Chance: 0.1)
-            guard let opt = TestInstances.bruteForce(p) else { continue }
+            guard let opt = BruteForce.optimum(p) else { continue }
             let inst = Reducer.reduce(p)
             XCTAssertTrue(inst.feasible, "seed \(seed)")
             var best: Int128? = nil
@@ -38,8 +39,8 @@ final class ReductionTests: XCTestCase {
                     if best == nil || ev.cost < best! { best = ev.cost }
                 }
             }
-            if opt.0 < Int128(Problem.infinity) {
-                XCTAssertEqual(best, opt.0, "seed \(seed)")
+            if opt.cost < Int128(Problem.infinity) {
+                XCTAssertEqual(best, opt.cost, "seed \(seed)")
             }
         }
     }
@@ -104,8 +105,8 @@ final class ReductionTests: XCTestCase {
         for seed in UInt64(1) ... 120 {
             let p = TestInstances.random(seed: seed, nodes: 6, edges: 10, maxStrategies: 3,
                                          infiniteChance: 0.5, arity3Chance: 0.1)
-            guard let opt = TestInstances.bruteForce(p) else { continue }
-            if opt.0 >= Int128(Problem.infinity) { infiniteOptima += 1 }
+            guard let opt = BruteForce.optimum(p) else { continue }
+            if opt.cost >= Int128(Problem.infinity) { infiniteOptima += 1 }
             let inst = Reducer.reduce(p)
             var best: Int128? = nil
             TestInstances.forEachLabelling(inst) { x in
@@ -113,7 +114,7 @@ final class ReductionTests: XCTestCase {
                     if best == nil || ev.cost < best! { best = ev.cost }
                 }
             }
-            XCTAssertEqual(best, opt.0, "seed \(seed)")
+            XCTAssertEqual(best, opt.cost, "seed \(seed)")
         }
         XCTAssertGreaterThan(infiniteOptima, 20)
     }
