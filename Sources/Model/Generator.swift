@@ -1,7 +1,7 @@
 // Seeded generator of synthetic instances shaped like the real contest ones, streamed straight to
-// a JSON file. Self-contained: depends only on Glibc (Darwin), not on other Model types.
+// a JSON file. Depends only on Glibc (Darwin) and `SeededRNG`, not on other Model types.
 //
-// Shape (see /work/shared/DESIGN.md):
+// Shape (modelled on the contest's instances):
 // - Nodes in topological order on a timeline of `nodes` steps; node i starts at time i. Most
 //   intervals are short; ~25% of the first-half nodes are "activations" that live until the mirrored
 //   backward time (so memory peaks mid-timeline); ~3% are long-lived (most of the rest of the

@@ -17,7 +17,7 @@ let saturatedCost: Int64 = 2_000_000_000_000_000_000
     return s >= saturatedCost ? saturatedCost : s
 }
 
-/// What the exact reductions removed; printed by `iopddl stats` and in the solve log.
+/// What the exact reductions removed; printed in the solve log (`# reduced:`).
 public struct ReductionStats: Sendable, CustomStringConvertible {
     public var originalNodes = 0
     public var originalEdges = 0

@@ -4,7 +4,8 @@ import GLPK
 /// Solves a subproblem exactly with GLPK: a given set of FREE nodes may change strategy, every
 /// other node keeps its current one. It only solves; which nodes are free is chosen elsewhere.
 ///
-/// The model is the local-polytope MIP of DESIGN.md restricted to the free nodes:
+/// The model is the local-polytope MIP of the problem (one binary per node and strategy, one
+/// continuous pair variable per edge and strategy pair) restricted to the free nodes:
 /// - `x[i,s]` binary per free node and kept strategy, `sum_s x[i,s] = 1`. Edges to fixed nodes
 ///   are folded into the unary costs (at the fixed neighbour's current strategy).
 /// - `y[e,a,b] >= 0` per edge with both ends free and kept pair, with
@@ -44,9 +45,11 @@ import GLPK
 /// The state should be memory-feasible; if it is not, a result only promises that no clique's
 /// slack drops below zero (or further below) because of it.
 ///
-/// One per worker thread: GLPK problems must be created, solved and freed on one thread, and each
-/// call builds and frees its own problem on the calling thread. Not `Sendable`. A worker thread
-/// that used it should call `GLPKEnvironment.releaseCurrentThread()` when it ends.
+/// Not `Sendable`: one per worker, used by one thread at a time. GLPK problems must be created,
+/// solved and freed on one thread; each `solve` builds, solves and frees its own problem on the
+/// calling thread, so none outlives a call. GLPK's per-thread environment stays with the thread
+/// (`GLPKEnvironment.releaseCurrentThread()` frees it; the solve's workers run on pooled
+/// dispatch threads and leave it).
 final class MIPSubproblemSolver {
     enum StartMode: Sendable {
         /// A row `objective <= current - 1`. The current assignment is not handed to GLPK: it
@@ -58,10 +61,8 @@ final class MIPSubproblemSolver {
         case warmStart
     }
 
-    /// Defaults measured on instance B (reduced to 325 nodes), from a local-search state: the
-    /// whole reduced instance (68,737 columns) solves to the optimum in 6.2 s with a cutoff row
-    /// and no presolve, against 15.1 s with presolve and 20.5 s with a warm start instead of the
-    /// cutoff; 240-node balls take 2.3 s on average (3.6 s with presolve, 4.5 s warm-started).
+    /// Defaults: a cutoff row without presolve solved whole reduced instances and balls two to
+    /// three times faster than with presolve or a warm start (benchmarks/CONSTANTS.md).
     struct Options: Sendable {
         /// Subproblems with more columns are refused.
         var maxColumns = 60_000

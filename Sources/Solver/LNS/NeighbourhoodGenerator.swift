@@ -62,8 +62,8 @@ final class NeighbourhoodGenerator {
             return Neighbourhood(free: infiniteCluster(seed: Int(infiniteNodes[rng.below(infiniteNodes.count)]), size: size, rng: &rng))
         case .randomRegion: return Neighbourhood(free: randomRegion(seed: rng.below(inst.n), size: size, rng: &rng))
         case .dualRegion:
-            // Columns: 60 per node of the size, so the largest is about 40k (B's whole
-            // reduced instance, 68,737 columns, takes GLPK 6-13 s).
+            // Columns: 60 per node of the size, at least 500 and at most 40,000 (a model
+            // of that size takes GLPK seconds, benchmarks/CONSTANTS.md).
             guard let hint = hints?.current else { return Neighbourhood(free: costBall(state: state, size: size, rng: &rng)) }
             return dualRegion(state: state, hint: hint, columns: max(500, min(40_000, 60 * size)), rng: &rng)
         case .merge:
@@ -78,7 +78,7 @@ final class NeighbourhoodGenerator {
     /// in time and in memory cliques), each allowed its current strategy and those of the
     /// sampled solutions (the mask). Nil when the pool has nothing that differs, or when the
     /// three samples drawn all repeat a merge already solved (the same state, solutions and
-    /// window give the same answer: N once spent 40 of its 90 merges on such repeats).
+    /// window give the same answer).
     func merge(state: SearchState, size: Int, rng: inout SeededRNG) -> Neighbourhood? {
         guard let pool else { return nil }
         for _ in 0 ..< 3 {

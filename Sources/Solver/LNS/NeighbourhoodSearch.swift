@@ -63,7 +63,7 @@ final class NeighbourhoodSearch {
         self.maxSize = maxSize
         kinds = NeighbourhoodKind.allCases.filter { generator.applies($0) }
         let count = NeighbourhoodKind.allCases.count
-        // Start near 60 free nodes (the size that solved in well under a second on B).
+        // Start near 60 free nodes (a size GLPK solves in well under a second).
         let start = maxSize > 8 ? log(60.0 / 8.0) / log(maxSize / 8.0) : 0
         difficulty = [Double](repeating: min(1, max(0, start)), count: count)
         timeFactor = [Double](repeating: 1, count: count)
@@ -119,8 +119,8 @@ final class NeighbourhoodSearch {
     /// A fresh merge comes first: when solutions have entered the pool since the last one, the
     /// oldest of them that differs from `state` is merged with it (the `merge` window and
     /// mask with that solution alone). New solutions are the ones no merge has combined with
-    /// the incumbent yet: on N the merges that improved came in bursts right after new pool
-    /// entries, and repeated merges with old ones rarely did. With `regular` false (the
+    /// the incumbent yet: improving merges come right after new pool entries, repeated
+    /// merges with old ones rarely improve (benchmarks/LNS.md). With `regular` false (the
     /// caller's time share is spent) only a fresh merge is solved, and nothing when no new
     /// solution differs.
     @discardableResult
@@ -131,10 +131,9 @@ final class NeighbourhoodSearch {
             lastProgress = now
         }
         // Exact mode, once: when the worker's best has not moved for 5% of the time left (at
-        // least a second), the whole instance with a cut-off below the current cost. Started
-        // earlier it only took time from the local search, which finds B's and G's optima in
-        // seconds on its own; it is for small instances where that search stalls above the
-        // optimum.
+        // least a second), the whole instance with a cut-off below the current cost. It is for
+        // small instances where the local search stalls above the optimum; started earlier it
+        // only takes time from a local search that would find the optimum on its own.
         if regular && exactMode && !exactDone && state.feasible && now - lastProgress >= max(1, 0.05 * (stopAt - now)) {
             exactDone = true
             let improved = solveWhole(state: state, timeLimit: 0.6 * max(0, stopAt - now), better: { nil }, stop: stop)
@@ -185,8 +184,7 @@ final class NeighbourhoodSearch {
             solveSeconds = 0.9 * solveSeconds + seconds
             if adaptive && searchSeconds > 0 && solveSeconds > 0 {
                 // GLPK gets between 10% and 60% of the time, by its share of the progress
-                // per second (the local search alone was measured as good as with a fixed
-                // 35% on the large instances: benchmarks/LNS.md).
+                // per second (benchmarks/LNS.md).
                 let a = solveGain / solveSeconds, b = searchGain / searchSeconds
                 timeShare = a + b > 0 ? 0.1 + 0.5 * a / (a + b) : 0.35
             }
@@ -202,9 +200,8 @@ final class NeighbourhoodSearch {
         recentSeconds[g] = 0.9 * recentSeconds[g] + seconds
         // Difficulty: smaller when the solve timed out or the model was refused; larger when
         // GLPK finished well within the limit, and faster when it finished without an
-        // improvement (the neighbourhood is locally optimal at that size: K once left
-        // peak windows at 195 free nodes, 13 quick solves without a gain, where 550-node
-        // windows improved 35 times in 67). Time: more when a timed-out solve still improved
+        // improvement (the neighbourhood is locally optimal at that size, while larger ones
+        // may still improve). Time: more when a timed-out solve still improved
         // (the neighbourhood pays), less when it timed out for nothing.
         if skipped || timedOut {
             difficulty[g] = max(0, d - 0.04)
