@@ -9,8 +9,8 @@
 /// no finite feasible assignment exists.
 enum FiniteSolutionSearch {
     /// Work units (one per strategy tried, edge checked or clique checked) before giving up:
-    /// 15-35 ms on the contest instances, where it gives up (the pruning is then kept, as
-    /// before). Small instances are decided.
+    /// tens of milliseconds, so it decides small instances and gives up quickly on large ones
+    /// (the pruning is then kept).
     static let defaultBudget = 5_000_000
 
     /// True when a finite feasible assignment exists, false when none does, nil when the

@@ -55,8 +55,7 @@ public enum Reducer {
     /// `U` is 1e15 when `S <= 1e12` (the search's unit so far when every reduced term was below
     /// 1e12: 2000 infinite terms are counted), else 1e18 when `S <= 1e17` (still exact between
     /// no and one infinite term, but sums of two or more saturate alike: a known limitation,
-    /// kept so that instances with large finite costs, like contest instance M, search with the
-    /// same unit as before). `.clamped` (S above 1e17 either way): terms are clamped at 1e18 and
+    /// kept so that instances with large finite costs search with the same unit as before). `.clamped` (S above 1e17 either way): terms are clamped at 1e18 and
     /// sums saturate, so counts and large finite sums are lost.
     public enum TermEncoding: Sendable, Equatable {
         case exact(unit: Int64)
