@@ -6,10 +6,12 @@ import XCTest
 final class LocalSearchTests: XCTestCase {
     /// The incremental cost and slack stay equal to a recomputation after every move.
     func testIncrementalStateStaysExact() {
+        var checked = 0
         for seed in UInt64(1) ... 60 {
             let p = TestInstances.random(seed: seed, nodes: 12, edges: 20, maxStrategies: 5)
             let inst = Reducer.reduce(p)
             guard inst.feasible, inst.n > 0 else { continue }
+            checked += 1
             let state = SearchState(inst, SolverRun.minimumUsage(inst))
             let ls = LocalSearch(state, seed: seed)
             var rng = SeededRNG(seed: seed)
@@ -28,6 +30,7 @@ final class LocalSearchTests: XCTestCase {
                 }
             }
         }
+        XCTAssertGreaterThan(checked, 50, "instances checked")
     }
 }
 
@@ -75,10 +78,12 @@ final class TreeMoveTests: XCTestCase {
 final class EliminationMoveTests: XCTestCase {
     /// With the whole instance as the block (no memory limit), variable elimination is exact.
     func testWholeInstanceBlockIsExact() {
+        var checked = 0
         for seed in UInt64(1) ... 60 {
             let p = TestInstances.random(seed: seed, nodes: 7, edges: 12, maxStrategies: 4, memory: false)
             let inst = Reducer.reduce(p)
             guard inst.feasible, inst.n > 0 else { continue }
+            checked += 1
             let state = SearchState(inst, SolverRun.minimumUsage(inst))
             let move = EliminationMove(state)
             move.run(block: (0 ..< Int32(inst.n)).map { $0 })
@@ -89,14 +94,17 @@ final class EliminationMoveTests: XCTestCase {
                 XCTAssertEqual(ev.cost, opt.cost, "seed \(seed)")
             }
         }
+        XCTAssertGreaterThan(checked, 50, "instances checked")
     }
 
     /// With memory, moves keep the state exact and feasible and never raise the cost.
     func testMovesWithMemoryStayFeasible() {
+        var checked = 0
         for seed in UInt64(1) ... 60 {
             let p = TestInstances.random(seed: seed, nodes: 10, edges: 16, maxStrategies: 4)
             let inst = Reducer.reduce(p)
             guard inst.feasible, inst.n > 0 else { continue }
+            checked += 1
             let state = SearchState(inst, SolverRun.minimumUsage(inst))
             let move = EliminationMove(state)
             var rng = SeededRNG(seed: seed)
@@ -111,6 +119,7 @@ final class EliminationMoveTests: XCTestCase {
             let ev = try! Evaluator.evaluate(p, inst.postsolve(state.x))
             XCTAssertTrue(ev.feasible, "seed \(seed)")
         }
+        XCTAssertGreaterThan(checked, 50, "instances checked")
     }
 
     /// Soft-phase weights raised without end stay finite, and penalties stay defined for every
