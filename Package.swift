@@ -31,9 +31,12 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/iopddl"),
-        .testTarget(name: "ModelTests", dependencies: ["Model"], path: "Tests/ModelTests"),
-        .testTarget(name: "SolverTests", dependencies: ["Solver", "Model"], path: "Tests/SolverTests"),
+        // Shared by the test targets: the brute-force oracle.
+        .target(name: "TestSupport", dependencies: ["Model"], path: "Tests/TestSupport"),
+        .testTarget(name: "ModelTests", dependencies: ["Model", "TestSupport"], path: "Tests/ModelTests"),
+        .testTarget(
+            name: "SolverTests", dependencies: ["Solver", "Model", "TestSupport"], path: "Tests/SolverTests"),
         .testTarget(name: "GLPKTests", dependencies: ["GLPK"], path: "Tests/GLPKTests"),
-        .testTarget(name: "CLITests", dependencies: ["Model"], path: "Tests/CLITests"),
+        .testTarget(name: "CLITests", dependencies: ["Model", "TestSupport"], path: "Tests/CLITests"),
     ]
 )

@@ -161,9 +161,8 @@ public final class MIPProblem {
     }
 
     /// Appends a block of rows; returns their indices. Nothing is added if any row is invalid.
-    /// Uses one `glp_set_mat_row` per row. Measured here for 50k rows: 100k coefficients take
-    /// ~21 ms against ~11 ms for one `glp_load_matrix` (the difference is per-row overhead),
-    /// 1M take ~120 ms against ~110 ms; per-row calls can extend a non-empty matrix, which
+    /// Uses one `glp_set_mat_row` per row: about as fast as one `glp_load_matrix` on large
+    /// blocks (benchmarks/CONSTANTS.md), and per-row calls can extend a non-empty matrix, which
     /// `glp_load_matrix` (replace everything) cannot.
     @discardableResult
     public func addRows(_ rows: SparseRows) throws(GLPKError) -> Range<Int> {

@@ -140,21 +140,6 @@ struct RawGLPK {
         return count
     }
 
-    /// Replaces the whole constraint matrix by the triplets `(rows[k], columns[k], values[k])`
-    /// (0-based). Only used to measure it against `setRow`; see the module's tests.
-    func loadMatrix(rows: [Int32], columns: [Int32], values: [Double]) {
-        let n = values.count
-        var ia = [Int32](repeating: 0, count: n + 1)
-        var ja = [Int32](repeating: 0, count: n + 1)
-        var ar = [Double](repeating: 0, count: n + 1)
-        for k in 0..<n {
-            ia[k + 1] = rows[k] + 1
-            ja[k + 1] = columns[k] + 1
-            ar[k + 1] = values[k]
-        }
-        glp_load_matrix(prob, Int32(n), &ia, &ja, &ar)
-    }
-
     /// Deletes the given distinct rows.
     func deleteRows(_ rows: [Int]) {
         guard !rows.isEmpty else { return }

@@ -1,7 +1,7 @@
 // Seeded generator of synthetic instances shaped like the real contest ones, streamed straight to
-// a JSON file. Self-contained: depends only on Glibc (Darwin), not on other Model types.
+// a JSON file. Depends only on Glibc (Darwin) and `SeededRNG`, not on other Model types.
 //
-// Shape (see /work/shared/DESIGN.md):
+// Shape (modelled on the contest's instances):
 // - Nodes in topological order on a timeline of `nodes` steps; node i starts at time i. Most
 //   intervals are short; ~25% of the first-half nodes are "activations" that live until the mirrored
 //   backward time (so memory peaks mid-timeline); ~3% are long-lived (most of the rest of the
@@ -90,48 +90,8 @@ public func writeSyntheticInstance(_ config: SyntheticConfig, to path: String) t
 
 // MARK: - Random numbers
 
-/// xoshiro256** seeded through SplitMix64. Private so it cannot clash with other RNGs.
-private struct GenRNG {
-    private var s0: UInt64, s1: UInt64, s2: UInt64, s3: UInt64
-
-    init(seed: UInt64, stream: UInt64) {
-        var x = seed ^ (stream &* 0xD1B5_4A32_D192_ED03)
-        func splitmix(_ x: inout UInt64) -> UInt64 {
-            x &+= 0x9E37_79B9_7F4A_7C15
-            var z = x
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        s0 = splitmix(&x)
-        s1 = splitmix(&x)
-        s2 = splitmix(&x)
-        s3 = splitmix(&x)
-        if s0 | s1 | s2 | s3 == 0 { s0 = 1 }
-    }
-
-    @inline(__always) mutating func next() -> UInt64 {
-        let result = ((s1 &* 5) << 7 | (s1 &* 5) >> 57) &* 9
-        let t = s1 << 17
-        s2 ^= s0
-        s3 ^= s1
-        s1 ^= s2
-        s0 ^= s3
-        s2 ^= t
-        s3 = s3 << 45 | s3 >> 19
-        return result
-    }
-
-    /// Uniform in 0 ..< n (n >= 1).
-    @inline(__always) mutating func below(_ n: Int) -> Int {
-        Int(truncatingIfNeeded: next().multipliedFullWidth(by: UInt64(n)).high)
-    }
-
-    /// Uniform in [0, 1).
-    @inline(__always) mutating func unit() -> Double {
-        Double(next() >> 11) * 0x1p-53
-    }
-
+/// The synthetic generator's draws beyond `SeededRNG`'s own.
+extension SeededRNG {
     @inline(__always) mutating func chance(_ p: Double) -> Bool { unit() < p }
 
     /// Exponential with the given mean.
@@ -240,7 +200,7 @@ private struct GenPlan {
     }
 
     mutating func makeStrategyCounts() {
-        var rng = GenRNG(seed: config.seed, stream: 1)
+        var rng = SeededRNG(seed: config.seed, stream: 1)
         let maxK = config.maxStrategies
         k = [Int](repeating: 1, count: n)
         if maxK >= 2 {
@@ -255,7 +215,7 @@ private struct GenPlan {
                 multiMean = Double(maxK)
             }
             let cdf = GenPlan.multiCDF(target: multiMean, maxK: maxK)
-            func draw(_ rng: inout GenRNG) -> Int {
+            func draw(_ rng: inout SeededRNG) -> Int {
                 let u = rng.unit()
                 var a = 0
                 var b = cdf.count - 1
@@ -289,7 +249,7 @@ private struct GenPlan {
     // MARK: Intervals
 
     mutating func makeIntervals() {
-        var rng = GenRNG(seed: config.seed, stream: 2)
+        var rng = SeededRNG(seed: config.seed, stream: 2)
         let t = n  // timeline 0 ..< n; node i starts at i
         lo = [Int](repeating: 0, count: n)
         hi = [Int](repeating: 0, count: n)
@@ -317,7 +277,7 @@ private struct GenPlan {
     // MARK: Usages, costs, minimum-usage flags, hidden assignment
 
     mutating func makeUsagesAndCosts() {
-        var rng = GenRNG(seed: config.seed, stream: 3)
+        var rng = SeededRNG(seed: config.seed, stream: 3)
         let total = offset[n]
         usage = [Int64](repeating: 0, count: total)
         cost = [Int64](repeating: 0, count: total)
@@ -388,7 +348,7 @@ private struct GenPlan {
     mutating func makeEdges() {
         let m = config.edges
         guard m > 0 else { return }
-        var rng = GenRNG(seed: config.seed, stream: 4)
+        var rng = SeededRNG(seed: config.seed, stream: 4)
         let maxK = max(1, k.max() ?? 1)
         var us: [Int32] = []
         var vs: [Int32] = []
@@ -401,15 +361,15 @@ private struct GenPlan {
         // Prefer endpoints with many strategies (acceptance probability (k / maxK)^2), so that
         // big tables dominate the file as in the real large instances.
         let weight = k.map { Double($0 * $0) / Double(maxK * maxK) }
-        func accept(_ j: Int, _ rng: inout GenRNG) -> Bool { rng.unit() < weight[j] }
-        func anyWeighted(_ rng: inout GenRNG) -> Int {
+        func accept(_ j: Int, _ rng: inout SeededRNG) -> Bool { rng.unit() < weight[j] }
+        func anyWeighted(_ rng: inout SeededRNG) -> Int {
             for _ in 0..<64 {
                 let j = rng.below(n)
                 if accept(j, &rng) { return j }
             }
             return rng.below(n)
         }
-        func offsetDraw(_ rng: inout GenRNG) -> Int { 1 + min(200, Int(rng.exponential(2.5))) }
+        func offsetDraw(_ rng: inout SeededRNG) -> Int { 1 + min(200, Int(rng.exponential(2.5))) }
 
         let parallelCount = m >= 20 ? max(1, m / 100) : (m >= 2 ? 1 : 0)
         let hubBudget = Int(Double(m) * 0.18)
@@ -592,7 +552,7 @@ private struct GenPlan {
     }
 
     private func writeEdgeTables(_ w: GenWriter) throws {
-        var rng = GenRNG(seed: config.seed, stream: 5)
+        var rng = SeededRNG(seed: config.seed, stream: 5)
         let threshold = infThreshold
         try isMin.withUnsafeBufferPointer { flags in
             let minFlags = flags.baseAddress!

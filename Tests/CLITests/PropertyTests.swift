@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import Model
+import TestSupport
 import XCTest
 
 #if canImport(Glibc)
@@ -16,8 +17,9 @@ import XCTest
 /// Namespace of the reliability tests' helpers (one top-level name, so that other test files
 /// of this target cannot collide with it).
 enum Reliability {
-    /// Known bugs are skipped (with the reproduction in the skip message) unless
-    /// IOPDDL_RUN_KNOWN_BUGS is set; the owner of the fix turns the skip into an assertion.
+    /// A test that documents a known deviation skips it (with the reproduction in the skip
+    /// message) unless IOPDDL_RUN_KNOWN_BUGS is set. No test uses it at present: every bug in
+    /// benchmarks/RELIABILITY.md is fixed and asserted.
     static var skipKnownBugs: Bool { ProcessInfo.processInfo.environment["IOPDDL_RUN_KNOWN_BUGS"] == nil }
 
     /// A scale factor for the number of cases (IOPDDL_RELIABILITY_SCALE, default 1).
@@ -26,12 +28,6 @@ enum Reliability {
     }
 
     static func scaled(_ n: Int) -> Int { max(1, Int((Double(n) * scale).rounded())) }
-
-    static func monotonic() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
-    }
 
     /// A directory for the inputs of failing cases (kept, so that a failure can be reproduced).
     static let failureDirectory: String = {
@@ -272,25 +268,9 @@ extension Reliability {
         return inst
     }
 
-    /// The exhaustive optimum by the independent evaluator: (cost, solution), nil when no
-    /// solution is feasible.
+    /// `BruteForce.optimum`; kept for the tests that still call it.
     static func bruteForce(_ p: Problem) -> (cost: Int128, solution: [Int], infiniteTerms: Int)? {
-        var s = [Int](repeating: 0, count: p.nodeCount)
-        var best: (cost: Int128, solution: [Int], infiniteTerms: Int)? = nil
-        while true {
-            if let ev = try? Evaluator.evaluate(p, s), ev.feasible {
-                if best == nil || ev.cost < best!.cost { best = (ev.cost, s, ev.infiniteTerms) }
-            }
-            var i = 0
-            while i < p.nodeCount {
-                s[i] += 1
-                if s[i] < p.strategyCount(i) { break }
-                s[i] = 0
-                i += 1
-            }
-            if i == p.nodeCount { break }
-        }
-        return best
+        BruteForce.optimum(p).map { ($0.cost, $0.solution, $0.infiniteTerms) }
     }
 }
 
@@ -539,7 +519,7 @@ extension Reliability {
             let argv: [UnsafeMutablePointer<CChar>?] = ([path] + args).map { strdup($0) } + [nil]
             defer { for a in argv { free(a) } }
             var pid: pid_t = 0
-            let start = monotonic()
+            let start = MonotonicClock.seconds()
             let rc = posix_spawn(&pid, path, &actions, &attr, argv, environ)
             close(outPipe[1])
             close(errPipe[1])
@@ -574,7 +554,7 @@ extension Reliability {
                     let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }
                     if n > 0 {
                         if lines {
-                            let now = monotonic() - start
+                            let now = MonotonicClock.seconds() - start
                             for k in 0 ..< n where buf[k] == 0x0A { lineTimes.append(now) }
                         }
                         into.append(contentsOf: buf[0 ..< n])
@@ -594,27 +574,27 @@ extension Reliability {
                 if !fds.isEmpty { _ = poll(&fds, nfds_t(fds.count), 2) } else { usleep(2_000) }
                 drain(&outFD, &out, lines: true)
                 drain(&errFD, &err, lines: false)
-                let now = monotonic() - start
+                let now = MonotonicClock.seconds() - start
                 if !reaped {
                     peakKiB = max(peakKiB, Child.highWaterKiB(pid))
                     for (k, plan) in signals.enumerated() where signalTimes[k] == nil {
                         let base: Double? = plan.afterFirstLine ? lineTimes.first : 0
                         if let b = base, now >= b + plan.after {
                             kill(pid, plan.signal)
-                            signalTimes[k] = monotonic() - start
+                            signalTimes[k] = MonotonicClock.seconds() - start
                         }
                     }
                     let r = wait4(pid, &status, WNOHANG, &usage)
                     if r == pid {
                         reaped = true
-                        reapedAt = monotonic() - start
+                        reapedAt = MonotonicClock.seconds() - start
                     } else if now > killAfter && !killed {
                         kill(pid, SIGKILL)
                         killed = true
                     }
                 }
                 if reaped && outFD < 0 && errFD < 0 { break }
-                if reaped && monotonic() - start - reapedAt > 5 {
+                if reaped && MonotonicClock.seconds() - start - reapedAt > 5 {
                     // Something else holds the pipes open; stop reading.
                     if outFD >= 0 { close(outFD) }
                     if errFD >= 0 { close(errFD) }
@@ -747,7 +727,7 @@ final class PropertyTests: XCTestCase {
         let infiniteMissed = Reliability.Failures()
         let stats = NSLock()
         nonisolated(unsafe) var bruteForced = 0, infeasible = 0, infiniteOptima = 0, finiteOptima = 0, lines = 0, worstFinish = 0.0
-        let t0 = Reliability.monotonic()
+        let t0 = MonotonicClock.seconds()
         Reliability.parallel(count) { k in
             let seed = UInt64(1000 + k)
             var rng = Reliability.RNG(seed: seed &* 7919)
@@ -783,7 +763,7 @@ final class PropertyTests: XCTestCase {
                 var forced = false, infiniteOpt = false, finiteOpt = false
                 if inst.searchSpace <= 20_000 {
                     forced = true
-                    let bf = Reliability.bruteForce(p)
+                    let bf = BruteForce.optimum(p)
                     if (bf == nil) != !feasible { fail("brute force and the minimum-usage oracle disagree") }
                     if let bf, let cost = check.finalCost {
                         if bf.infiniteTerms > 0 { infiniteOpt = true } else { finiteOpt = true }
@@ -806,7 +786,7 @@ final class PropertyTests: XCTestCase {
                 fail("harness error \(error)")
             }
         }
-        print("property: \(count) instances (\(bruteForced) brute-forced: \(finiteOptima) finite optima, \(infiniteOptima) infinite optima; \(infeasible) infeasible), \(lines) solution lines checked, slowest run \(String(format: "%.3f", worstFinish)) s (timeout \(timeout) s), \(String(format: "%.1f", Reliability.monotonic() - t0)) s in all")
+        print("property: \(count) instances (\(bruteForced) brute-forced: \(finiteOptima) finite optima, \(infiniteOptima) infinite optima; \(infeasible) infeasible), \(lines) solution lines checked, slowest run \(String(format: "%.3f", worstFinish)) s (timeout \(timeout) s), \(String(format: "%.1f", MonotonicClock.seconds() - t0)) s in all")
         print("property: \(infiniteMissed.all.count) of \(infiniteOptima) instances whose optimum needs infinite entries were not solved to that optimum")
         failures.report()
         optimaMissed.report()
@@ -974,8 +954,9 @@ final class ProcessContractTests: XCTestCase {
         print("deadline under load: worst exit relative to the timeout \(String(format: "%+.3f", worst)) s")
     }
 
-    /// The reduction runs before the first deadline check: on an instance whose reduction takes
-    /// longer than the timeout, the answer comes late.
+    /// On an instance whose reduction takes longer than the timeout, the answer still comes in
+    /// time (the minimum-usage answer is printed after loading; the reduction runs beside the
+    /// clock).
     func testDeadlineHoldsWhenTheReductionIsSlow() throws {
         let dir = try Reliability.scratchDirectory("deadline-reduce")
         defer { try? FileManager.default.removeItem(atPath: dir) }

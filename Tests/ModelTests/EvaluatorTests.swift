@@ -1,5 +1,6 @@
 import Foundation
 import Model
+import TestSupport
 import XCTest
 
 /// `examples/tiny.json`, built in code (examples/README.md has the same arithmetic).
@@ -515,33 +516,12 @@ final class ExampleFilesTests: XCTestCase {
         return try ProblemReader.read(path: repo.appendingPathComponent("examples/\(name)").path)
     }
 
-    /// The cheapest feasible solution by enumeration (first in lexicographic order on ties), and
-    /// how many solutions share its cost.
-    private func bruteForce(_ p: Problem) throws -> (solution: [Int], cost: Int128, ties: Int)? {
-        var best: ([Int], Int128, Int)? = nil
-        var s = [Int](repeating: 0, count: p.nodeCount)
-        while true {
-            let ev = try Evaluator.evaluate(p, s)
-            if ev.feasible {
-                if best == nil || ev.cost < best!.1 {
-                    best = (s, ev.cost, 1)
-                } else if ev.cost == best!.1 {
-                    best!.2 += 1
-                }
-            }
-            var i = p.nodeCount - 1
-            while i >= 0 && s[i] == p.strategyCount(i) - 1 { s[i] = 0; i -= 1 }
-            if i < 0 { return best.map { (solution: $0.0, cost: $0.1, ties: $0.2) } }
-            s[i] += 1
-        }
-    }
-
     func testTinyFileMatchesCodeFixture() throws {
         assertSameProblem(try example("tiny.json"), try tinyProblem(), "examples/tiny.json")
     }
 
     func testTinyOptimum() throws {
-        let best = try XCTUnwrap(try bruteForce(try example("tiny.json")))
+        let best = try XCTUnwrap(BruteForce.optimum(try example("tiny.json")))
         XCTAssertEqual(best.solution, [1, 0, 1, 0, 0])
         XCTAssertEqual(best.cost, 54)
         XCTAssertEqual(best.ties, 1)
@@ -550,14 +530,14 @@ final class ExampleFilesTests: XCTestCase {
     func testNoLimitOptimum() throws {
         let p = try example("no-limit.json")
         XCTAssertNil(p.usageLimit)
-        let best = try XCTUnwrap(try bruteForce(p))
+        let best = try XCTUnwrap(BruteForce.optimum(p))
         XCTAssertEqual(best.solution, [1, 1, 0, 0, 0])
         XCTAssertEqual(best.cost, 35)
     }
 
     func testInfeasibleHasNoSolution() throws {
         let p = try example("infeasible.json")
-        XCTAssertNil(try bruteForce(p))
+        XCTAssertNil(BruteForce.optimum(p))
         XCTAssertEqual(InstanceStats.minimumUsagePeak(p), 10)  // 3 + 2 + 5 at t = 2
         XCTAssertEqual(p.usageLimit, 9)
     }
@@ -565,7 +545,7 @@ final class ExampleFilesTests: XCTestCase {
     func testArity3Optimum() throws {
         let p = try example("arity3.json")
         XCTAssertEqual(p.edgeNodeOffset, [0, 3])
-        let best = try XCTUnwrap(try bruteForce(p))
+        let best = try XCTUnwrap(BruteForce.optimum(p))
         XCTAssertEqual(best.solution, [1, 1, 1])
         XCTAssertEqual(best.cost, 14)
         XCTAssertEqual(try Evaluator.evaluate(p, [1, 1, 1]).peakUsage, 6)

@@ -69,10 +69,11 @@ final class ElitePoolTests: XCTestCase {
             let gen = NeighbourhoodGenerator(inst, pool: pool)
             XCTAssertTrue(gen.applies(.merge))
             for size in [3, 10, 1000] {
-                guard let free = gen.merge(state: state, size: size, rng: &rng), let mask = gen.lastMask else {
+                guard let merged = gen.merge(state: state, size: size, rng: &rng), let mask = merged.mask else {
                     XCTFail("seed \(seed): no merge window")
                     continue
                 }
+                let free = merged.free
                 XCTAssertFalse(free.isEmpty)
                 XCTAssertLessThanOrEqual(free.count, size)
                 XCTAssertEqual(Set(free).count, free.count)
@@ -122,13 +123,14 @@ final class ElitePoolTests: XCTestCase {
             let pool = ElitePool(nodes: inst.n)
             pool.offer(other, cost: 0)
             let gen = NeighbourhoodGenerator(inst, pool: pool)
-            guard let free = gen.merge(state: state, size: inst.n, rng: &rng) else {
+            guard let merged = gen.merge(state: state, size: inst.n, rng: &rng) else {
                 XCTFail("seed \(seed)")
                 continue
             }
+            let free = merged.free
             XCTAssertEqual(Set(free.map(Int.init)), Set(diff), "seed \(seed)")
             let mip = MIPSubproblemSolver(inst)
-            mip.strategyMask = gen.lastMask
+            mip.strategyMask = merged.mask
             if let r = mip.solve(state: state, free: free, timeLimit: 30, stop: { false }) {
                 XCTAssertTrue(mip.apply(r, to: state))
                 improved += 1
@@ -197,15 +199,16 @@ final class ElitePoolTests: XCTestCase {
             var serial = 0
             var seen: [[Int32]] = []
             while true {
-                let (free, last) = gen.freshMerge(state: state, after: serial, size: inst.n, rng: &rng)
-                if free.isEmpty {
+                let (merged, last) = gen.freshMerge(state: state, after: serial, size: inst.n, rng: &rng)
+                guard let merged else {
                     XCTAssertEqual(last, pool.latestSerial, "seed \(seed)")
                     serial = last
                     break
                 }
                 XCTAssertGreaterThan(last, serial, "seed \(seed)")
                 serial = last
-                guard let mask = gen.lastMask, let entry = pool.entries.first(where: { $0.serial == last }) else {
+                let free = merged.free
+                guard let mask = merged.mask, let entry = pool.entries.first(where: { $0.serial == last }) else {
                     XCTFail("seed \(seed): no mask or entry")
                     break
                 }

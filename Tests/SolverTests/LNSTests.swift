@@ -1,4 +1,5 @@
 import Model
+import TestSupport
 import XCTest
 @testable import Solver
 
@@ -133,7 +134,7 @@ final class LNSTests: XCTestCase {
             }
             // Through `generate`, within size.
             for size in [1, 5, 20] {
-                XCTAssertLessThanOrEqual(gen.generate(.peakWindow, state: state, size: size, rng: &rng).count, size)
+                XCTAssertLessThanOrEqual(gen.generate(.peakWindow, state: state, size: size, rng: &rng).free.count, size)
             }
             checked += 1
         }
@@ -147,7 +148,7 @@ final class LNSTests: XCTestCase {
             var rng = SeededRNG(seed: seed ^ 0x99)
             for kind in NeighbourhoodKind.allCases where gen.applies(kind) {
                 for size in [1, 2, 7, 25, 1000] {
-                    let set = gen.generate(kind, state: state, size: size, rng: &rng)
+                    let set = gen.generate(kind, state: state, size: size, rng: &rng).free
                     XCTAssertFalse(set.isEmpty, "\(kind.name) seed \(seed)")
                     XCTAssertLessThanOrEqual(set.count, min(size, inst.n), "\(kind.name) seed \(seed)")
                     XCTAssertEqual(Set(set).count, set.count, "\(kind.name) seed \(seed)")
@@ -245,9 +246,10 @@ final class LNSTests: XCTestCase {
             var rng = SeededRNG(seed: seed ^ 0x77)
             for budget in [1, 40, 200, 5000] {
                 let hint = hints.current!
-                let set = gen.dualRegion(state: state, hint: hint, columns: budget, rng: &rng)
+                let region = gen.dualRegion(state: state, hint: hint, columns: budget, rng: &rng)
+                let set = region.free
                 let tag = "seed \(seed) budget \(budget)"
-                guard let mask = gen.lastMask, let first = set.first else { XCTFail(tag); continue }
+                guard let mask = region.mask, let first = set.first else { XCTFail(tag); continue }
                 XCTAssertEqual(Set(set).count, set.count, "\(tag): duplicates")
                 XCTAssertTrue(connected(inst, set, from: Int(first)), "\(tag): not connected")
                 let limit = gen.dualShare * max(0, Double(state.cost - inst.base) - d) + 1e-9 * max(1, abs(d))
@@ -289,7 +291,7 @@ final class LNSTests: XCTestCase {
             let nodes = 4 + rng.below(5)
             let p = TestInstances.random(seed: seed &+ 1000, nodes: nodes, edges: 2 * nodes, maxStrategies: 4,
                                          infiniteChance: 0.2, memory: seed % 2 == 0)
-            guard let opt = TestInstances.bruteForce(p), opt.0 < Int128(Problem.infinity),
+            guard let opt = BruteForce.optimum(p), opt.cost < Int128(Problem.infinity),
                   let (inst, state) = setUp(p) else { continue }
             let lns = NeighbourhoodSearch(inst)
             XCTAssertTrue(lns.exactApplies)
@@ -297,7 +299,7 @@ final class LNSTests: XCTestCase {
             XCTAssertNil(state.verify(), "seed \(seed)")
             let ev = try! Evaluator.evaluate(p, inst.postsolve(state.x))
             XCTAssertTrue(ev.feasible, "seed \(seed)")
-            XCTAssertEqual(ev.cost, opt.0, "seed \(seed): \(lns.mip.lastOutcome)")
+            XCTAssertEqual(ev.cost, opt.cost, "seed \(seed): \(lns.mip.lastOutcome)")
             XCTAssertGreaterThan(lns.stats.whole.calls, 0)
             compared += 1
         }
@@ -311,7 +313,7 @@ final class LNSTests: XCTestCase {
         for seed in UInt64(1) ... 20 {
             let p = TestInstances.random(seed: seed &+ 2000, nodes: 7, edges: 14, maxStrategies: 4,
                                          infiniteChance: 0.2, memory: seed % 2 == 0)
-            guard let opt = TestInstances.bruteForce(p), opt.0 < Int128(Problem.infinity),
+            guard let opt = BruteForce.optimum(p), opt.cost < Int128(Problem.infinity),
                   let (inst, state) = setUp(p) else { continue }
             let lns = NeighbourhoodSearch(inst, exactMode: true)
             var rng = SeededRNG(seed: seed)
@@ -328,7 +330,7 @@ final class LNSTests: XCTestCase {
             }
             XCTAssertNotNil(exactSolves, "seed \(seed)")
             XCTAssertEqual(lns.stats.whole.calls, exactSolves ?? -1, "seed \(seed)")
-            XCTAssertEqual(try Evaluator.evaluate(p, inst.postsolve(state.x)).cost, opt.0, "seed \(seed)")
+            XCTAssertEqual(try Evaluator.evaluate(p, inst.postsolve(state.x)).cost, opt.cost, "seed \(seed)")
             compared += 1
         }
         XCTAssertGreaterThan(compared, 8)
@@ -337,11 +339,11 @@ final class LNSTests: XCTestCase {
     /// A better assignment handed in by `better` is taken before the solve.
     func testSolveWholeTakesBetterStart() {
         let p = TestInstances.random(seed: 4242, nodes: 8, edges: 16, maxStrategies: 4, infiniteChance: 0, memory: false)
-        guard let opt = TestInstances.bruteForce(p), let (inst, state) = setUp(p),
-              let x = inst.presolve(opt.1) else { return XCTFail("setup") }
+        guard let opt = BruteForce.optimum(p), let (inst, state) = setUp(p),
+              let x = inst.presolve(opt.solution) else { return XCTFail("setup") }
         let lns = NeighbourhoodSearch(inst)
         lns.solveWhole(state: state, timeLimit: 30, better: { x }, stop: { false })
-        XCTAssertEqual(try Evaluator.evaluate(p, inst.postsolve(state.x)).cost, opt.0)
+        XCTAssertEqual(try Evaluator.evaluate(p, inst.postsolve(state.x)).cost, opt.cost)
         XCTAssertEqual(lns.stats.whole.improvements, 0)
     }
 }

@@ -1,14 +1,17 @@
 import Model
+import TestSupport
 import XCTest
 @testable import Solver
 
 final class LocalSearchTests: XCTestCase {
     /// The incremental cost and slack stay equal to a recomputation after every move.
     func testIncrementalStateStaysExact() {
+        var checked = 0
         for seed in UInt64(1) ... 60 {
             let p = TestInstances.random(seed: seed, nodes: 12, edges: 20, maxStrategies: 5)
             let inst = Reducer.reduce(p)
             guard inst.feasible, inst.n > 0 else { continue }
+            checked += 1
             let state = SearchState(inst, SolverRun.minimumUsage(inst))
             let ls = LocalSearch(state, seed: seed)
             var rng = SeededRNG(seed: seed)
@@ -27,6 +30,7 @@ final class LocalSearchTests: XCTestCase {
                 }
             }
         }
+        XCTAssertGreaterThan(checked, 50, "instances checked")
     }
 }
 
@@ -59,11 +63,11 @@ final class TreeMoveTests: XCTestCase {
             ls.treeMove(root: 0, maxSize: inst.n)
             let solution = inst.postsolve(state.x)
             let ev = try! Evaluator.evaluate(p, solution)
-            let opt = TestInstances.bruteForce(p)!
+            let opt = BruteForce.optimum(p)!
             // Sums of several infinite terms are clamped inside the search, so only finite
             // optima are compared exactly.
-            if opt.0 < Int128(Problem.infinity) {
-                XCTAssertEqual(ev.cost, opt.0, "seed \(seed)")
+            if opt.cost < Int128(Problem.infinity) {
+                XCTAssertEqual(ev.cost, opt.cost, "seed \(seed)")
             } else {
                 XCTAssertGreaterThanOrEqual(ev.cost, Int128(Problem.infinity), "seed \(seed)")
             }
@@ -74,28 +78,33 @@ final class TreeMoveTests: XCTestCase {
 final class EliminationMoveTests: XCTestCase {
     /// With the whole instance as the block (no memory limit), variable elimination is exact.
     func testWholeInstanceBlockIsExact() {
+        var checked = 0
         for seed in UInt64(1) ... 60 {
             let p = TestInstances.random(seed: seed, nodes: 7, edges: 12, maxStrategies: 4, memory: false)
             let inst = Reducer.reduce(p)
             guard inst.feasible, inst.n > 0 else { continue }
+            checked += 1
             let state = SearchState(inst, SolverRun.minimumUsage(inst))
             let move = EliminationMove(state)
             move.run(block: (0 ..< Int32(inst.n)).map { $0 })
             XCTAssertNil(state.verify(), "seed \(seed)")
             let ev = try! Evaluator.evaluate(p, inst.postsolve(state.x))
-            let opt = TestInstances.bruteForce(p)!
-            if opt.0 < Int128(Problem.infinity) {
-                XCTAssertEqual(ev.cost, opt.0, "seed \(seed)")
+            let opt = BruteForce.optimum(p)!
+            if opt.cost < Int128(Problem.infinity) {
+                XCTAssertEqual(ev.cost, opt.cost, "seed \(seed)")
             }
         }
+        XCTAssertGreaterThan(checked, 50, "instances checked")
     }
 
     /// With memory, moves keep the state exact and feasible and never raise the cost.
     func testMovesWithMemoryStayFeasible() {
+        var checked = 0
         for seed in UInt64(1) ... 60 {
             let p = TestInstances.random(seed: seed, nodes: 10, edges: 16, maxStrategies: 4)
             let inst = Reducer.reduce(p)
             guard inst.feasible, inst.n > 0 else { continue }
+            checked += 1
             let state = SearchState(inst, SolverRun.minimumUsage(inst))
             let move = EliminationMove(state)
             var rng = SeededRNG(seed: seed)
@@ -110,6 +119,7 @@ final class EliminationMoveTests: XCTestCase {
             let ev = try! Evaluator.evaluate(p, inst.postsolve(state.x))
             XCTAssertTrue(ev.feasible, "seed \(seed)")
         }
+        XCTAssertGreaterThan(checked, 50, "instances checked")
     }
 
     /// Soft-phase weights raised without end stay finite, and penalties stay defined for every

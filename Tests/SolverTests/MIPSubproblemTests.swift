@@ -1,4 +1,5 @@
 import Model
+import TestSupport
 import XCTest
 @testable import Solver
 
@@ -24,7 +25,7 @@ final class MIPSubproblemTests: XCTestCase {
                     seed: seed, nodes: nodes, edges: 2 * nodes + rng.below(2 * nodes), maxStrategies: 4,
                     infiniteChance: [0.0, 0.2, 0.5][Int(seed % 3)], memory: memory)
                 let tag = "seed \(seed) memory \(memory)"
-                guard let opt = TestInstances.bruteForce(p), let (inst, state) = setUp(p) else { continue }
+                guard let opt = BruteForce.optimum(p), let (inst, state) = setUp(p) else { continue }
                 let startCost = state.cost
                 let solver = MIPSubproblemSolver(inst)
                 if let r = solver.solve(state: state, free: allNodes(inst), timeLimit: 30, stop: { false }) {
@@ -38,8 +39,8 @@ final class MIPSubproblemTests: XCTestCase {
                 XCTAssertEqual(solver.failures, 0, "\(tag): \(solver.lastOutcome)")
                 let ev = try! Evaluator.evaluate(p, inst.postsolve(state.x))
                 XCTAssertTrue(ev.feasible, tag)
-                if opt.0 < Int128(Problem.infinity) {
-                    XCTAssertEqual(ev.cost, opt.0, "\(tag): \(solver.lastOutcome)")
+                if opt.cost < Int128(Problem.infinity) {
+                    XCTAssertEqual(ev.cost, opt.cost, "\(tag): \(solver.lastOutcome)")
                     compared += 1
                 }
             }
@@ -188,25 +189,30 @@ final class MIPSubproblemTests: XCTestCase {
 
     /// The warm-start mode reaches the same optimum as the cutoff mode.
     func testWarmStartModeReachesOptimum() {
+        var checked = 0
         for seed in UInt64(1) ... 40 {
             let p = TestInstances.random(seed: seed, nodes: 6, edges: 10, maxStrategies: 4, memory: seed % 2 == 0)
-            guard let opt = TestInstances.bruteForce(p), opt.0 < Int128(Problem.infinity),
+            guard let opt = BruteForce.optimum(p), opt.cost < Int128(Problem.infinity),
                   let (inst, state) = setUp(p) else { continue }
+            checked += 1
             let solver = MIPSubproblemSolver(inst, options: .init(startMode: .warmStart))
             if let r = solver.solve(state: state, free: allNodes(inst), timeLimit: 30, stop: { false }) {
                 XCTAssertTrue(solver.apply(r, to: state), "seed \(seed)")
             }
             XCTAssertNil(state.verify(), "seed \(seed)")
             let ev = try! Evaluator.evaluate(p, inst.postsolve(state.x))
-            XCTAssertEqual(ev.cost, opt.0, "seed \(seed): \(solver.lastOutcome)")
+            XCTAssertEqual(ev.cost, opt.cost, "seed \(seed): \(solver.lastOutcome)")
         }
+        XCTAssertGreaterThan(checked, 20, "instances checked")
     }
 
     /// The size caps refuse a subproblem and count it; the state is untouched.
     func testSizeCapReturnsNil() {
+        var checked = 0, refused = 0
         for seed in UInt64(1) ... 10 {
             let p = TestInstances.random(seed: seed, nodes: 12, edges: 24, maxStrategies: 4, memory: true)
             guard let (inst, state) = setUp(p) else { continue }
+            checked += 1
             let cost = state.cost
             for options in [MIPSubproblemSolver.Options(maxColumns: 1), .init(maxNonzeros: 1)] {
                 let solver = MIPSubproblemSolver(inst, options: options)
@@ -215,9 +221,12 @@ final class MIPSubproblemTests: XCTestCase {
                 if solver.skipped == 0 { continue }
                 XCTAssertEqual(solver.skipped, 1, "seed \(seed)")
                 XCTAssertEqual(solver.calls, 1, "seed \(seed)")
+                refused += 1
             }
             XCTAssertEqual(state.cost, cost, "seed \(seed)")
         }
+        XCTAssertGreaterThan(checked, 8, "instances checked")
+        XCTAssertGreaterThan(refused, 10, "subproblems refused")
     }
 
     /// Four nodes all joined (so no reduction folds them away), strategies 0/1; edges cost 1
@@ -281,7 +290,7 @@ final class MIPSubproblemTests: XCTestCase {
             XCTAssertTrue(solver.apply(r, to: state))
             XCTAssertNil(state.verify())
             let ev = try! Evaluator.evaluate(p, inst.postsolve(state.x))
-            XCTAssertEqual(ev.cost, TestInstances.bruteForce(p)!.0, "big \(big)")
+            XCTAssertEqual(ev.cost, BruteForce.optimum(p)!.cost, "big \(big)")
         }
     }
 

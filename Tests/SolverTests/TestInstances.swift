@@ -1,4 +1,5 @@
 import Model
+import TestSupport
 @testable import Solver
 
 /// Seeded random instances for brute-force and property tests.
@@ -50,44 +51,18 @@ enum TestInstances {
                             edgeCosts: edgeCosts, usageLimit: limit)
     }
 
-    /// Exhaustive optimum (cost, solution) over feasible solutions; nil when none is feasible.
+    /// `BruteForce.optimum` as (cost, solution); kept for the tests that still call it.
     static func bruteForce(_ p: Problem) -> (Int128, [Int])? {
-        var s = [Int](repeating: 0, count: p.nodeCount)
-        var best: (Int128, [Int])? = nil
-        while true {
-            if let ev = try? Evaluator.evaluate(p, s), ev.feasible {
-                if best == nil || ev.cost < best!.0 { best = (ev.cost, s) }
-            }
-            var i = 0
-            while i < p.nodeCount {
-                s[i] += 1
-                if s[i] < p.strategyCount(i) { break }
-                s[i] = 0
-                i += 1
-            }
-            if i == p.nodeCount { break }
-        }
-        return best
+        BruteForce.optimum(p).map { ($0.cost, $0.solution) }
     }
 
     /// Calls `body` with every labelling of a reduced instance (all strategy combinations).
     static func forEachLabelling(_ inst: SolverInstance, _ body: ([Int32]) -> Void) {
-        forEachLabelling(inst.k.map { Int($0) }, body)
+        BruteForce.forEachLabelling(inst.k.map { Int($0) }, body)
     }
 
-    /// Every labelling of nodes with `k[i]` strategies (an odometer).
+    /// `BruteForce.forEachLabelling`; kept for the tests that still call it.
     static func forEachLabelling(_ k: [Int], _ body: ([Int32]) -> Void) {
-        var x = [Int32](repeating: 0, count: k.count)
-        while true {
-            body(x)
-            var i = 0
-            while i < k.count {
-                x[i] += 1
-                if Int(x[i]) < k[i] { break }
-                x[i] = 0
-                i += 1
-            }
-            if i == k.count { return }
-        }
+        BruteForce.forEachLabelling(k, body)
     }
 }

@@ -55,8 +55,7 @@ public enum Reducer {
     /// `U` is 1e15 when `S <= 1e12` (the search's unit so far when every reduced term was below
     /// 1e12: 2000 infinite terms are counted), else 1e18 when `S <= 1e17` (still exact between
     /// no and one infinite term, but sums of two or more saturate alike: a known limitation,
-    /// kept so that instances with large finite costs, like contest instance M, search with the
-    /// same unit as before). `.clamped` (S above 1e17 either way): terms are clamped at 1e18 and
+    /// kept so that instances with large finite costs search with the same unit as before). `.clamped` (S above 1e17 either way): terms are clamped at 1e18 and
     /// sums saturate, so counts and large finite sums are lost.
     public enum TermEncoding: Sendable, Equatable {
         case exact(unit: Int64)
@@ -227,7 +226,6 @@ public enum Reducer {
                 switch distinct.count {
                 case 0:
                     constant = addCost(constant, t[0])
-                    stats.constantEdges += 1
                 case 1:
                     let v = distinct[0]
                     for s in 0 ..< k[v] { unary[unaryOff[v] + s] = addCost(unary[unaryOff[v] + s], t[s]) }
@@ -314,22 +312,14 @@ public enum Reducer {
         /// bind; the others are dropped from the memory model.
         func unsafeCliques() -> [Bool] {
             guard let limit = problem.usageLimit, cliques.count > 0 else { return [] }
-            var diff = [Int64](repeating: 0, count: cliques.count + 1)
-            for i in 0 ..< originalCount {
+            let largest: [Int64] = cliqueLoads(cliqueCount: cliques.count, items: originalCount) { i in
                 let f = Int(cliques.cliqueFirst[i]), l = Int(cliques.cliqueEnd[i])
-                if f >= l { continue }
+                if f >= l { return nil }
                 var m = Int64.min
                 for a in alive[i] { m = max(m, usage[unaryOff[i] + Int(a)]) }
-                diff[f] &+= m
-                diff[l] &-= m
+                return (f, l, m)
             }
-            var out = [Bool](repeating: false, count: cliques.count)
-            var load: Int64 = 0
-            for c in 0 ..< cliques.count {
-                load &+= diff[c]
-                out[c] = load > limit
-            }
-            return out
+            return largest.map { $0 > limit }
         }
 
         /// Nodes whose choice can matter for memory: a varying usage in some unsafe clique.
@@ -451,25 +441,18 @@ public enum Reducer {
         mutating func pruneMemory() -> Bool {
             guard let limit = problem.usageLimit, cliques.count > 0 else { return false }
             let kc = cliques.count
-            // Minimum load per clique via a difference array over clique ranges.
-            var diff = [Int64](repeating: 0, count: kc + 1)
+            // Minimum load per clique.
             var minUse = [Int64](repeating: 0, count: originalCount)
-            for i in 0 ..< originalCount {
+            let minLoad: [Int64] = cliqueLoads(cliqueCount: kc, items: originalCount) { i in
                 let f = Int(cliques.cliqueFirst[i]), l = Int(cliques.cliqueEnd[i])
-                if f >= l { continue }
+                if f >= l { return nil }
                 var m = Int64.max
                 for a in alive[i] { m = min(m, usage[unaryOff[i] + Int(a)]) }
                 minUse[i] = m
-                diff[f] &+= m
-                diff[l] &-= m
+                return (f, l, m)
             }
-            var slack = [Int64](repeating: 0, count: kc)
-            var load: Int64 = 0
-            for c in 0 ..< kc {
-                load &+= diff[c]
-                slack[c] = limit &- load
-                if slack[c] < 0 { memoryInfeasible = true; return false }
-            }
+            let slack = minLoad.map { limit &- $0 }
+            if slack.contains(where: { $0 < 0 }) { memoryInfeasible = true; return false }
             let table = SparseMin(slack)
             var any = false
             for i in 0 ..< originalCount where !fixed[i] && !eliminated[i] {
@@ -573,41 +556,30 @@ public enum Reducer {
                 var newIndex = [Int32](repeating: 0, count: cliques.count + 1)
                 for c in 0 ..< cliques.count { newIndex[c + 1] = newIndex[c] + (unsafe[c] ? 1 : 0) }
                 let kc = Int(newIndex[cliques.count])
-                var diff = [Int64](repeating: 0, count: kc + 1)
-                for i in 0 ..< originalCount {
+                let baseLoad: [Int64] = cliqueLoads(cliqueCount: kc, items: originalCount) { i in
                     let f = Int(newIndex[Int(cliques.cliqueFirst[i])]), l = Int(newIndex[Int(cliques.cliqueEnd[i])])
-                    if f >= l { continue }
+                    if f >= l { return nil }
                     let r = Int(reducedOf[i])
                     var lo = Int64.max, hi = Int64.min
                     for a in alive[i] { lo = min(lo, usage[unaryOff[i] + Int(a)]); hi = max(hi, usage[unaryOff[i] + Int(a)]) }
                     if r >= 0 && lo != hi {
                         cFirst[r] = Int32(f)
                         cEnd[r] = Int32(l)
-                        continue
+                        return nil
                     }
                     // Fixed, folded (constant usage here) or constant: base load.
-                    diff[f] &+= lo
-                    diff[l] &-= lo
+                    return (f, l, lo)
                 }
-                var load: Int64 = 0
-                for c in 0 ..< kc {
-                    load &+= diff[c]
-                    capacity.append(limit &- load)
-                    if limit &- load < 0 { feasible = false }
-                }
+                capacity = baseLoad.map { limit &- $0 }
+                if capacity.contains(where: { $0 < 0 }) { feasible = false }
                 // The minimum usages must fit too.
-                var minDiff = [Int64](repeating: 0, count: kc + 1)
-                for r in 0 ..< rn where cFirst[r] < cEnd[r] {
+                let minLoad: [Int64] = cliqueLoads(cliqueCount: kc, items: rn) { r in
+                    if cFirst[r] >= cEnd[r] { return nil }
                     var m = Int64.max
                     for x in Int(off[r]) ..< Int(off[r + 1]) { m = min(m, us[x]) }
-                    minDiff[Int(cFirst[r])] &+= m
-                    minDiff[Int(cEnd[r])] &-= m
+                    return (Int(cFirst[r]), Int(cEnd[r]), m)
                 }
-                var acc: Int64 = 0
-                for c in 0 ..< kc {
-                    acc &+= minDiff[c]
-                    if acc > capacity[c] { feasible = false }
-                }
+                for c in 0 ..< kc where minLoad[c] > capacity[c] { feasible = false }
             }
             // Nodes outside the memory model carry no usage inside the solver.
             for r in 0 ..< rn where cFirst[r] >= cEnd[r] {

@@ -17,12 +17,11 @@ let saturatedCost: Int64 = 2_000_000_000_000_000_000
     return s >= saturatedCost ? saturatedCost : s
 }
 
-/// What the exact reductions removed; printed by `iopddl stats` and in the solve log.
+/// What the exact reductions removed; printed in the solve log (`# reduced:`).
 public struct ReductionStats: Sendable, CustomStringConvertible {
     public var originalNodes = 0
     public var originalEdges = 0
     public var originalStrategies = 0
-    public var constantEdges = 0
     public var unaryEdges = 0
     public var hyperEdges = 0
     public var parallelEdgesMerged = 0
@@ -116,8 +115,6 @@ public final class SolverInstance: @unchecked Sendable {
     let workOf: [Int32]
     /// Nodes folded into their neighbours (leaves and chain links), in elimination order.
     let eliminations: [Elimination]
-    /// Original node -> reduced node (-1 if fixed).
-    public let reducedNode: [Int32]
     public let originalNodeCount: Int
     /// False when the minimum usages already exceed the limit: no feasible solution exists.
     public let feasible: Bool
@@ -156,9 +153,6 @@ public final class SolverInstance: @unchecked Sendable {
         self.eliminations = eliminations
         self.originalNodeCount = originalNodeCount
         self.feasible = feasible
-        var reduced = [Int32](repeating: -1, count: originalNodeCount)
-        for (r, o) in origNode.enumerated() where o >= 0 { reduced[Int(o)] = Int32(r) }
-        reducedNode = reduced
         // CSR adjacency.
         var degree = [Int32](repeating: 0, count: n + 1)
         for e in 0 ..< edgeU.count {

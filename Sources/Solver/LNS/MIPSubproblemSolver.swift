@@ -1,9 +1,11 @@
+import Model
 import GLPK
 
 /// Solves a subproblem exactly with GLPK: a given set of FREE nodes may change strategy, every
 /// other node keeps its current one. It only solves; which nodes are free is chosen elsewhere.
 ///
-/// The model is the local-polytope MIP of DESIGN.md restricted to the free nodes:
+/// The model is the local-polytope MIP of the problem (one binary per node and strategy, one
+/// continuous pair variable per edge and strategy pair) restricted to the free nodes:
 /// - `x[i,s]` binary per free node and kept strategy, `sum_s x[i,s] = 1`. Edges to fixed nodes
 ///   are folded into the unary costs (at the fixed neighbour's current strategy).
 /// - `y[e,a,b] >= 0` per edge with both ends free and kept pair, with
@@ -43,9 +45,11 @@ import GLPK
 /// The state should be memory-feasible; if it is not, a result only promises that no clique's
 /// slack drops below zero (or further below) because of it.
 ///
-/// One per worker thread: GLPK problems must be created, solved and freed on one thread, and each
-/// call builds and frees its own problem on the calling thread. Not `Sendable`. A worker thread
-/// that used it should call `GLPKEnvironment.releaseCurrentThread()` when it ends.
+/// Not `Sendable`: one per worker, used by one thread at a time. GLPK problems must be created,
+/// solved and freed on one thread; each `solve` builds, solves and frees its own problem on the
+/// calling thread, so none outlives a call. GLPK's per-thread environment stays with the thread
+/// (`GLPKEnvironment.releaseCurrentThread()` frees it; the solve's workers run on pooled
+/// dispatch threads and leave it).
 final class MIPSubproblemSolver {
     enum StartMode: Sendable {
         /// A row `objective <= current - 1`. The current assignment is not handed to GLPK: it
@@ -57,10 +61,8 @@ final class MIPSubproblemSolver {
         case warmStart
     }
 
-    /// Defaults measured on instance B (reduced to 325 nodes), from a local-search state: the
-    /// whole reduced instance (68,737 columns) solves to the optimum in 6.2 s with a cutoff row
-    /// and no presolve, against 15.1 s with presolve and 20.5 s with a warm start instead of the
-    /// cutoff; 240-node balls take 2.3 s on average (3.6 s with presolve, 4.5 s warm-started).
+    /// Defaults: a cutoff row without presolve solved whole reduced instances and balls two to
+    /// three times faster than with presolve or a warm start (benchmarks/CONSTANTS.md).
     struct Options: Sendable {
         /// Subproblems with more columns are refused.
         var maxColumns = 60_000
@@ -107,12 +109,6 @@ final class MIPSubproblemSolver {
     private(set) var seconds = 0.0
     /// What the last call did, for logs and measurements.
     private(set) var lastOutcome = ""
-    /// Whether GLPK finished the last call's search (optimal, or no improvement exists) rather
-    /// than stopping at the time limit or failing: the neighbourhood was easy enough.
-    private(set) var lastFinished = false
-    /// Columns and rows of the last model handed to GLPK (0 when none was built).
-    private(set) var lastColumns = 0
-    private(set) var lastRows = 0
 
     /// When set, only the strategies marked true (per instance strategy slot) may be chosen
     /// (each free node's current strategy always may): a restricted, no longer exact,
@@ -186,12 +182,9 @@ final class MIPSubproblemSolver {
         state: SearchState, free: [Int32], timeLimit: Double, stop: @escaping () -> Bool
     ) -> Result? {
         precondition(state.inst === inst, "MIPSubproblemSolver used with another instance's state")
-        let t0 = ProcessClock.monotonicNow()
+        let t0 = MonotonicClock.seconds()
         calls += 1
-        lastFinished = false
-        lastColumns = 0
-        lastRows = 0
-        defer { seconds += ProcessClock.monotonicNow() - t0 }
+        defer { seconds += MonotonicClock.seconds() - t0 }
 
         // Without infinite terms in the current subproblem, every solution using one is worse,
         // so leaving them out is exact. With some, first try the model that keeps every
@@ -222,8 +215,6 @@ final class MIPSubproblemSolver {
             if refusal.tooLarge { skipped += 1 }
             return nil
         }
-        lastColumns = model.columns.count
-        lastRows = model.rows.count
         return run(state, sub, &model, timeLimit: timeLimit, stop: stop, t0: t0)
     }
 
@@ -776,7 +767,6 @@ final class MIPSubproblemSolver {
         }
         let statusText = r.stopReason.map { "\(r.status) (\($0))" } ?? "\(r.status)"
         if r.stopReason == .timeLimit { timeouts += 1 }
-        lastFinished = (r.stopReason == nil || r.stopReason == .gapReached) && (r.status == .optimal || r.status == .feasible || r.status == .infeasible)
         switch r.status {
         case .optimal, .feasible: break
         case .infeasible:
@@ -834,7 +824,7 @@ final class MIPSubproblemSolver {
         lastOutcome = "improved by \(-change) (\(statusText))"
         return Result(
             assignment: assignment, improvement: -change, status: statusText,
-            provedOptimal: r.status == .optimal, seconds: ProcessClock.monotonicNow() - t0,
+            provedOptimal: r.status == .optimal, seconds: MonotonicClock.seconds() - t0,
             columns: model.columns.count, rows: model.rows.count)
     }
 
@@ -867,15 +857,12 @@ final class MIPSubproblemSolver {
     /// was already there); a description of the first such segment, or nil.
     private func memoryViolation(_ sub: Sub, _ newS: [Int]) -> String? {
         guard inst.hasMemory && !sub.segLo.isEmpty else { return nil }
-        var diff = [Int128](repeating: 0, count: sub.segLo.count + 1)
-        for f in 0 ..< sub.count where newS[f] != sub.cur[f] && sub.segFirst[f] < sub.segEnd[f] {
-            let du = Int128(usage(sub, f, newS[f])) - Int128(usage(sub, f, sub.cur[f]))
-            diff[sub.segFirst[f]] += du
-            diff[sub.segEnd[f]] -= du
+        let rise: [Int128] = cliqueLoads(cliqueCount: sub.segLo.count, items: sub.count) { f in
+            guard newS[f] != sub.cur[f] && sub.segFirst[f] < sub.segEnd[f] else { return nil }
+            return (sub.segFirst[f], sub.segEnd[f], Int128(usage(sub, f, newS[f])) - Int128(usage(sub, f, sub.cur[f])))
         }
-        var acc: Int128 = 0
         for t in 0 ..< sub.segLo.count {
-            acc += diff[t]
+            let acc = rise[t]
             if acc > 0 && acc > Int128(sub.segSlack[t]) {
                 return "cliques \(sub.segLo[t])..<\(sub.segHi[t]) overflow by \(acc - Int128(sub.segSlack[t]))"
             }

@@ -16,7 +16,7 @@ final class EliminationMove {
     var rejectedMemory = 0
 
     private var mark: [Int32]  // block-local index + 1 when in the current block, else 0
-    private var markNodes: [Int32] = []
+    private var growth: RegionGrowth
 
     let memory: MemoryPolicy
 
@@ -25,6 +25,7 @@ final class EliminationMove {
         self.memory = memory ?? MemoryPolicy(nodes: state.inst.n)
         inst = state.inst
         mark = [Int32](repeating: 0, count: inst.n)
+        growth = RegionGrowth(nodes: inst.n)
     }
 
     private struct Factor {
@@ -35,25 +36,10 @@ final class EliminationMove {
     /// BFS ball of up to `maxSize` nodes around `root`; nodes of degree above `maxDegree` are
     /// left fixed (except the root).
     func ball(root: Int, maxSize: Int, maxDegree: Int, rng: inout SeededRNG) -> [Int32] {
+        growth.begin()
+        growth.insert(root)
         var block: [Int32] = [Int32(root)]
-        var seen: Set<Int32> = [Int32(root)]
-        var head = 0
-        while head < block.count && block.count < maxSize {
-            let t = Int(block[head])
-            head += 1
-            let lo = Int(inst.adjOff[t]), hi = Int(inst.adjOff[t + 1])
-            if hi == lo { continue }
-            let start = rng.below(hi - lo)
-            for q in 0 ..< (hi - lo) {
-                let w = inst.adjOther[lo + (start + q) % (hi - lo)]
-                if seen.contains(w) { continue }
-                seen.insert(w)
-                let deg = Int(inst.adjOff[Int(w) + 1] - inst.adjOff[Int(w)])
-                if deg > maxDegree { continue }
-                block.append(w)
-                if block.count >= maxSize { break }
-            }
-        }
+        growth.grow(&block, in: inst, size: maxSize, rotate: true, rng: &rng, maxDegree: maxDegree)
         return block
     }
 

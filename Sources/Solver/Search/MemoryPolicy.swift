@@ -9,10 +9,9 @@ final class MemoryPolicy {
     private(set) var weight: [Double]
     private(set) var active = false
 
-    /// Largest penalty of one node. It may exceed an infinite term: on some instances (A)
-    /// memory is so tight that the soft optimum must take forbidden pairs, which the repair
-    /// and the hard phases then remove; capping it at a fraction of an infinite term made A
-    /// 1.7x worse.
+    /// Largest penalty of one node. It may exceed an infinite term: where memory is very tight
+    /// the soft optimum must take forbidden pairs, which the repair and the hard phases then
+    /// remove (a cap below an infinite term was worse, benchmarks/CONSTANTS.md).
     let maxPenalty: Int64 = 100_000_000_000_000_000
 
     init(nodes: Int) {
@@ -40,10 +39,5 @@ final class MemoryPolicy {
 
     func scaleAll(_ f: Double) {
         for i in 0 ..< weight.count { setWeight(i, weight[i] * f) }
-    }
-
-    func clear() {
-        for i in 0 ..< weight.count { weight[i] = 0 }
-        active = false
     }
 }

@@ -27,19 +27,9 @@ final class SearchState {
 
     static func computeSlack(_ inst: SolverInstance, _ x: [Int32]) -> [Int64] {
         guard inst.hasMemory else { return [] }
-        var diff = [Int64](repeating: 0, count: inst.cliqueCount + 1)
-        for i in 0 ..< inst.n where inst.cFirst[i] < inst.cEnd[i] {
-            let u = inst.usage[Int(inst.off[i]) + Int(x[i])]
-            diff[Int(inst.cFirst[i])] &+= u
-            diff[Int(inst.cEnd[i])] &-= u
-        }
-        var load: Int64 = 0
-        var out = [Int64](repeating: 0, count: inst.cliqueCount)
-        for c in 0 ..< inst.cliqueCount {
-            load &+= diff[c]
-            out[c] = inst.capacity[c] &- load
-        }
-        return out
+        var slack = inst.cliqueLoads { inst.usage[Int(inst.off[$0]) + Int(x[$0])] }
+        for c in 0 ..< inst.cliqueCount { slack[c] = inst.capacity[c] &- slack[c] }
+        return slack
     }
 
     var feasible: Bool { !inst.hasMemory || slack.globalMin >= 0 }

@@ -3,6 +3,7 @@
 #elseif canImport(Darwin)
     import Darwin
 #endif
+import Model
 
 /// Seconds since the process started (not since this object was made), so that deadlines
 /// include start-up and loading. On Linux the start time comes from /proc/self/stat; elsewhere
@@ -15,11 +16,8 @@ public struct ProcessClock: Sendable {
         startMonotonic = ProcessClock.processStart
     }
 
-    public static func monotonicNow() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
-    }
+    /// `MonotonicClock.seconds()`, kept for the callers that do not import Model.
+    public static func monotonicNow() -> Double { MonotonicClock.seconds() }
 
     public var seconds: Double { ProcessClock.monotonicNow() - startMonotonic }
 
