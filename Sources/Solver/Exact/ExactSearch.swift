@@ -1,0 +1,350 @@
+// Complete branch and bound over a reduced instance: proves optimality (or infeasibility) of
+// small reduced instances in exact integer arithmetic.
+//
+// Why a completed search is a proof: nodes are fixed one at a time in a static order; a
+// subtree is skipped only when a valid lower bound on every assignment in it is >= the cost of
+// a known feasible assignment, or when a strategy would overfill a clique (the memory test
+// below only removes assignments that exceed some capacity). So when the search ends without
+// being stopped, no feasible assignment is cheaper than the best one known.
+//
+// The lower bound. Before the search, the costs are reparametrised exactly (Int128): walking
+// the order backwards, each node's unary costs are moved into the edge to its latest earlier
+// neighbour, and every edge's rows are then projected onto its earlier end (each row's minimum
+// moves into that node's unary costs). Every assignment keeps its total, and afterwards every
+// row of every edge table (earlier end fixed) has minimum 0. With the nodes before position t
+// fixed, any completion costs at least
+//   g + sum over unfixed nodes j of min_s acc_j(s),
+// where g is the cost of the fixed part (unary and edge terms between fixed nodes) and acc_j(s)
+// is j's unary term plus its edge terms to fixed neighbours: the edges between two unfixed
+// nodes are >= 0 (row minimum 0), and they are all the remaining terms. The bound needs one row
+// addition per later neighbour when a node is fixed.
+//
+// Memory: `reserve[c]` is the capacity of clique c minus the usage of the fixed nodes and the
+// least usage of each unfixed node living in it. A strategy whose usage exceeds its node's least
+// usage by more than the smallest reserve over the node's cliques cannot lead to a feasible
+// assignment, and every other choice keeps all reserves >= 0 (so the least-usage completion
+// still fits).
+
+/// An assignment of a reduced instance (local strategy per node) with its cost as
+/// `SearchState.computeCost` gives it (`inst.base` plus every unary and edge term).
+public struct ExactSolution: Sendable, Equatable {
+    public var x: [Int32]
+    public var cost: Int128
+
+    public init(x: [Int32], cost: Int128) {
+        self.x = x
+        self.cost = cost
+    }
+}
+
+/// Outcome of `ExactSearch`.
+public enum ExactResult: Sendable, Equatable {
+    /// The whole tree was searched: `x` is feasible and no feasible assignment costs less.
+    case optimal(x: [Int32], cost: Int128)
+    /// The whole tree was searched (or the reductions proved it): no assignment fits the memory.
+    case infeasible
+    /// Stopped (deadline or `stop`) before the search completed: nothing is proved. `bestFound`
+    /// is the cheapest feasible assignment known (the incumbent if nothing cheaper was found).
+    case unknown(bestFound: ExactSolution?, nodesSearched: Int)
+}
+
+/// Depth-first branch and bound with a static variable order (see the file comment).
+public final class ExactSearch {
+    /// The deadline and `stop` are checked after this many search nodes (a node costs
+    /// microseconds, so the answer to a stop comes within milliseconds).
+    static let checkInterval = 1024
+
+    let inst: SolverInstance
+    /// Position -> node, and node -> position.
+    let order: [Int32]
+    let position: [Int32]
+    /// Reparametrised unary costs (flat, `inst.off`): the starting value of `acc`.
+    let unaryR: [Int128]
+    /// Per position t, the edges to later neighbours: `laterNode[q]` for q in
+    /// `laterOff[t] ..< laterOff[t+1]`, with the table oriented (node at t, later node) from
+    /// `laterTable[q]` in `table`, row-major.
+    let laterOff: [Int]
+    let laterNode: [Int32]
+    let laterTable: [Int]
+    /// Reparametrised edge tables, each oriented from its earlier end to its later end.
+    let table: [Int128]
+    /// Least usage of each node (0 for nodes outside the memory model).
+    let minUse: [Int64]
+
+    // Search state.
+    var acc: [Int128]
+    var minAcc: [Int128]
+    var reserve: [Int64]
+    var x: [Int32]
+    /// Cost of the fixed part, `inst.base` included.
+    var fixedCost: Int128 = 0
+    /// Sum of `minAcc` over the unfixed nodes.
+    var openBound: Int128 = 0
+    var upper: Int128? = nil
+    var best: [Int32]? = nil
+    /// Search nodes expanded (calls that branch on a node).
+    public private(set) var nodes = 0
+    var stopped = false
+    var deadline = 0.0
+    var clock = ProcessClock()
+    /// Search nodes left until the next look at the clock and `stop`.
+    var countdown = 0
+    /// Old minima of the later neighbours, restored on backtracking.
+    var minStack: [Int128] = []
+
+    public init(_ inst: SolverInstance) {
+        self.inst = inst
+        let n = inst.n
+        let order = ExactSearch.frontierOrder(inst)
+        var position = [Int32](repeating: 0, count: n)
+        for (t, i) in order.enumerated() { position[Int(i)] = Int32(t) }
+        self.order = order
+        self.position = position
+
+        // Tables oriented from the earlier end, in Int128.
+        var tableOff = [Int](repeating: 0, count: inst.edgeCount + 1)
+        for e in 0 ..< inst.edgeCount { tableOff[e + 1] = tableOff[e] + (inst.edgeOff[e + 1] - inst.edgeOff[e]) }
+        var table = [Int128](repeating: 0, count: tableOff[inst.edgeCount])
+        var earlier = [Int32](repeating: 0, count: inst.edgeCount)
+        for e in 0 ..< inst.edgeCount {
+            let u = Int(inst.edgeU[e]), v = Int(inst.edgeV[e])
+            let ku = Int(inst.k[u]), kv = Int(inst.k[v])
+            let src = inst.edgeOff[e], dst = tableOff[e]
+            if position[u] < position[v] {
+                earlier[e] = Int32(u)
+                for z in 0 ..< ku * kv { table[dst + z] = Int128(inst.edgeCost[src + z]) }
+            } else {
+                earlier[e] = Int32(v)
+                for a in 0 ..< ku { for b in 0 ..< kv { table[dst + b * ku + a] = Int128(inst.edgeCost[src + a * kv + b]) } }
+            }
+        }
+        var unary = inst.unary.map { Int128($0) }
+
+        // Backward pass: extend each node's unary into the edge to its latest earlier
+        // neighbour, then project the rows of all its edges to earlier neighbours.
+        for t in stride(from: n - 1, through: 0, by: -1) {
+            let j = Int(order[t])
+            let oj = Int(inst.off[j]), kj = Int(inst.k[j])
+            var target = -1, targetPos: Int32 = -1
+            for p in Int(inst.adjOff[j]) ..< Int(inst.adjOff[j + 1]) {
+                let i = Int(inst.adjOther[p])
+                if position[i] < Int32(t) && position[i] > targetPos { targetPos = position[i]; target = Int(inst.adjEdge[p]) }
+            }
+            for p in Int(inst.adjOff[j]) ..< Int(inst.adjOff[j + 1]) {
+                let i = Int(inst.adjOther[p])
+                if position[i] >= Int32(t) { continue }
+                let e = Int(inst.adjEdge[p])
+                let oi = Int(inst.off[i]), ki = Int(inst.k[i]), base = tableOff[e]
+                if e == target {
+                    for a in 0 ..< ki { for b in 0 ..< kj { table[base + a * kj + b] += unary[oj + b] } }
+                    for b in 0 ..< kj { unary[oj + b] = 0 }
+                }
+                for a in 0 ..< ki {
+                    var m = table[base + a * kj]
+                    for b in 1 ..< kj { m = Swift.min(m, table[base + a * kj + b]) }
+                    for b in 0 ..< kj { table[base + a * kj + b] -= m }
+                    unary[oi + a] += m
+                }
+            }
+        }
+        unaryR = unary
+        self.table = table
+
+        var laterOff = [Int](repeating: 0, count: n + 1)
+        var laterNode: [Int32] = [], laterTable: [Int] = []
+        for t in 0 ..< n {
+            let i = Int(order[t])
+            for p in Int(inst.adjOff[i]) ..< Int(inst.adjOff[i + 1]) where position[Int(inst.adjOther[p])] > Int32(t) {
+                laterNode.append(inst.adjOther[p])
+                laterTable.append(tableOff[Int(inst.adjEdge[p])])
+            }
+            laterOff[t + 1] = laterNode.count
+        }
+        self.laterOff = laterOff
+        self.laterNode = laterNode
+        self.laterTable = laterTable
+
+        var minUse = [Int64](repeating: 0, count: n)
+        if inst.hasMemory {
+            for i in 0 ..< n where inst.cFirst[i] < inst.cEnd[i] {
+                minUse[i] = inst.usage[Int(inst.off[i]) ..< Int(inst.off[i + 1])].min() ?? 0
+            }
+        }
+        self.minUse = minUse
+        acc = unary
+        minAcc = [Int128](repeating: 0, count: n)
+        reserve = []
+        x = [Int32](repeating: 0, count: n)
+    }
+
+    /// Proves the optimum of `inst` (costs as `SearchState.computeCost`), or stops at
+    /// `deadline` (seconds on `clock`) or when `stop()` turns true. A feasible `incumbent`
+    /// prunes from the start; its stated cost is not trusted (it is recomputed).
+    public static func solve(_ inst: SolverInstance, incumbent: (x: [Int32], cost: Int128)?,
+                             deadline: Double, clock: ProcessClock, stop: () -> Bool) -> ExactResult {
+        ExactSearch(inst).run(incumbent: incumbent?.x, deadline: deadline, clock: clock, stop: stop)
+    }
+
+    /// Runs the search once (see `solve`).
+    public func run(incumbent: [Int32]?, deadline: Double, clock: ProcessClock, stop: () -> Bool) -> ExactResult {
+        let n = inst.n
+        upper = nil
+        best = nil
+        nodes = 0
+        stopped = false
+        if let y = incumbent, isFeasible(y) {
+            upper = SearchState.computeCost(inst, y)
+            best = y
+        }
+        if !inst.feasible { return .infeasible }
+        if clock.seconds >= deadline || stop() { return unknownResult() }
+
+        // Memory reserves with every node at its least usage.
+        reserve = inst.hasMemory ? inst.capacity : []
+        if inst.hasMemory {
+            var diff = [Int64](repeating: 0, count: inst.cliqueCount + 1)
+            for i in 0 ..< n where inst.cFirst[i] < inst.cEnd[i] {
+                diff[Int(inst.cFirst[i])] &+= minUse[i]
+                diff[Int(inst.cEnd[i])] &-= minUse[i]
+            }
+            var load: Int64 = 0
+            for c in 0 ..< inst.cliqueCount {
+                load &+= diff[c]
+                reserve[c] -= load
+                if reserve[c] < 0 { return .infeasible }
+            }
+        }
+        acc = unaryR
+        fixedCost = inst.base
+        openBound = 0
+        for i in 0 ..< n {
+            let o = Int(inst.off[i])
+            var m = acc[o]
+            for s in 1 ..< Int(inst.k[i]) { m = Swift.min(m, acc[o + s]) }
+            minAcc[i] = m
+            openBound += m
+        }
+        minStack.removeAll(keepingCapacity: true)
+
+        self.deadline = deadline
+        self.clock = clock
+        countdown = ExactSearch.checkInterval
+        if beatsUpper(fixedCost + openBound) { search(0, stop) }
+        if stopped { return unknownResult() }
+        guard let best else { return .infeasible }
+        return .optimal(x: best, cost: SearchState.computeCost(inst, best))
+    }
+
+    func unknownResult() -> ExactResult {
+        .unknown(bestFound: best.map { ExactSolution(x: $0, cost: SearchState.computeCost(inst, $0)) },
+                 nodesSearched: nodes)
+    }
+
+    /// Whether a subtree with lower bound `bound` can hold an assignment cheaper than the best.
+    @inline(__always) func beatsUpper(_ bound: Int128) -> Bool {
+        guard let u = upper else { return true }
+        return bound < u
+    }
+
+    /// Whether `y` is a complete assignment that fits the memory.
+    func isFeasible(_ y: [Int32]) -> Bool {
+        guard inst.feasible, y.count == inst.n else { return false }
+        for i in 0 ..< inst.n where y[i] < 0 || y[i] >= inst.k[i] { return false }
+        return !inst.hasMemory || SearchState.computeSlack(inst, y).allSatisfy { $0 >= 0 }
+    }
+
+    /// Branches on the node at position `t` (all earlier positions fixed).
+    func search(_ t: Int, _ stop: () -> Bool) {
+        if t == inst.n {
+            // Pruning let only assignments cheaper than the incumbent through.
+            assert(SearchState.computeCost(inst, x) == fixedCost, "reparametrised cost drifted")
+            upper = fixedCost
+            best = x
+            return
+        }
+        nodes += 1
+        countdown -= 1
+        if countdown <= 0 {
+            countdown = ExactSearch.checkInterval
+            if clock.seconds >= deadline || stop() {
+                stopped = true
+                return
+            }
+        }
+        let i = Int(order[t])
+        let o = Int(inst.off[i]), k = Int(inst.k[i])
+        // Strategies that fit the memory, cheapest first.
+        var slack = Int64.max
+        let cf = Int(inst.cFirst[i]), ce = Int(inst.cEnd[i])
+        let memory = inst.hasMemory && cf < ce
+        if memory { for c in cf ..< ce { slack = Swift.min(slack, reserve[c]) } }
+        var cand: [Int32] = []
+        cand.reserveCapacity(k)
+        for s in 0 ..< k where !memory || inst.usage[o + s] - minUse[i] <= slack { cand.append(Int32(s)) }
+        cand.sort { acc[o + Int($0)] < acc[o + Int($1)] || (acc[o + Int($0)] == acc[o + Int($1)] && $0 < $1) }
+
+        let rest = openBound - minAcc[i]
+        let savedFixed = fixedCost
+        let q0 = laterOff[t], q1 = laterOff[t + 1]
+        for s32 in cand {
+            let s = Int(s32)
+            let here = acc[o + s]
+            // Later neighbours' minima can only rise by the (>= 0) rows added below.
+            if let u = upper, savedFixed + here + rest >= u { break }
+            fixedCost = savedFixed + here
+            openBound = rest
+            for q in q0 ..< q1 {
+                let j = Int(laterNode[q])
+                let oj = Int(inst.off[j]), kj = Int(inst.k[j])
+                let row = laterTable[q] + s * kj
+                var m = acc[oj] + table[row]
+                acc[oj] = m
+                for b in 1 ..< kj {
+                    let v = acc[oj + b] + table[row + b]
+                    acc[oj + b] = v
+                    if v < m { m = v }
+                }
+                minStack.append(minAcc[j])
+                openBound += m - minAcc[j]
+                minAcc[j] = m
+            }
+            let du = memory ? inst.usage[o + s] - minUse[i] : 0
+            if du != 0 { for c in cf ..< ce { reserve[c] -= du } }
+            x[i] = s32
+            if beatsUpper(fixedCost + openBound) { search(t + 1, stop) }
+            if du != 0 { for c in cf ..< ce { reserve[c] += du } }
+            for q in stride(from: q1 - 1, through: q0, by: -1) {
+                let j = Int(laterNode[q])
+                let oj = Int(inst.off[j]), kj = Int(inst.k[j])
+                let row = laterTable[q] + s * kj
+                for b in 0 ..< kj { acc[oj + b] -= table[row + b] }
+                minAcc[j] = minStack.removeLast()
+            }
+            if stopped { break }
+        }
+        fixedCost = savedFixed
+        openBound = rest + minAcc[i]
+    }
+
+    /// A static order that keeps the frontier small: repeatedly the node with the most
+    /// neighbours already ordered (maximum cardinality search), ties to the higher degree, then
+    /// to the lower index; it starts at the node of highest degree.
+    static func frontierOrder(_ inst: SolverInstance) -> [Int32] {
+        let n = inst.n
+        var ordered = [Bool](repeating: false, count: n)
+        var count = [Int](repeating: 0, count: n)
+        var order: [Int32] = []
+        order.reserveCapacity(n)
+        let degree = (0 ..< n).map { Int(inst.adjOff[$0 + 1] - inst.adjOff[$0]) }
+        for _ in 0 ..< n {
+            var pick = -1
+            for i in 0 ..< n where !ordered[i] {
+                if pick < 0 || count[i] > count[pick] || (count[i] == count[pick] && degree[i] > degree[pick]) { pick = i }
+            }
+            ordered[pick] = true
+            order.append(Int32(pick))
+            for p in Int(inst.adjOff[pick]) ..< Int(inst.adjOff[pick + 1]) { count[Int(inst.adjOther[p])] += 1 }
+        }
+        return order
+    }
+}
