@@ -1,3 +1,4 @@
+import Foundation
 import Model
 import XCTest
 @testable import Solver
@@ -189,6 +190,46 @@ final class ExactSearchTests: XCTestCase {
         XCTAssertEqual(cost, 5)
         XCTAssertTrue(x == [0, 1] || x == [1, 0], "\(x)")
         XCTAssertEqual(ExactSearch.solve(make(capacity: 1), incumbent: nil, deadline: later, clock: clock, stop: { false }), .infeasible)
+    }
+}
+
+/// Measurements for benchmarks/EXACT.md (not a check): skipped unless `IOPDDL_EXACT_MEASURE`
+/// lists instances as `path[=solution]` separated by commas, where `solution` holds an
+/// original solution `[s0, s1, ...]` used as the incumbent. `IOPDDL_EXACT_SECONDS` is the time
+/// per run (default 60). Prints one line per instance and incumbent.
+final class ExactSearchMeasurements: XCTestCase {
+    func testMeasure() throws {
+        let env = ProcessInfo.processInfo.environment
+        guard let list = env["IOPDDL_EXACT_MEASURE"], !list.isEmpty else {
+            throw XCTSkip("set IOPDDL_EXACT_MEASURE=path[=solution],... to measure")
+        }
+        let seconds = Double(env["IOPDDL_EXACT_SECONDS"] ?? "") ?? 60
+        let clock = ProcessClock()
+        for entry in list.split(separator: ",") {
+            let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
+            let p = try ProblemReader.read(path: parts[0])
+            let start = clock.seconds
+            let inst = Reducer.reduce(p)
+            let search = ExactSearch(inst)
+            print("\(parts[0]): reduced in \(formatSeconds(clock.seconds - start)) s to \(inst.n) nodes, \(inst.edgeCount) edges, \(inst.stats.strategies) strategies, \(inst.cliqueCount) cliques; frontier width \(search.frontierWidth) (greedy \(ExactSearch.width(inst, ExactSearch.greedyOrder(inst))), time \(ExactSearch.width(inst, ExactSearch.timeOrder(inst)))); root bound \(search.rootBound)")
+            var incumbents: [(String, [Int32]?)] = [("none", nil)]
+            if parts.count > 1 {
+                let text = try String(contentsOfFile: parts[1], encoding: .utf8)
+                let digits = text.split { !$0.isNumber }.compactMap { Int($0) }
+                let y = try XCTUnwrap(inst.presolve(digits), "the solution does not map into the reduced instance")
+                incumbents.append(("\(SearchState.computeCost(inst, y))", y))
+            }
+            for (name, y) in incumbents {
+                let t0 = clock.seconds
+                let r = search.run(incumbent: y, deadline: t0 + seconds, clock: clock, stop: { false })
+                let dt = formatSeconds(clock.seconds - t0)
+                switch r {
+                case let .optimal(_, cost): print("  incumbent \(name): optimal \(cost) in \(dt) s, \(search.nodes) nodes")
+                case .infeasible: print("  incumbent \(name): infeasible in \(dt) s, \(search.nodes) nodes")
+                case let .unknown(b, nodes): print("  incumbent \(name): unknown after \(dt) s, \(nodes) nodes, best \(b.map { "\($0.cost)" } ?? "none")")
+                }
+            }
+        }
     }
 }
 

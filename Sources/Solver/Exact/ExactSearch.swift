@@ -119,6 +119,7 @@ public final class ExactSearch {
             }
         }
         var unary = inst.unary.map { Int128($0) }
+        ExactSearch.diffuse(inst, position, tableOff, &table, &unary)
 
         // Backward pass: extend each node's unary into the edge to its latest earlier
         // neighbour, then project the rows of all its edges to earlier neighbours.
@@ -324,6 +325,151 @@ public final class ExactSearch {
         }
         fixedCost = savedFixed
         openBound = rest + minAcc[i]
+    }
+
+    /// Rounds of min-sum diffusion before the search, at most (see `diffuse`).
+    static let diffusionRounds = 300
+    /// Diffusion stops after this many rounds without a rise of the bound.
+    static let diffusionStall = 3
+
+    /// Min-sum diffusion in integers: for each node in turn, the row minima of its edges move
+    /// into its unary costs, and the result is spread back equally (rounded down) over the
+    /// node and its edges. Every step adds a vector to a node and subtracts it from an edge's
+    /// rows, so every assignment keeps its cost exactly; the bound
+    /// sum of node minima + sum of edge minima tends to rise toward the pairwise LP bound.
+    static func diffuse(_ inst: SolverInstance, _ position: [Int32], _ tableOff: [Int],
+                        _ table: inout [Int128], _ unary: inout [Int128]) {
+        let n = inst.n
+        func bound() -> Int128 {
+            var b: Int128 = 0
+            for i in 0 ..< n { b += unary[Int(inst.off[i]) ..< Int(inst.off[i + 1])].min() ?? 0 }
+            for e in 0 ..< inst.edgeCount { b += table[tableOff[e] ..< tableOff[e + 1]].min() ?? 0 }
+            return b
+        }
+        var best = bound(), stall = 0
+        for _ in 0 ..< diffusionRounds {
+            for i in 0 ..< n {
+                let o = Int(inst.off[i]), k = Int(inst.k[i])
+                let deg = Int(inst.adjOff[i + 1] - inst.adjOff[i])
+                if deg == 0 { continue }
+                // Pull every edge's minima (over the other end) into the node.
+                for p in Int(inst.adjOff[i]) ..< Int(inst.adjOff[i + 1]) {
+                    let e = Int(inst.adjEdge[p]), other = Int(inst.adjOther[p])
+                    let ko = Int(inst.k[other]), base = tableOff[e]
+                    let rows = position[i] < position[other]
+                    for a in 0 ..< k {
+                        var m: Int128
+                        if rows {
+                            m = table[base + a * ko]
+                            for b in 1 ..< ko { m = Swift.min(m, table[base + a * ko + b]) }
+                            for b in 0 ..< ko { table[base + a * ko + b] -= m }
+                        } else {
+                            m = table[base + a]
+                            for b in 1 ..< ko { m = Swift.min(m, table[base + b * k + a]) }
+                            for b in 0 ..< ko { table[base + b * k + a] -= m }
+                        }
+                        unary[o + a] += m
+                    }
+                }
+                // Spread back: each edge gets floor(unary / (deg + 1)).
+                for a in 0 ..< k {
+                    let share = floorDiv(unary[o + a], Int128(deg + 1))
+                    unary[o + a] -= share * Int128(deg)
+                    for p in Int(inst.adjOff[i]) ..< Int(inst.adjOff[i + 1]) {
+                        let e = Int(inst.adjEdge[p]), other = Int(inst.adjOther[p])
+                        let ko = Int(inst.k[other]), base = tableOff[e]
+                        if position[i] < position[other] {
+                            for b in 0 ..< ko { table[base + a * ko + b] += share }
+                        } else {
+                            for b in 0 ..< ko { table[base + b * k + a] += share }
+                        }
+                    }
+                }
+            }
+            let b = bound()
+            if b > best {
+                best = b
+                stall = 0
+            } else {
+                stall += 1
+                if stall >= diffusionStall { break }
+            }
+        }
+    }
+
+    static func floorDiv(_ a: Int128, _ b: Int128) -> Int128 {
+        let q = a / b
+        return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q
+    }
+
+    /// A lower bound on every assignment's cost (`inst.base` included, memory ignored): the
+    /// search's bound at its root.
+    public var rootBound: Int128 {
+        var total = inst.base
+        for i in 0 ..< inst.n {
+            total += unaryR[Int(inst.off[i]) ..< Int(inst.off[i + 1])].min() ?? 0
+        }
+        return total
+    }
+
+    /// Largest number of fixed nodes with an unfixed neighbour, over the depths of the order.
+    public var frontierWidth: Int { ExactSearch.width(inst, order) }
+
+    static func width(_ inst: SolverInstance, _ order: [Int32]) -> Int {
+        var position = [Int32](repeating: 0, count: inst.n)
+        for (t, i) in order.enumerated() { position[Int(i)] = Int32(t) }
+        var last = [Int](repeating: -1, count: inst.n)
+        for t in 0 ..< inst.n {
+            let i = Int(order[t])
+            for p in Int(inst.adjOff[i]) ..< Int(inst.adjOff[i + 1]) {
+                last[t] = Swift.max(last[t], Int(position[Int(inst.adjOther[p])]))
+            }
+        }
+        // Position t is on the frontier at the depths t+1 ... last[t].
+        var diff = [Int](repeating: 0, count: inst.n + 2)
+        for t in 0 ..< inst.n where last[t] > t {
+            diff[t + 1] += 1
+            diff[last[t] + 1] -= 1
+        }
+        var width = 0, current = 0
+        for d in 0 ... inst.n {
+            current += diff[d]
+            width = Swift.max(width, current)
+        }
+        return width
+    }
+
+    /// Greedy order: next the node that leaves the fewest fixed nodes with unfixed neighbours.
+    static func greedyOrder(_ inst: SolverInstance) -> [Int32] {
+        let n = inst.n
+        var ordered = [Bool](repeating: false, count: n)
+        var open = (0 ..< n).map { Int(inst.adjOff[$0 + 1] - inst.adjOff[$0]) }
+        var done = [Int](repeating: 0, count: n)
+        var order: [Int32] = []
+        for _ in 0 ..< n {
+            var pick = -1, pickDelta = Int.max
+            for v in 0 ..< n where !ordered[v] {
+                var delta = open[v] > 0 ? 1 : 0
+                for p in Int(inst.adjOff[v]) ..< Int(inst.adjOff[v + 1]) {
+                    let u = Int(inst.adjOther[p])
+                    if ordered[u] && open[u] == 1 { delta -= 1 }
+                }
+                if delta < pickDelta || (delta == pickDelta && done[v] > done[pick]) { pick = v; pickDelta = delta }
+            }
+            ordered[pick] = true
+            order.append(Int32(pick))
+            for p in Int(inst.adjOff[pick]) ..< Int(inst.adjOff[pick + 1]) {
+                let u = Int(inst.adjOther[p])
+                open[u] -= 1
+                done[u] += 1
+            }
+        }
+        return order
+    }
+
+    /// Nodes by their first clique (the time line), then index.
+    static func timeOrder(_ inst: SolverInstance) -> [Int32] {
+        (0 ..< Int32(inst.n)).sorted { (inst.cFirst[Int($0)], inst.origNode[Int($0)]) < (inst.cFirst[Int($1)], inst.origNode[Int($1)]) }
     }
 
     /// A static order that keeps the frontier small: repeatedly the node with the most
