@@ -211,7 +211,8 @@ final class ExactSearchMeasurements: XCTestCase {
             let start = clock.seconds
             let inst = Reducer.reduce(p)
             let search = ExactSearch(inst)
-            print("\(parts[0]): reduced in \(formatSeconds(clock.seconds - start)) s to \(inst.n) nodes, \(inst.edgeCount) edges, \(inst.stats.strategies) strategies, \(inst.cliqueCount) cliques; frontier width \(search.frontierWidth) (greedy \(ExactSearch.width(inst, ExactSearch.greedyOrder(inst))), time \(ExactSearch.width(inst, ExactSearch.timeOrder(inst)))); root bound \(search.rootBound)")
+            search.prepare(until: clock.seconds + seconds, clock: clock)
+            print("\(parts[0]): reduced in \(formatSeconds(clock.seconds - start)) s to \(inst.n) nodes, \(inst.edgeCount) edges, \(inst.stats.strategies) strategies, \(inst.cliqueCount) cliques; frontier width \(search.frontierWidth) (greedy \(ExactSearch.width(inst, ExactSearch.greedyOrder(inst))), time \(ExactSearch.width(inst, ExactSearch.timeOrder(inst)))); root bound \(search.rootBound) after \(search.diffusionRoundsDone) diffusion rounds in \(formatSeconds(search.prepareSeconds)) s")
             var incumbents: [(String, [Int32]?)] = [("none", nil)]
             if parts.count > 1 {
                 let text = try String(contentsOfFile: parts[1], encoding: .utf8)

@@ -59,7 +59,7 @@ public final class ExactSearch {
     let order: [Int32]
     let position: [Int32]
     /// Reparametrised unary costs (flat, `inst.off`): the starting value of `acc`.
-    let unaryR: [Int128]
+    private(set) var unaryR: [Int128]
     /// Per position t, the edges to later neighbours: `laterNode[q]` for q in
     /// `laterOff[t] ..< laterOff[t+1]`, with the table oriented (node at t, later node) from
     /// `laterTable[q]` in `table`, row-major.
@@ -67,7 +67,14 @@ public final class ExactSearch {
     let laterNode: [Int32]
     let laterTable: [Int]
     /// Reparametrised edge tables, each oriented from its earlier end to its later end.
-    let table: [Int128]
+    private(set) var table: [Int128]
+    /// Start of edge e's table in `table`.
+    let tableOff: [Int]
+    /// Whether the costs were reparametrised (`prepare`); done once, by the first run.
+    private(set) var prepared = false
+    /// Diffusion rounds done and seconds spent reparametrising.
+    public private(set) var diffusionRoundsDone = 0
+    public private(set) var prepareSeconds = 0.0
     /// Least usage of each node (0 for nodes outside the memory model).
     let minUse: [Int64]
 
@@ -105,25 +112,74 @@ public final class ExactSearch {
         var tableOff = [Int](repeating: 0, count: inst.edgeCount + 1)
         for e in 0 ..< inst.edgeCount { tableOff[e + 1] = tableOff[e] + (inst.edgeOff[e + 1] - inst.edgeOff[e]) }
         var table = [Int128](repeating: 0, count: tableOff[inst.edgeCount])
-        var earlier = [Int32](repeating: 0, count: inst.edgeCount)
         for e in 0 ..< inst.edgeCount {
             let u = Int(inst.edgeU[e]), v = Int(inst.edgeV[e])
             let ku = Int(inst.k[u]), kv = Int(inst.k[v])
             let src = inst.edgeOff[e], dst = tableOff[e]
             if position[u] < position[v] {
-                earlier[e] = Int32(u)
                 for z in 0 ..< ku * kv { table[dst + z] = Int128(inst.edgeCost[src + z]) }
             } else {
-                earlier[e] = Int32(v)
                 for a in 0 ..< ku { for b in 0 ..< kv { table[dst + b * ku + a] = Int128(inst.edgeCost[src + a * kv + b]) } }
             }
         }
-        var unary = inst.unary.map { Int128($0) }
-        ExactSearch.diffuse(inst, position, tableOff, &table, &unary)
+        self.tableOff = tableOff
+        self.table = table
+        unaryR = inst.unary.map { Int128($0) }
 
-        // Backward pass: extend each node's unary into the edge to its latest earlier
-        // neighbour, then project the rows of all its edges to earlier neighbours.
-        for t in stride(from: n - 1, through: 0, by: -1) {
+        var laterOff = [Int](repeating: 0, count: n + 1)
+        var laterNode: [Int32] = [], laterTable: [Int] = []
+        for t in 0 ..< n {
+            let i = Int(order[t])
+            for p in Int(inst.adjOff[i]) ..< Int(inst.adjOff[i + 1]) where position[Int(inst.adjOther[p])] > Int32(t) {
+                laterNode.append(inst.adjOther[p])
+                laterTable.append(tableOff[Int(inst.adjEdge[p])])
+            }
+            laterOff[t + 1] = laterNode.count
+        }
+        self.laterOff = laterOff
+        self.laterNode = laterNode
+        self.laterTable = laterTable
+
+        var minUse = [Int64](repeating: 0, count: n)
+        if inst.hasMemory {
+            for i in 0 ..< n where inst.cFirst[i] < inst.cEnd[i] {
+                minUse[i] = inst.usage[Int(inst.off[i]) ..< Int(inst.off[i + 1])].min() ?? 0
+            }
+        }
+        self.minUse = minUse
+        acc = unaryR
+        minAcc = [Int128](repeating: 0, count: n)
+        reserve = []
+        x = [Int32](repeating: 0, count: n)
+    }
+
+    /// Proves the optimum of `inst` (costs as `SearchState.computeCost`), or stops at
+    /// `deadline` (seconds on `clock`) or when `stop()` turns true. A feasible `incumbent`
+    /// prunes from the start; its stated cost is not trusted (it is recomputed).
+    public static func solve(_ inst: SolverInstance, incumbent: (x: [Int32], cost: Int128)?,
+                             deadline: Double, clock: ProcessClock, stop: () -> Bool) -> ExactResult {
+        ExactSearch(inst).run(incumbent: incumbent?.x, deadline: deadline, clock: clock, stop: stop)
+    }
+
+    /// Share of the time left to the deadline that the diffusion may use.
+    static let diffusionShare = 0.5
+
+    /// Reparametrises the costs (see the file comment): diffusion until it stalls or `until`,
+    /// then the backward pass that the search's bound relies on (always completed).
+    func prepare(until: Double, clock: ProcessClock) {
+        let t0 = clock.seconds
+        diffusionRoundsDone = ExactSearch.diffuse(inst, order, position, tableOff, &table, &unaryR, until: until, clock: clock)
+        ExactSearch.projectBackward(inst, order, position, tableOff, &table, &unaryR)
+        prepared = true
+        prepareSeconds = clock.seconds - t0
+    }
+
+    /// Walking the order backwards: extends each node's unary costs into the edge to its
+    /// latest earlier neighbour, then projects the rows of all its edges to earlier neighbours
+    /// onto them (afterwards every row has minimum 0).
+    static func projectBackward(_ inst: SolverInstance, _ order: [Int32], _ position: [Int32], _ tableOff: [Int],
+                                _ table: inout [Int128], _ unary: inout [Int128]) {
+        for t in stride(from: inst.n - 1, through: 0, by: -1) {
             let j = Int(order[t])
             let oj = Int(inst.off[j]), kj = Int(inst.k[j])
             var target = -1, targetPos: Int32 = -1
@@ -148,42 +204,6 @@ public final class ExactSearch {
                 }
             }
         }
-        unaryR = unary
-        self.table = table
-
-        var laterOff = [Int](repeating: 0, count: n + 1)
-        var laterNode: [Int32] = [], laterTable: [Int] = []
-        for t in 0 ..< n {
-            let i = Int(order[t])
-            for p in Int(inst.adjOff[i]) ..< Int(inst.adjOff[i + 1]) where position[Int(inst.adjOther[p])] > Int32(t) {
-                laterNode.append(inst.adjOther[p])
-                laterTable.append(tableOff[Int(inst.adjEdge[p])])
-            }
-            laterOff[t + 1] = laterNode.count
-        }
-        self.laterOff = laterOff
-        self.laterNode = laterNode
-        self.laterTable = laterTable
-
-        var minUse = [Int64](repeating: 0, count: n)
-        if inst.hasMemory {
-            for i in 0 ..< n where inst.cFirst[i] < inst.cEnd[i] {
-                minUse[i] = inst.usage[Int(inst.off[i]) ..< Int(inst.off[i + 1])].min() ?? 0
-            }
-        }
-        self.minUse = minUse
-        acc = unary
-        minAcc = [Int128](repeating: 0, count: n)
-        reserve = []
-        x = [Int32](repeating: 0, count: n)
-    }
-
-    /// Proves the optimum of `inst` (costs as `SearchState.computeCost`), or stops at
-    /// `deadline` (seconds on `clock`) or when `stop()` turns true. A feasible `incumbent`
-    /// prunes from the start; its stated cost is not trusted (it is recomputed).
-    public static func solve(_ inst: SolverInstance, incumbent: (x: [Int32], cost: Int128)?,
-                             deadline: Double, clock: ProcessClock, stop: () -> Bool) -> ExactResult {
-        ExactSearch(inst).run(incumbent: incumbent?.x, deadline: deadline, clock: clock, stop: stop)
     }
 
     /// Runs the search once (see `solve`).
@@ -199,6 +219,10 @@ public final class ExactSearch {
         }
         if !inst.feasible { return .infeasible }
         if clock.seconds >= deadline || stop() { return unknownResult() }
+        if !prepared {
+            let now = clock.seconds
+            prepare(until: now + ExactSearch.diffusionShare * (deadline - now), clock: clock)
+        }
 
         // Memory reserves with every node at its least usage.
         reserve = inst.hasMemory ? inst.capacity : []
@@ -337,64 +361,74 @@ public final class ExactSearch {
     /// node and its edges. Every step adds a vector to a node and subtracts it from an edge's
     /// rows, so every assignment keeps its cost exactly; the bound
     /// sum of node minima + sum of edge minima tends to rise toward the pairwise LP bound.
-    static func diffuse(_ inst: SolverInstance, _ position: [Int32], _ tableOff: [Int],
-                        _ table: inout [Int128], _ unary: inout [Int128]) {
+    static func diffuse(_ inst: SolverInstance, _ order: [Int32], _ position: [Int32], _ tableOff: [Int],
+                        _ table: inout [Int128], _ unary: inout [Int128], until: Double, clock: ProcessClock) -> Int {
         let n = inst.n
-        func bound() -> Int128 {
-            var b: Int128 = 0
-            for i in 0 ..< n { b += unary[Int(inst.off[i]) ..< Int(inst.off[i + 1])].min() ?? 0 }
-            for e in 0 ..< inst.edgeCount { b += table[tableOff[e] ..< tableOff[e + 1]].min() ?? 0 }
-            return b
-        }
-        var best = bound(), stall = 0
-        for _ in 0 ..< diffusionRounds {
-            for i in 0 ..< n {
-                let o = Int(inst.off[i]), k = Int(inst.k[i])
-                let deg = Int(inst.adjOff[i + 1] - inst.adjOff[i])
-                if deg == 0 { continue }
-                // Pull every edge's minima (over the other end) into the node.
-                for p in Int(inst.adjOff[i]) ..< Int(inst.adjOff[i + 1]) {
-                    let e = Int(inst.adjEdge[p]), other = Int(inst.adjOther[p])
-                    let ko = Int(inst.k[other]), base = tableOff[e]
-                    let rows = position[i] < position[other]
-                    for a in 0 ..< k {
-                        var m: Int128
-                        if rows {
-                            m = table[base + a * ko]
-                            for b in 1 ..< ko { m = Swift.min(m, table[base + a * ko + b]) }
-                            for b in 0 ..< ko { table[base + a * ko + b] -= m }
-                        } else {
-                            m = table[base + a]
-                            for b in 1 ..< ko { m = Swift.min(m, table[base + b * k + a]) }
-                            for b in 0 ..< ko { table[base + b * k + a] -= m }
-                        }
-                        unary[o + a] += m
+        let off = inst.off, kk = inst.k, adjOff = inst.adjOff, adjEdge = inst.adjEdge, adjOther = inst.adjOther
+        var rounds = 0
+        table.withUnsafeMutableBufferPointer { tb in
+            unary.withUnsafeMutableBufferPointer { un in
+                func bound() -> Int128 {
+                    var b: Int128 = 0
+                    for i in 0 ..< n {
+                        var m = un[Int(off[i])]
+                        for x in Int(off[i]) ..< Int(off[i + 1]) where un[x] < m { m = un[x] }
+                        b += m
                     }
+                    for e in 0 ..< inst.edgeCount where tableOff[e] < tableOff[e + 1] {
+                        var m = tb[tableOff[e]]
+                        for x in tableOff[e] ..< tableOff[e + 1] where tb[x] < m { m = tb[x] }
+                        b += m
+                    }
+                    return b
                 }
-                // Spread back: each edge gets floor(unary / (deg + 1)).
-                for a in 0 ..< k {
-                    let share = floorDiv(unary[o + a], Int128(deg + 1))
-                    unary[o + a] -= share * Int128(deg)
-                    for p in Int(inst.adjOff[i]) ..< Int(inst.adjOff[i + 1]) {
-                        let e = Int(inst.adjEdge[p]), other = Int(inst.adjOther[p])
-                        let ko = Int(inst.k[other]), base = tableOff[e]
-                        if position[i] < position[other] {
-                            for b in 0 ..< ko { table[base + a * ko + b] += share }
-                        } else {
-                            for b in 0 ..< ko { table[base + b * k + a] += share }
+                var best = bound(), stall = 0
+                while rounds < diffusionRounds && clock.seconds < until {
+                    rounds += 1
+                    for i32 in order {
+                        let i = Int(i32)
+                        let o = Int(off[i]), k = Int(kk[i])
+                        let p0 = Int(adjOff[i]), p1 = Int(adjOff[i + 1])
+                        if p0 == p1 { continue }
+                        // Pull every edge's minima (over the other end) into the node.
+                        for p in p0 ..< p1 {
+                            let other = Int(adjOther[p])
+                            let ko = Int(kk[other]), base = tableOff[Int(adjEdge[p])]
+                            // Entry (a, b) of the table seen from i: a row when i is the earlier end.
+                            let (sa, sb) = position[i] < position[other] ? (ko, 1) : (1, k)
+                            for a in 0 ..< k {
+                                var m = tb[base + a * sa]
+                                for b in 1 ..< ko where tb[base + a * sa + b * sb] < m { m = tb[base + a * sa + b * sb] }
+                                for b in 0 ..< ko { tb[base + a * sa + b * sb] -= m }
+                                un[o + a] += m
+                            }
                         }
+                        // Spread back: each edge gets floor(unary / (deg + 1)).
+                        let deg = Int128(p1 - p0)
+                        for a in 0 ..< k {
+                            let share = floorDiv(un[o + a], deg + 1)
+                            if share == 0 { continue }
+                            un[o + a] -= share * deg
+                            for p in p0 ..< p1 {
+                                let other = Int(adjOther[p])
+                                let ko = Int(kk[other]), base = tableOff[Int(adjEdge[p])]
+                                let (sa, sb) = position[i] < position[other] ? (ko, 1) : (1, k)
+                                for b in 0 ..< ko { tb[base + a * sa + b * sb] += share }
+                            }
+                        }
+                    }
+                    let b = bound()
+                    if b > best {
+                        best = b
+                        stall = 0
+                    } else {
+                        stall += 1
+                        if stall >= diffusionStall { break }
                     }
                 }
             }
-            let b = bound()
-            if b > best {
-                best = b
-                stall = 0
-            } else {
-                stall += 1
-                if stall >= diffusionStall { break }
-            }
         }
+        return rounds
     }
 
     static func floorDiv(_ a: Int128, _ b: Int128) -> Int128 {
