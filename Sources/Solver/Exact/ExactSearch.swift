@@ -17,7 +17,9 @@
 // where g is the cost of the fixed part (unary and edge terms between fixed nodes) and acc_j(s)
 // is j's unary term plus its edge terms to fixed neighbours: the edges between two unfixed
 // nodes are >= 0 (row minimum 0), and they are all the remaining terms. The bound needs one row
-// addition per later neighbour when a node is fixed.
+// addition per later neighbour when a node is fixed. That neighbour's minimum is then taken over
+// the strategies that fit the memory reserves (below): those only shrink deeper in the tree, so
+// the minimum stays a valid bound for the whole subtree.
 //
 // Memory: `reserve[c]` is the capacity of clique c minus the usage of the fixed nodes and the
 // least usage of each unfixed node living in it. A strategy whose usage exceeds its node's least
@@ -314,27 +316,34 @@ public final class ExactSearch {
         for s32 in cand {
             let s = Int(s32)
             let here = acc[o + s]
-            // Later neighbours' minima can only rise by the (>= 0) rows added below.
+            // Later neighbours' minima can only rise below: the rows added are >= 0, and
+            // fewer strategies fit as the reserves shrink.
             if let u = upper, savedFixed + here + rest >= u { break }
             fixedCost = savedFixed + here
             openBound = rest
+            let du = memory ? inst.usage[o + s] - minUse[i] : 0
+            if du != 0 { for c in cf ..< ce { reserve[c] -= du } }
             for q in q0 ..< q1 {
                 let j = Int(laterNode[q])
                 let oj = Int(inst.off[j]), kj = Int(inst.k[j])
                 let row = laterTable[q] + s * kj
-                var m = acc[oj] + table[row]
-                acc[oj] = m
-                for b in 1 ..< kj {
+                // Only strategies that fit the reserves count for j's minimum: the reserves
+                // only shrink below this search node, so the minimum stays valid there.
+                var room = Int64.max
+                let jf = Int(inst.cFirst[j]), je = Int(inst.cEnd[j])
+                if inst.hasMemory && jf < je { for c in jf ..< je { room = Swift.min(room, reserve[c]) } }
+                var m: Int128? = nil
+                for b in 0 ..< kj {
                     let v = acc[oj + b] + table[row + b]
                     acc[oj + b] = v
-                    if v < m { m = v }
+                    if inst.usage[oj + b] - minUse[j] <= room, m.map({ v < $0 }) ?? true { m = v }
                 }
+                // The least-usage strategy always fits (reserves stay >= 0).
+                let newMin = m ?? minAcc[j]
                 minStack.append(minAcc[j])
-                openBound += m - minAcc[j]
-                minAcc[j] = m
+                openBound += newMin - minAcc[j]
+                minAcc[j] = newMin
             }
-            let du = memory ? inst.usage[o + s] - minUse[i] : 0
-            if du != 0 { for c in cf ..< ce { reserve[c] -= du } }
             x[i] = s32
             if beatsUpper(fixedCost + openBound) { search(t + 1, stop) }
             if du != 0 { for c in cf ..< ce { reserve[c] += du } }
