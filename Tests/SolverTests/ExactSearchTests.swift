@@ -93,11 +93,20 @@ final class ExactSearchTests: XCTestCase {
                 if worst == nil || c > worst!.1 { worst = (x, c) }
             }
             guard let (w, wc) = worst, wc > cost else { continue }
-            let from = ExactSearch.solve(inst, incumbent: (w, cost - 1), deadline: later, clock: clock, stop: { false })
+            var reported: [Int128] = []
+            let from = ExactSearch.solve(inst, incumbent: (w, cost - 1), deadline: later, clock: clock, stop: { false },
+                                         onImprove: { y, c in
+                                             XCTAssertEqual(c, SearchState.computeCost(inst, y), "seed \(seed)")
+                                             reported.append(c)
+                                         })
             guard case let .optimal(x, c) = from else {
                 XCTFail("seed \(seed): \(from)")
                 continue
             }
+            // Every improvement was reported, each cheaper than the one before, the last the optimum.
+            XCTAssertEqual(reported.last, c, "seed \(seed)")
+            XCTAssertEqual(reported, reported.sorted(by: >), "seed \(seed)")
+            XCTAssertLessThan(reported.first ?? wc, wc, "seed \(seed)")
             XCTAssertEqual(c, cost, "seed \(seed)")
             XCTAssertTrue(fits(inst, x), "seed \(seed)")
             improved += 1

@@ -98,6 +98,7 @@ public final class ExactSearch {
     var clock = ProcessClock()
     /// Search nodes left until the next look at the clock and `stop`.
     var countdown = 0
+    var onImprove: (([Int32], Int128) -> Void)? = nil
     /// Old minima of the later neighbours, restored on backtracking.
     var minStack: [Int128] = []
 
@@ -157,10 +158,13 @@ public final class ExactSearch {
 
     /// Proves the optimum of `inst` (costs as `SearchState.computeCost`), or stops at
     /// `deadline` (seconds on `clock`) or when `stop()` turns true. A feasible `incumbent`
-    /// prunes from the start; its stated cost is not trusted (it is recomputed).
+    /// prunes from the start; its stated cost is not trusted (it is recomputed). `onImprove`,
+    /// if given, sees every assignment found that is cheaper than all before (and than the
+    /// incumbent), with its cost, as soon as it is found.
     public static func solve(_ inst: SolverInstance, incumbent: (x: [Int32], cost: Int128)?,
-                             deadline: Double, clock: ProcessClock, stop: () -> Bool) -> ExactResult {
-        ExactSearch(inst).run(incumbent: incumbent?.x, deadline: deadline, clock: clock, stop: stop)
+                             deadline: Double, clock: ProcessClock, stop: () -> Bool,
+                             onImprove: (([Int32], Int128) -> Void)? = nil) -> ExactResult {
+        ExactSearch(inst).run(incumbent: incumbent?.x, deadline: deadline, clock: clock, stop: stop, onImprove: onImprove)
     }
 
     /// Share of the time left to the deadline that the diffusion may use.
@@ -209,7 +213,10 @@ public final class ExactSearch {
     }
 
     /// Runs the search once (see `solve`).
-    public func run(incumbent: [Int32]?, deadline: Double, clock: ProcessClock, stop: () -> Bool) -> ExactResult {
+    public func run(incumbent: [Int32]?, deadline: Double, clock: ProcessClock, stop: () -> Bool,
+                    onImprove: (([Int32], Int128) -> Void)? = nil) -> ExactResult {
+        self.onImprove = onImprove
+        defer { self.onImprove = nil }
         let n = inst.n
         upper = nil
         best = nil
@@ -287,6 +294,7 @@ public final class ExactSearch {
             assert(SearchState.computeCost(inst, x) == fixedCost, "reparametrised cost drifted")
             upper = fixedCost
             best = x
+            onImprove?(x, fixedCost)
             return
         }
         nodes += 1
