@@ -7,8 +7,9 @@
 // below only removes assignments that exceed some capacity). So when the search ends without
 // being stopped, no feasible assignment is cheaper than the best one known.
 //
-// The lower bound. Before the search, the costs are reparametrised exactly (Int128): walking
-// the order backwards, each node's unary costs are moved into the edge to its latest earlier
+// The lower bound. Before the search, the costs are reparametrised exactly (Int128): first by
+// integer min-sum diffusion (`diffuse`, which raises the sum of node and edge minima), then,
+// walking the order backwards, each node's unary costs are moved into the edge to its latest earlier
 // neighbour, and every edge's rows are then projected onto its earlier end (each row's minimum
 // moves into that node's unary costs). Every assignment keeps its total, and afterwards every
 // row of every edge table (earlier end fixed) has minimum 0. With the nodes before position t
@@ -490,7 +491,7 @@ public final class ExactSearch {
         return width
     }
 
-    /// Greedy order: next the node that leaves the fewest fixed nodes with unfixed neighbours.
+    /// Greedy order: next the node (used to compare frontier widths in benchmarks/EXACT.md) that leaves the fewest fixed nodes with unfixed neighbours.
     static func greedyOrder(_ inst: SolverInstance) -> [Int32] {
         let n = inst.n
         var ordered = [Bool](repeating: false, count: n)
@@ -518,7 +519,7 @@ public final class ExactSearch {
         return order
     }
 
-    /// Nodes by their first clique (the time line), then index.
+    /// Nodes by their first clique (the time line), then index (compared in benchmarks/EXACT.md).
     static func timeOrder(_ inst: SolverInstance) -> [Int32] {
         (0 ..< Int32(inst.n)).sorted { (inst.cFirst[Int($0)], inst.origNode[Int($0)]) < (inst.cFirst[Int($1)], inst.origNode[Int($1)]) }
     }
