@@ -17,10 +17,12 @@
 //   1e18 (the contest's forbidden-pair marker); its finite entries are drawn from the source's own
 //   finite edge costs, so they have the instance's scale. New edges follow the existing ones.
 // - More strategies (`strategyFactor`): node i gets about X x k_i strategies; each new one copies a
-//   random original strategy (its parent) with perturbed cost and usage, and every edge table gets
-//   the parent's rows/columns, perturbed: finite entries scaled, infinite ones kept, and a small
-//   share redrawn (infinite with the table's own infinite share), so the share stays as it was.
-//   New strategies follow the original ones of their node.
+//   random original strategy (its parent) with a cost factor f: node cost and copied edge entries
+//   times f, usage over f (cheaper but heavier, or dearer but lighter: a trade-off that the limit
+//   decides, not a strategy that dominates its parent). Every edge table gets the parent's
+//   rows/columns: finite entries scaled (with a little noise of their own), infinite ones kept,
+//   so each table keeps its infinite share in expectation and no forbidden pair of the source
+//   becomes a cheap way out. New strategies follow the original ones of their node.
 // - A binding limit (`limitFactor`): usage_limit = floor(L x the least possible peak), the least
 //   possible peak being, over time, the sum of each live node's least usage.
 //
@@ -140,7 +142,7 @@ public struct DerivedInstance: Sendable {
         var parts = Parts(source)
         let scale = CostScale(source)
         if options.strategyFactor > 1 {
-            parts.expandStrategies(factor: options.strategyFactor, reference: reference, scale: scale, rng: &rng)
+            parts.expandStrategies(factor: options.strategyFactor, reference: reference, rng: &rng)
         }
         let firstAdded = parts.edgeCount
         var added = (entries: 0, infinite: 0)
@@ -275,15 +277,13 @@ private struct Parts {
     var edgeCostOffset: [Int]
     var edgeCost: [Int64]
 
-    /// Redrawn share of the entries a new strategy copies from its parent: enough that new
-    /// strategies are not mere copies of their parents' compatibilities.
-    static let redrawShare = 0.1
-    /// Spread of the multiplicative perturbation of a copied node cost or edge entry.
+    /// Spread of a new strategy's cost factor f (log-uniform in [1/spread, spread]): its node
+    /// cost and its copied edge entries are the parent's times f, its usage the parent's over f.
+    /// Cheaper strategies take more memory (as less sharded ones do), so a new strategy trades
+    /// cost for memory instead of dominating its parent, and the limit decides between them.
     static let costSpread = 1.3
-    /// Spread of a copied usage, and the chance that it is perturbed at all (real strategies
-    /// often share a usage).
-    static let usageSpread = 1.25
-    static let usageChangeShare = 0.5
+    /// Spread of the independent noise on each copied edge entry, so that copies are not exact.
+    static let entrySpread = 1.05
     /// The reference's entry in an added table is the largest of this many draws (above the
     /// median with probability 7/8), so the reference is not a cheap solution.
     static let referenceDraws = 3
@@ -323,7 +323,7 @@ private struct Parts {
     // MARK: More strategies
 
     mutating func expandStrategies<R: RandomNumberGenerator>(
-        factor: Double, reference: [Int], scale: CostScale, rng: inout R
+        factor: Double, reference: [Int], rng: inout R
     ) {
         let n = nodeCount
         let oldOffset = strategyOffset
@@ -333,6 +333,8 @@ private struct Parts {
         var usage: [Int64] = []
         // Per new flat strategy: the original strategy (local index) it copies.
         var parent: [Int32] = []
+        // Per new flat strategy: the factor on its parent's costs (1 for the originals).
+        var costFactor: [Double] = []
         for i in 0 ..< n {
             let o = oldOffset[i], oldK = oldOffset[i + 1] - o
             let newK = max(oldK, rng.roundRandomly(factor * Double(oldK)))
@@ -342,21 +344,20 @@ private struct Parts {
                 cost.append(nodeCost[o + s])
                 usage.append(nodeUsage[o + s])
                 parent.append(Int32(s))
+                costFactor.append(1)
             }
             for _ in oldK ..< newK {
                 let from = rng.draw(below: oldK)
-                var u = nodeUsage[o + from]
-                if rng.drawUnit() < Parts.usageChangeShare {
-                    u = Parts.scaled(u, rng.factor(spread: Parts.usageSpread))
-                }
-                u = max(u, leastUsage)
+                let f = rng.factor(spread: Parts.costSpread)
+                let u = max(leastUsage, Parts.scaled(nodeUsage[o + from], 1 / f))
                 var c = nodeCost[o + from]
-                if c < Problem.infinity { c = Parts.scaled(c, rng.factor(spread: Parts.costSpread)) }
+                if c < Problem.infinity { c = Parts.scaled(c, f) }
                 // Never undercut the reference, so it stays the minimum-usage labelling.
                 if u == leastUsage { c = max(c, referenceCost) }
                 cost.append(c)
                 usage.append(u)
                 parent.append(Int32(from))
+                costFactor.append(f)
             }
             newOffset.append(cost.count)
         }
@@ -367,16 +368,13 @@ private struct Parts {
         var digits: [Int] = []
         for e in 0 ..< edgeCount {
             let nodes = edgeNodes[edgeNodeOffset[e] ..< edgeNodeOffset[e + 1]].map { Int($0) }
-            let base = edgeCostOffset[e], oldSize = edgeCostOffset[e + 1] - base
-            var infinite = 0
-            for x in base ..< base + oldSize where edgeCost[x] >= Problem.infinity { infinite += 1 }
-            let share = oldSize > 0 ? Double(infinite) / Double(oldSize) : 0
+            let base = edgeCostOffset[e]
             var newSize = 1
             for v in nodes { newSize *= newOffset[v + 1] - newOffset[v] }
             digits = [Int](repeating: 0, count: nodes.count)
             for index in 0 ..< newSize {
                 // Row-major digits of `index` over the new strategy counts, last node fastest.
-                var rest = index, oldIndex = 0, weight = 1, original = true
+                var rest = index, oldIndex = 0, weight = 1, original = true, f = 1.0
                 for j in stride(from: nodes.count - 1, through: 0, by: -1) {
                     let v = nodes[j]
                     let newK = newOffset[v + 1] - newOffset[v]
@@ -384,18 +382,16 @@ private struct Parts {
                     rest /= newK
                     if digits[j] >= oldOffset[v + 1] - oldOffset[v] { original = false }
                     oldIndex += Int(parent[newOffset[v] + digits[j]]) * weight
+                    f *= costFactor[newOffset[v] + digits[j]]
                     weight *= oldOffset[v + 1] - oldOffset[v]
                 }
                 let from = edgeCost[base + oldIndex]
                 if original {
                     table.append(from)
-                } else if rng.drawUnit() < Parts.redrawShare {
-                    table.append(rng.drawUnit() < share ? Problem.infinity : scale.draw(&rng))
-                } else if from >= Problem.infinity {
-                    table.append(from)
-                } else {
-                    table.append(Parts.scaled(from, rng.factor(spread: Parts.costSpread)))
+                    continue
                 }
+                // Forbidden pairs stay forbidden, so the table keeps its infinite share.
+                table.append(from < Problem.infinity ? Parts.scaled(from, f * rng.factor(spread: Parts.entrySpread)) : from)
             }
             newCostOffset.append(table.count)
         }
