@@ -31,7 +31,10 @@
 // whenever anything is. New strategies never undercut it (their usage is at least the node's
 // least, and at equal usage their cost is not lower), so it stays the minimum-usage labelling;
 // its entry in every new table is finite and drawn high (the largest of a few draws), so the
-// reference is feasible and finite on the new edges but not a cheap optimum.
+// reference is feasible and finite on the new edges but not a cheap optimum. The reference may
+// already have infinite terms on the source's own edges (minimum usage ignores costs); solutions
+// given as `keepFinite` (a solver's finite answer on the source) get a finite, high entry on every
+// new edge as well, so the derived instance keeps a finite solution when the source has one.
 
 /// What `iopddl generate --from` changes in the source instance.
 public struct DerivationOptions: Sendable, Equatable {
@@ -91,6 +94,7 @@ public enum DerivationOption: String, Sendable, Equatable {
     case infiniteShare = "infinite-share"
     case strategyFactor = "strategy-factor"
     case limitFactor = "limit-factor"
+    case keepFinite = "keep-finite"
 }
 
 public enum DerivationError: Error, CustomStringConvertible, Sendable, Equatable {
@@ -121,13 +125,26 @@ public struct DerivedInstance: Sendable {
     /// Entries of the added tables, and how many of them are 1e18.
     public var addedEntries: Int
     public var addedInfinite: Int
+    /// The `keepFinite` solutions evaluated on the derived instance (finite on every added edge).
+    public var keptEvaluations: [Evaluation]
 
     /// Derives an instance from `source`; `rng` (seeded by the caller) makes every random choice,
-    /// so the same seed gives the same instance.
+    /// so the same seed gives the same instance. `keepFinite`: solutions of the source that get a
+    /// finite entry on every added edge too, besides the reference; give a finite one (say, a
+    /// solver's answer) when the reference has infinite terms on the source's own edges, or the
+    /// derived instance may have no finite solution at all.
     public static func derive<R: RandomNumberGenerator>(
-        from source: Problem, options: DerivationOptions, name: String, using rng: inout R
+        from source: Problem, options: DerivationOptions, name: String, keepFinite: [[Int]] = [],
+        using rng: inout R
     ) throws(DerivationError) -> DerivedInstance {
         try options.validate()
+        for (k, solution) in keepFinite.enumerated() {
+            do {
+                try Evaluator.validate(source, solution)
+            } catch {
+                throw .invalidOption(.keepFinite, "solution \(k + 1) does not fit \(source.name): \(error)")
+            }
+        }
         let reference = source.minimumUsageSolution()
         let sourceCheck: Evaluation
         do {
@@ -147,7 +164,8 @@ public struct DerivedInstance: Sendable {
         let firstAdded = parts.edgeCount
         var added = (entries: 0, infinite: 0)
         if options.addEdges > 0 {
-            added = try parts.addEdges(options.addEdges, infiniteShare: options.infiniteShare, reference: reference,
+            added = try parts.addEdges(options.addEdges, infiniteShare: options.infiniteShare,
+                                       keptFinite: [reference] + keepFinite,
                                        scale: scale, rng: &rng)
         }
 
@@ -173,12 +191,16 @@ public struct DerivedInstance: Sendable {
         if let message = Evaluator.violationMessage(problem, reference, check) {
             throw .unsuitableSource("the derived instance lost its reference solution: \(message)")
         }
-        for e in firstAdded ..< problem.edgeCount where entry(problem, e, reference) >= Problem.infinity {
-            throw .unsuitableSource("the reference solution is infinite on added edge \(e)")
+        for solution in [reference] + keepFinite {
+            for e in firstAdded ..< problem.edgeCount where entry(problem, e, solution) >= Problem.infinity {
+                throw .unsuitableSource("a solution kept finite is infinite on added edge \(e)")
+            }
         }
+        var kept: [Evaluation] = []
+        for solution in keepFinite { kept.append(try evaluate(problem, solution)) }
         return DerivedInstance(problem: problem, reference: reference, referenceEvaluation: check, minimumPeak: peak,
                                addedEdges: problem.edgeCount - firstAdded, addedEntries: added.entries,
-                               addedInfinite: added.infinite)
+                               addedInfinite: added.infinite, keptEvaluations: kept)
     }
 
     private static func evaluate(_ problem: Problem, _ solution: [Int]) throws(DerivationError) -> Evaluation {
@@ -284,8 +306,8 @@ private struct Parts {
     static let costSpread = 1.3
     /// Spread of the independent noise on each copied edge entry, so that copies are not exact.
     static let entrySpread = 1.05
-    /// The reference's entry in an added table is the largest of this many draws (above the
-    /// median with probability 7/8), so the reference is not a cheap solution.
+    /// The entry of the reference (or of a kept solution) in an added table is the largest of
+    /// this many draws (above the median with probability 7/8), so it is not a cheap solution.
     static let referenceDraws = 3
     /// Share of added edges whose second endpoint is sought near in the graph (the rest: among
     /// the nodes live at the same time).
@@ -411,7 +433,7 @@ private struct Parts {
     // MARK: More edges
 
     mutating func addEdges<R: RandomNumberGenerator>(
-        _ count: Int, infiniteShare: Double, reference: [Int], scale: CostScale, rng: inout R
+        _ count: Int, infiniteShare: Double, keptFinite: [[Int]], scale: CostScale, rng: inout R
     ) throws(DerivationError) -> (entries: Int, infinite: Int) {
         let n = nodeCount
         guard n >= 2 else {
@@ -427,14 +449,19 @@ private struct Parts {
             let (a, b) = (min(u, v), max(u, v))
             let ka = k(a), kb = k(b)
             let size = ka * kb
-            let referenceIndex = reference[a] * kb + reference[b]
+            // The entries the kept solutions pick: finite.
+            var kept: [Int] = []
+            for solution in keptFinite {
+                let x = solution[a] * kb + solution[b]
+                if !kept.contains(x) { kept.append(x) }
+            }
             // Exactly this many infinite entries, chosen among the others by selection sampling.
-            var needed = min(size - 1, rng.roundRandomly(infiniteShare * Double(size)))
-            var left = size - 1
+            var needed = min(size - kept.count, rng.roundRandomly(infiniteShare * Double(size)))
+            var left = size - kept.count
             infinite += needed
             entries += size
             for x in 0 ..< size {
-                if x == referenceIndex {
+                if kept.contains(x) {
                     var c = scale.draw(&rng)
                     for _ in 1 ..< Parts.referenceDraws { c = max(c, scale.draw(&rng)) }
                     edgeCost.append(c)

@@ -66,6 +66,29 @@ final class GenerateFromTests: XCTestCase {
         XCTAssertEqual(finiteOnAdded, 120)
     }
 
+    /// --keep-finite: the given solution is finite on every added edge.
+    func testKeepFiniteSolution() throws {
+        let src = try source()
+        let original = try ProblemReader.read(path: src)
+        let solution = (0 ..< original.nodeCount).map { original.strategyCount($0) - 1 }
+        let file = try temp(".txt")
+        try Data(SolutionParser.format(solution).utf8).write(to: URL(fileURLWithPath: file))
+        let out = try temp(".json")
+        let r = try generate(["--from", src, "--add-edges", "80", "--infinite-share", "0.9", "--keep-finite", file,
+                              "--seed", "2", "-o", out])
+        XCTAssertEqual(r.status, 0, r.summary)
+        XCTAssertTrue(r.stdout.contains("kept solution cost"), r.summary)
+        let p = try ProblemReader.read(path: out)
+        var finite = 0
+        for e in original.edgeCount ..< p.edgeCount {
+            let n = p.edgeNodeList(e).map { Int($0) }
+            if p.edgeCost[p.edgeCostOffset[e] + solution[n[0]] * p.strategyCount(n[1]) + solution[n[1]]] < Problem.infinity {
+                finite += 1
+            }
+        }
+        XCTAssertEqual(finite, 80)
+    }
+
     func testSameSeedSameFileOtherSeedOtherFile() throws {
         let src = try source()
         var files: [Data] = []
@@ -107,6 +130,10 @@ final class GenerateFromTests: XCTestCase {
         try checkError(["--from", src, "--limit-factor", "0.9", "-o", out], mentions: "--limit-factor")
         try checkError(["--from", src + ".missing", "--add-edges", "5", "-o", out], mentions: "--from")
         try checkError(["--from", src, "--nodes", "5", "-o", out], mentions: "--nodes")
+        try checkError(["--from", src, "--add-edges", "5", "--keep-finite", src + ".missing", "-o", out],
+                       mentions: "--keep-finite")
+        try checkError(["--from", src, "--add-edges", "5", "--keep-finite", CLI.example("tiny.json"), "-o", out],
+                       mentions: "--keep-finite")
         try checkError([out, "--add-edges", "5"], mentions: "--add-edges")
         try checkError(["--from", src, "--add-edges", "5"], mentions: "output")
         XCTAssertFalse(FileManager.default.fileExists(atPath: out), "a failed run left \(out)")

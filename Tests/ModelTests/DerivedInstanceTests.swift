@@ -203,6 +203,47 @@ final class DerivedInstanceTests: XCTestCase {
         XCTAssertEqual(ev.infiniteTerms, 0)
     }
 
+    /// A kept solution (here: finite where the reference is not) gets a finite entry on every
+    /// added edge, as the reference does.
+    func testKeptSolutionStaysFiniteOnAddedEdges() throws {
+        // Minimum usage picks strategy 0 everywhere, infinite on the one edge; [1, 1, 1, 1] is
+        // finite (cost 2 + 0 + 3 + 1 + ... ) and fits the limit (usage 2 + 2 at times 1 and 2).
+        let source = try Problem(
+            intervals: [(0, 2), (1, 3), (2, 4), (0, 4)], costs: [[1, 2], [1, 0], [0, 3], [1, 1]],
+            usages: [[1, 2], [1, 2], [1, 2], [0, 0]], edges: [[0, 1]],
+            edgeCosts: [[infinity, 5, 5, 0]], usageLimit: 4)
+        let anchor = [1, 1, 1, 1]
+        XCTAssertEqual(try Evaluator.evaluate(source, anchor).infiniteTerms, 0)
+        XCTAssertEqual(try Evaluator.evaluate(source, source.minimumUsageSolution()).infiniteTerms, 1)
+        var checked = 0
+        for seed: UInt64 in 1 ... 20 {
+            var rng = TestRNG(seed: seed)
+            let options = DerivationOptions(addEdges: 8, infiniteShare: 0.75)
+            let d = try DerivedInstance.derive(from: source, options: options, name: "kept", keepFinite: [anchor],
+                                               using: &rng)
+            let ev = try XCTUnwrap(d.keptEvaluations.first)
+            XCTAssertEqual(ev.infiniteTerms, 0, "seed \(seed)")
+            XCTAssertTrue(ev.feasible)
+            for e in 1 ..< d.problem.edgeCount {
+                let n = d.problem.edgeNodeList(e).map { Int($0) }
+                let k = d.problem.strategyCount(n[1])
+                XCTAssertLessThan(d.problem.edgeCost[d.problem.edgeCostOffset[e] + anchor[n[0]] * k + anchor[n[1]]], infinity)
+                XCTAssertLessThan(d.problem.edgeCost[d.problem.edgeCostOffset[e] + d.reference[n[0]] * k + d.reference[n[1]]],
+                                  infinity)
+                checked += 1
+            }
+        }
+        XCTAssertEqual(checked, 20 * 8)
+        var rng = TestRNG(seed: 1)
+        XCTAssertThrowsError(try DerivedInstance.derive(from: source, options: DerivationOptions(addEdges: 1), name: "x",
+                                                        keepFinite: [[0, 0]], using: &rng)) { error in
+            guard case .invalidOption(let option, _) = error as? DerivationError else {
+                return XCTFail("expected invalidOption(.keepFinite), got \(error)")
+            }
+            XCTAssertEqual(option, .keepFinite)
+        }
+    }
+
     /// The same generator state gives the same instance; another seed gives another one.
     func testSameSeedSameBytesOtherSeedOtherBytes() throws {
         let source = try syntheticSource(seed: 3)
