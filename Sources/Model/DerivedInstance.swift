@@ -76,6 +76,8 @@ public struct DerivationOptions: Sendable, Equatable {
 
     /// Tables grow with the square of the factor; beyond this they no longer fit in memory.
     static let maxStrategyFactor = 100.0
+    /// A usage limit must stay below Int64.max; Double rounding makes this the safe ceiling.
+    static let largestLimit = 9.2e18
 
     /// The derived instance's name: the source's, then each change and the seed.
     public func derivedName(source: String, seed: UInt64) -> String {
@@ -222,11 +224,6 @@ public struct DerivedInstance: Sendable {
     }
 }
 
-extension DerivationOptions {
-    /// A usage limit must stay below Int64.max; Double rounding makes this the safe ceiling.
-    static let largestLimit = 9.2e18
-}
-
 // MARK: - Random draws
 
 private extension RandomNumberGenerator {
@@ -288,7 +285,6 @@ private struct CostScale {
 
 /// The problem's arrays while they change (strategies first, then edges).
 private struct Parts {
-    var name: String
     var intervalLo: [Int64]
     var intervalHi: [Int64]
     var strategyOffset: [Int]
@@ -320,7 +316,6 @@ private struct Parts {
     static let tries = 64
 
     init(_ p: Problem) {
-        name = p.name
         intervalLo = p.intervalLo
         intervalHi = p.intervalHi
         strategyOffset = p.strategyOffset
