@@ -14,8 +14,9 @@
 //   (near in the graph), otherwise a node live at a random time of the first one's interval
 //   (overlapping lifetimes, so the edge also couples nodes that compete for memory); when neither
 //   finds one, another strategy-rich node. Each table has round(F x entries) entries of exactly
-//   1e18 (the contest's forbidden-pair marker); its finite entries are drawn from the source's own
-//   finite edge costs, so they have the instance's scale. New edges follow the existing ones.
+//   1e18 (the contest's forbidden-pair marker); its finite entries are finite entries of the
+//   source's tables that touch either endpoint (resharding costs scale with the tensors
+//   involved), so they have the instance's scale there. New edges follow the existing ones.
 // - More strategies (`strategyFactor`): node i gets about X x k_i strategies; each new one copies a
 //   random original strategy (its parent) with a cost factor f: node cost and copied edge entries
 //   times f, usage over f (cheaper but heavier, or dearer but lighter: a trade-off that the limit
@@ -97,6 +98,7 @@ public enum DerivationOption: String, Sendable, Equatable {
     case strategyFactor = "strategy-factor"
     case limitFactor = "limit-factor"
     case keepFinite = "keep-finite"
+    case plant = "plant"
 }
 
 public enum DerivationError: Error, CustomStringConvertible, Sendable, Equatable {
@@ -127,24 +129,30 @@ public struct DerivedInstance: Sendable {
     /// Entries of the added tables, and how many of them are 1e18.
     public var addedEntries: Int
     public var addedInfinite: Int
-    /// The `keepFinite` solutions evaluated on the derived instance (finite on every added edge).
+    /// The `keepFinite`, then the `planted` solutions evaluated on the derived instance (finite on
+    /// every added edge).
     public var keptEvaluations: [Evaluation]
 
     /// Derives an instance from `source`; `rng` (seeded by the caller) makes every random choice,
     /// so the same seed gives the same instance. `keepFinite`: solutions of the source that get a
     /// finite entry on every added edge too, besides the reference; give a finite one (say, a
     /// solver's answer) when the reference has infinite terms on the source's own edges, or the
-    /// derived instance may have no finite solution at all.
+    /// derived instance may have no finite solution at all. `planted`: solutions that get a finite,
+    /// cheap entry on every added edge, so that the added edges cost a good solution little (as
+    /// real resharding tables, where matching shardings cost nothing) and the derived optimum stays
+    /// near the source's scale instead of being dominated by the added edges.
     public static func derive<R: RandomNumberGenerator>(
         from source: Problem, options: DerivationOptions, name: String, keepFinite: [[Int]] = [],
-        using rng: inout R
+        planted: [[Int]] = [], using rng: inout R
     ) throws(DerivationError) -> DerivedInstance {
         try options.validate()
-        for (k, solution) in keepFinite.enumerated() {
-            do {
-                try Evaluator.validate(source, solution)
-            } catch {
-                throw .invalidOption(.keepFinite, "solution \(k + 1) does not fit \(source.name): \(error)")
+        for (option, solutions) in [(DerivationOption.keepFinite, keepFinite), (.plant, planted)] {
+            for (k, solution) in solutions.enumerated() {
+                do {
+                    try Evaluator.validate(source, solution)
+                } catch {
+                    throw .invalidOption(option, "solution \(k + 1) does not fit \(source.name): \(error)")
+                }
             }
         }
         let reference = source.minimumUsageSolution()
@@ -167,7 +175,7 @@ public struct DerivedInstance: Sendable {
         var added = (entries: 0, infinite: 0)
         if options.addEdges > 0 {
             added = try parts.addEdges(options.addEdges, infiniteShare: options.infiniteShare,
-                                       keptFinite: [reference] + keepFinite,
+                                       keptFinite: [reference] + keepFinite, planted: planted,
                                        scale: scale, rng: &rng)
         }
 
@@ -193,13 +201,13 @@ public struct DerivedInstance: Sendable {
         if let message = Evaluator.violationMessage(problem, reference, check) {
             throw .unsuitableSource("the derived instance lost its reference solution: \(message)")
         }
-        for solution in [reference] + keepFinite {
+        for solution in [reference] + keepFinite + planted {
             for e in firstAdded ..< problem.edgeCount where entry(problem, e, solution) >= Problem.infinity {
                 throw .unsuitableSource("a solution kept finite is infinite on added edge \(e)")
             }
         }
         var kept: [Evaluation] = []
-        for solution in keepFinite { kept.append(try evaluate(problem, solution)) }
+        for solution in keepFinite + planted { kept.append(try evaluate(problem, solution)) }
         return DerivedInstance(problem: problem, reference: reference, referenceEvaluation: check, minimumPeak: peak,
                                addedEdges: problem.edgeCount - firstAdded, addedEntries: added.entries,
                                addedInfinite: added.infinite, keptEvaluations: kept)
@@ -251,9 +259,15 @@ private extension RandomNumberGenerator {
 
 // MARK: - Cost scale of the source
 
-/// Draws finite edge costs at the source's scale: a random finite entry of its own tables.
+/// Draws finite edge costs at the source's scale, near the edge being made: a random finite
+/// entry of a source table that touches one of its endpoints (resharding costs scale with the
+/// tensors of the nodes involved), else of any source table.
 private struct CostScale {
     let edgeCost: [Int64]
+    let edgeCostOffset: [Int]
+    /// Per node, the source edges that touch it (CSR).
+    let incidentOffset: [Int]
+    let incident: [Int32]
     /// Used when the source has no finite edge entry: costs up to its largest finite node cost.
     let fallbackSpan: Int
 
@@ -265,11 +279,43 @@ private struct CostScale {
 
     init(_ p: Problem) {
         edgeCost = p.edgeCost
+        edgeCostOffset = p.edgeCostOffset
         var largest: Int64 = 0
         for c in p.nodeCost where c < Problem.infinity { largest = max(largest, c) }
         fallbackSpan = largest > 0 ? Int(largest) + 1 : CostScale.defaultSpan
+        var offset = [Int](repeating: 0, count: p.nodeCount + 1)
+        for v in p.edgeNodes { offset[Int(v) + 1] += 1 }
+        for i in 0 ..< p.nodeCount { offset[i + 1] += offset[i] }
+        var fill = offset
+        var list = [Int32](repeating: 0, count: p.edgeNodes.count)
+        for e in 0 ..< p.edgeCount {
+            for v in p.edgeNodeList(e) {
+                list[fill[Int(v)]] = Int32(e)
+                fill[Int(v)] += 1
+            }
+        }
+        incidentOffset = offset
+        incident = list
     }
 
+    /// A finite entry of a source table touching `a` or `b`, else of any source table.
+    func draw<R: RandomNumberGenerator>(near a: Int, _ b: Int, _ rng: inout R) -> Int64 {
+        let degrees = (incidentOffset[a + 1] - incidentOffset[a], incidentOffset[b + 1] - incidentOffset[b])
+        if degrees.0 + degrees.1 > 0 {
+            for _ in 0 ..< CostScale.tries {
+                var k = rng.draw(below: degrees.0 + degrees.1)
+                let node = k < degrees.0 ? a : b
+                if k >= degrees.0 { k -= degrees.0 }
+                let e = Int(incident[incidentOffset[node] + k])
+                let size = edgeCostOffset[e + 1] - edgeCostOffset[e]
+                let c = edgeCost[edgeCostOffset[e] + rng.draw(below: size)]
+                if c < Problem.infinity { return c }
+            }
+        }
+        return draw(&rng)
+    }
+
+    /// A finite entry of any source table.
     func draw<R: RandomNumberGenerator>(_ rng: inout R) -> Int64 {
         if !edgeCost.isEmpty {
             for _ in 0 ..< CostScale.tries {
@@ -305,6 +351,9 @@ private struct Parts {
     /// The entry of the reference (or of a kept solution) in an added table is the largest of
     /// this many draws (above the median with probability 7/8), so it is not a cheap solution.
     static let referenceDraws = 3
+    /// A planted solution's entry is the smallest of this many draws: mostly 0 where the source's
+    /// nearby tables have free pairs (a quarter of N's entries are 0), like matching shardings.
+    static let plantedDraws = 8
     /// Share of added edges whose second endpoint is sought near in the graph (the rest: among
     /// the nodes live at the same time).
     static let nearShare = 0.5
@@ -428,7 +477,7 @@ private struct Parts {
     // MARK: More edges
 
     mutating func addEdges<R: RandomNumberGenerator>(
-        _ count: Int, infiniteShare: Double, keptFinite: [[Int]], scale: CostScale, rng: inout R
+        _ count: Int, infiniteShare: Double, keptFinite: [[Int]], planted: [[Int]], scale: CostScale, rng: inout R
     ) throws(DerivationError) -> (entries: Int, infinite: Int) {
         let n = nodeCount
         guard n >= 2 else {
@@ -444,9 +493,13 @@ private struct Parts {
             let (a, b) = (min(u, v), max(u, v))
             let ka = k(a), kb = k(b)
             let size = ka * kb
-            // The entries the kept solutions pick: finite.
-            var kept: [Int] = []
-            for solution in keptFinite {
+            // The entries the kept and planted solutions pick: finite (cheap for planted ones).
+            var kept: [Int] = [], cheap: [Int] = []
+            for solution in planted {
+                let x = solution[a] * kb + solution[b]
+                if !cheap.contains(x) { cheap.append(x) }
+            }
+            for solution in keptFinite + planted {
                 let x = solution[a] * kb + solution[b]
                 if !kept.contains(x) { kept.append(x) }
             }
@@ -456,9 +509,15 @@ private struct Parts {
             infinite += needed
             entries += size
             for x in 0 ..< size {
+                if cheap.contains(x) {
+                    var c = scale.draw(near: a, b, &rng)
+                    for _ in 1 ..< Parts.plantedDraws { c = min(c, scale.draw(near: a, b, &rng)) }
+                    edgeCost.append(c)
+                    continue
+                }
                 if kept.contains(x) {
-                    var c = scale.draw(&rng)
-                    for _ in 1 ..< Parts.referenceDraws { c = max(c, scale.draw(&rng)) }
+                    var c = scale.draw(near: a, b, &rng)
+                    for _ in 1 ..< Parts.referenceDraws { c = max(c, scale.draw(near: a, b, &rng)) }
                     edgeCost.append(c)
                     continue
                 }
@@ -466,7 +525,7 @@ private struct Parts {
                     edgeCost.append(Problem.infinity)
                     needed -= 1
                 } else {
-                    edgeCost.append(scale.draw(&rng))
+                    edgeCost.append(scale.draw(near: a, b, &rng))
                 }
                 left -= 1
             }

@@ -42,6 +42,8 @@ struct Generate: ParsableCommand {
     var limitFactor: Double?
     @Option(help: ArgumentHelp("With --add-edges: a solution of the source (the last bracketed line of the file, as `evaluate` reads) that gets a finite entry on every added edge too; repeatable. Give a finite one when the minimum-usage labelling has infinite terms, so the derived instance keeps a finite solution.", valueName: "solution-file"))
     var keepFinite: [String] = []
+    @Option(help: ArgumentHelp("With --add-edges: a solution of the source that gets a finite and cheap entry on every added edge (the smallest of a few draws), so the added edges cost a good solution little; repeatable.", valueName: "solution-file"))
+    var plant: [String] = []
 
     func run() throws {
         let clock = ProcessClock()
@@ -81,6 +83,20 @@ struct Generate: ParsableCommand {
         return output ?? outputOption
     }
 
+    private func readSolutions(_ files: [String], option: String) throws -> [[Int]] {
+        var solutions: [[Int]] = []
+        for file in files {
+            do {
+                solutions.append(try SolutionParser.parse(try readText(file)))
+            } catch let e as CLIFailure {
+                throw CLIFailure(message: "\(option) \(e.message)", code: e.code)
+            } catch {
+                throw CLIFailure(message: "\(option) \(file): \(error)", code: 2)
+            }
+        }
+        return solutions
+    }
+
     private func derive(from source: String, to path: String, clock: ProcessClock, start t0: Double) throws {
         let syntheticFlags: [(String, Bool)] = [
             ("--largest", largest), ("--nodes", nodes != nil), ("--edges", edges != nil),
@@ -96,6 +112,9 @@ struct Generate: ParsableCommand {
         if !keepFinite.isEmpty && (addEdges ?? 0) == 0 {
             throw CLIFailure(message: "--keep-finite needs --add-edges K (K > 0)", code: 2)
         }
+        if !plant.isEmpty && (addEdges ?? 0) == 0 {
+            throw CLIFailure(message: "--plant needs --add-edges K (K > 0)", code: 2)
+        }
         let options = DerivationOptions(
             addEdges: addEdges ?? 0, infiniteShare: infiniteShare ?? DerivationOptions.defaultInfiniteShare,
             strategyFactor: strategyFactor ?? 1, limitFactor: limitFactor)
@@ -107,27 +126,19 @@ struct Generate: ParsableCommand {
             } catch {
                 throw CLIFailure(message: "--from \(error)", code: 2)
             }
-            var kept: [[Int]] = []
-            for file in keepFinite {
-                do {
-                    kept.append(try SolutionParser.parse(try readText(file)))
-                } catch let e as CLIFailure {
-                    throw CLIFailure(message: "--keep-finite \(e.message)", code: e.code)
-                } catch {
-                    throw CLIFailure(message: "--keep-finite \(file): \(error)", code: 2)
-                }
-            }
+            let kept = try readSolutions(keepFinite, option: "--keep-finite")
+            let planted = try readSolutions(plant, option: "--plant")
             var rng = SeededRNG(seed: seed)
             let name = options.derivedName(source: problem.name, seed: seed)
             let derived = try DerivedInstance.derive(from: problem, options: options, name: name, keepFinite: kept,
-                                                     using: &rng)
+                                                     planted: planted, using: &rng)
             let bytes = try ProblemWriter.write(derived.problem, to: path)
             let p = derived.problem
             let entries = p.edgeCost.count
             let infinite = p.edgeCost.reduce(0) { $0 + ($1 >= Problem.infinity ? 1 : 0) }
             let addedShare = derived.addedEntries > 0
                 ? formatFixed(100 * Double(derived.addedInfinite) / Double(derived.addedEntries), 1) + "%" : "-"
-            print("wrote \(path): \(p.name): \(bytes) bytes of JSON, \(p.nodeCount) nodes, \(p.edgeCount) edges (\(derived.addedEdges) added, \(derived.addedEntries) entries, \(addedShare) infinite), \(p.strategyTotal) strategies (source \(problem.strategyTotal)), \(entries) edge entries (\(infinite) infinite, \(formatFixed(entries > 0 ? 100 * Double(infinite) / Double(entries) : 0, 1))%), usage_limit \(p.usageLimit.map(String.init) ?? "none") (least peak \(derived.minimumPeak)), reference cost \(derived.referenceEvaluation.cost) with \(derived.referenceEvaluation.infiniteTerms) infinite terms\(derived.keptEvaluations.map { ", kept solution cost \($0.cost) with \($0.infiniteTerms) infinite terms (\($0.feasible ? "feasible" : "over the limit"))" }.joined()), in \(formatFixed(clock.seconds - t0, 2)) s")
+            print("wrote \(path): \(p.name): \(bytes) bytes of JSON, \(p.nodeCount) nodes, \(p.edgeCount) edges (\(derived.addedEdges) added, \(derived.addedEntries) entries, \(addedShare) infinite), \(p.strategyTotal) strategies (source \(problem.strategyTotal)), \(entries) edge entries (\(infinite) infinite, \(formatFixed(entries > 0 ? 100 * Double(infinite) / Double(entries) : 0, 1))%), usage_limit \(p.usageLimit.map(String.init) ?? "none") (least peak \(derived.minimumPeak)), reference cost \(derived.referenceEvaluation.cost) with \(derived.referenceEvaluation.infiniteTerms) infinite terms\(derived.keptEvaluations.map { ", kept/planted solution cost \($0.cost) with \($0.infiniteTerms) infinite terms (\($0.feasible ? "feasible" : "over the limit"))" }.joined()), in \(formatFixed(clock.seconds - t0, 2)) s")
         } catch let e as DerivationError {
             throw CLIFailure(message: e.description, code: 2)
         } catch let e as ProblemWriteError {

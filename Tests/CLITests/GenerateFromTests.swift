@@ -77,7 +77,7 @@ final class GenerateFromTests: XCTestCase {
         let r = try generate(["--from", src, "--add-edges", "80", "--infinite-share", "0.9", "--keep-finite", file,
                               "--seed", "2", "-o", out])
         XCTAssertEqual(r.status, 0, r.summary)
-        XCTAssertTrue(r.stdout.contains("kept solution cost"), r.summary)
+        XCTAssertTrue(r.stdout.contains("kept/planted solution cost"), r.summary)
         let p = try ProblemReader.read(path: out)
         var finite = 0
         for e in original.edgeCount ..< p.edgeCount {
@@ -134,6 +134,8 @@ final class GenerateFromTests: XCTestCase {
                        mentions: "--keep-finite")
         try checkError(["--from", src, "--add-edges", "5", "--keep-finite", CLI.example("tiny.json"), "-o", out],
                        mentions: "--keep-finite")
+        try checkError(["--from", src, "--add-edges", "5", "--plant", src + ".missing", "-o", out], mentions: "--plant")
+        try checkError(["--from", src, "--plant", src, "-o", out], mentions: "--plant")
         try checkError([out, "--add-edges", "5"], mentions: "--add-edges")
         try checkError(["--from", src, "--add-edges", "5"], mentions: "output")
         XCTAssertFalse(FileManager.default.fileExists(atPath: out), "a failed run left \(out)")

@@ -244,6 +244,33 @@ final class DerivedInstanceTests: XCTestCase {
         }
     }
 
+    /// A planted solution gets finite, cheap entries on the added edges: its added-edge cost is
+    /// far below the reference's, whose entries are drawn high.
+    func testPlantedSolutionIsCheapOnAddedEdges() throws {
+        let source = try syntheticSource(seed: 8, nodes: 300, edges: 450)
+        let planted = (0 ..< source.nodeCount).map { source.strategyCount($0) - 1 }
+        var rng = TestRNG(seed: 8)
+        let d = try DerivedInstance.derive(from: source, options: DerivationOptions(addEdges: 300, infiniteShare: 0.6),
+                                           name: "planted", planted: [planted], using: &rng)
+        let p = d.problem
+        var plantedCost: Int128 = 0, referenceCost: Int128 = 0, checked = 0
+        for e in source.edgeCount ..< p.edgeCount {
+            let n = p.edgeNodeList(e).map { Int($0) }
+            let k = p.strategyCount(n[1])
+            let x = p.edgeCost[p.edgeCostOffset[e] + planted[n[0]] * k + planted[n[1]]]
+            let r = p.edgeCost[p.edgeCostOffset[e] + d.reference[n[0]] * k + d.reference[n[1]]]
+            XCTAssertLessThan(x, infinity, "edge \(e)")
+            XCTAssertLessThan(r, infinity, "edge \(e)")
+            plantedCost += Int128(x)
+            referenceCost += Int128(r)
+            checked += 1
+        }
+        XCTAssertEqual(checked, 300)
+        XCTAssertLessThan(plantedCost * 4, referenceCost, "planted \(plantedCost), reference \(referenceCost)")
+        XCTAssertEqual(d.keptEvaluations.count, 1)
+        XCTAssertEqual(d.keptEvaluations.first?.infiniteTerms, try Evaluator.evaluate(source, planted).infiniteTerms)
+    }
+
     /// The same generator state gives the same instance; another seed gives another one.
     func testSameSeedSameBytesOtherSeedOtherBytes() throws {
         let source = try syntheticSource(seed: 3)
