@@ -6,7 +6,7 @@ struct Stats: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Describe an instance: sizes, strategies, memory, cliques, load speed.",
         discussion: """
-            With --json the `key: value` lines are followed by one JSON object on the last stdout \\
+            With --json the `key: value` lines are followed by one JSON object on the last stdout \
             line (docs/schemas/stats.schema.json).
             """)
 

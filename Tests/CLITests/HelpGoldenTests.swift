@@ -25,7 +25,7 @@ final class HelpGoldenTests: XCTestCase {
             if r.stdout != expected {
                 let got = r.stdout.split(separator: "\n", omittingEmptySubsequences: false)
                 let want = expected.split(separator: "\n", omittingEmptySubsequences: false)
-                let line = zip(got, want).firstIndex { $0 != $1 } ?? min(got.count, want.count)
+                let line = (0 ..< min(got.count, want.count)).first { got[$0] != want[$0] } ?? min(got.count, want.count)
                 let gotLine = line < got.count ? String(got[line]) : "(end)"
                 let wantLine = line < want.count ? String(want[line]) : "(end)"
                 XCTFail("""

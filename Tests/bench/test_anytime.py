@@ -86,11 +86,19 @@ class GapChartTests(unittest.TestCase):
         svg = plots.gap_svg("x", POINTS, bound, 60.0, 60.0).render()
         root = ET.fromstring(svg)
         paths = [e for e in root.iter() if e.tag.endswith("path")]
-        self.assertEqual(len(paths), 2)
+        self.assertEqual(len(paths), 3, "best, bound and the gap")
         words = " ".join(e.text or "" for e in root.iter() if e.tag.endswith("text"))
         self.assertIn("final best 390", words)
         self.assertIn("bound 380", words)
         self.assertIn(f"gap {(390 - 380) * 100 / 390:.4g}%", words)
+
+    def test_gap_series_starts_with_the_first_bound(self):
+        bound = [(2.0, 300), (40.0, 380)]
+        # 900 vs 300 at 2 s, 500 vs 300 at 3 s, 400 vs 300 at 33 s, 400 vs 380 at 40 s,
+        # 390 vs 380 at 50 s
+        self.assertEqual(plots.gap_series(POINTS, bound),
+                         [(2.0, 600 * 100 / 900), (3.0, 40.0), (33.0, 25.0), (40.0, 5.0),
+                          (50.0, 10 * 100 / 390)])
 
     def test_without_a_bound(self):
         svg = plots.gap_svg("x", POINTS, [], 60.0).render()

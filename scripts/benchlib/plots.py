@@ -397,12 +397,12 @@ GAP_TOP_FACTOR = 3  # the y range shows the incumbent up to 3x the final gap abo
 
 def gap_svg(name: str, best: list[tuple[float, int]], bound: list[tuple[float, int]],
             timeout_s: float, end_s: float | None = None) -> Svg:
-    """One run: the incumbent (best) and the lower bound against seconds, both in percent of the
-    final best cost above or below it, so that the gap closes towards 0%. Earlier costs far above
-    (forbidden pairs) are drawn at the top edge; dotted lines mark 25%, 50% and 100% of the
-    timeout."""
-    W, H = 760, 400
-    box = (90, 62, W - 90 - 30, H - 62 - 52)
+    """One run: above, the incumbent (best) and the lower bound against seconds, both in percent
+    of the final best cost above or below it, so that they meet towards 0% (earlier costs far
+    above, e.g. with forbidden pairs, are drawn at the top edge); below, the gap (best - bound) /
+    best in percent on a log scale. Dotted lines mark 25%, 50% and 100% of the timeout."""
+    W, H = 760, 620
+    box = (90, 62, W - 90 - 30, 290)
     x, y, w, h = box
     svg = Svg(W, H, f"{name} gap over time")
     svg.text(16, 26, f"{name}: incumbent and lower bound over time", size=16,
@@ -450,6 +450,8 @@ def gap_svg(name: str, best: list[tuple[float, int]], bound: list[tuple[float, i
         svg.path(step_path(bound_pts, end), fill="none", stroke=PALETTE[1], stroke_width=2,
                  stroke_dasharray="6 3")
     svg.close_group()
+    _gap_panel(svg, (x, y + h + 60, w, H - (y + h + 60) - 50), xs, xmax, best, bound, timeout_s,
+               max(end_s or 0, best[-1][0]))
     lx, ly = W - 300, 46
     svg.line(lx, ly - 4, lx + 24, ly - 4, stroke=PALETTE[0], stroke_width=2)
     svg.text(lx + 30, ly, "best (incumbent)", size=11, fill="#333")
@@ -457,3 +459,46 @@ def gap_svg(name: str, best: list[tuple[float, int]], bound: list[tuple[float, i
              stroke_dasharray="6 3")
     svg.text(lx + 180, ly, "lower bound", size=11, fill="#333")
     return svg
+
+
+GAP_FLOOR_PCT = 1e-4  # gaps below (and a closed gap) are drawn at the bottom edge
+
+
+def gap_series(best: list[tuple[float, int]],
+               bound: list[tuple[float, int]]) -> list[tuple[float, float]]:
+    """(seconds, gap %) wherever the incumbent or the bound changes, once both exist."""
+    times = sorted({t for t, _ in best} | {t for t, _ in bound})
+    out: list[tuple[float, float]] = []
+    for t in times:
+        b = progress.best_at(best, t)
+        lb = progress.best_at(bound, t)
+        if b is None or lb is None or b <= 0:
+            continue
+        out.append((t, max(b - lb, 0) * 100.0 / b))
+    return out
+
+
+def _gap_panel(svg: Svg, box: tuple[float, float, float, float], xs: Linear, xmax: float,
+               best: list[tuple[float, int]], bound: list[tuple[float, int]], timeout_s: float,
+               end_s: float) -> None:
+    x, y, w, h = box
+    series = gap_series(best, bound)
+    if not series:
+        svg.rect(x, y, w, h, fill="none", stroke=AXIS)
+        svg.text(x + w / 2, y + h / 2, "no bound: no gap", size=12, anchor="middle", fill=MUTED)
+        return
+    positive = [g for _, g in series if g > 0]
+    floor = max(GAP_FLOOR_PCT, 10 ** math.floor(math.log10(min(positive)))) if positive \
+        else GAP_FLOOR_PCT
+    top = max(100.0, floor * 10)
+    ys = Log10(floor, top, y + h, y)
+    decades = list(range(round(math.log10(floor)), round(math.log10(top)) + 1))
+    axes(svg, box, xs, ys, nice_ticks(0, xmax, 6), [10.0 ** d for d in decades], seconds_label,
+         _pct_label, "seconds", "gap (log)")
+    for frac in progress.ANYTIME_FRACTIONS:
+        tx = xs(frac * timeout_s)
+        svg.line(tx, y, tx, y + h, stroke="#888", stroke_dasharray="2 3", stroke_width=1)
+    pts = [(xs(t), ys(max(g, floor))) for t, g in series]
+    svg.path(step_path(pts, xs(end_s)), fill="none", stroke=PALETTE[2], stroke_width=2)
+    svg.text(x + w - 6, y + 14, f"gap {series[-1][1]:.4g}%", size=11, anchor="end",
+             fill=PALETTE[2], font_weight="bold", **HALO)
