@@ -5,6 +5,7 @@ rows; with the real binary, B and G at scale 0.1 with --threads 1 --max-iteratio
 is deterministic only then) must give the plain runner's costs. Skipped when Ray is not
 installed in .venv (scripts/setup installs it)."""
 
+import csv
 import subprocess
 import tempfile
 import unittest
@@ -40,8 +41,8 @@ class RayFakeSweepTests(unittest.TestCase):
         common = ["--dir", data, "--binary", FAKE, "--timeout", "1", "--threads", "1",
                   "--seeds", "3,4", "--variant", "plain=--quiet-fake"]
         cls.ray_out, cls.plain_out = base / "ray", base / "plain"
-        cls.ray = run([BENCH, *common, "--out", cls.ray_out, "--ray", "--ray-cpus", "2"],
-                      timeout=180)
+        cls.ray = run([BENCH, *common, "--out", cls.ray_out, "--ray", "--ray-cpus", "2",
+                       "--bound-runs"], timeout=180)
         cls.plain = run([BENCH, *common, "--out", cls.plain_out], timeout=120)
 
     @classmethod
@@ -71,6 +72,17 @@ class RayFakeSweepTests(unittest.TestCase):
                 self.assertTrue((self.ray_out / f"{key}{suffix}").is_file(), key + suffix)
         for name in ("results.md", "convergence.svg", "run.json"):
             self.assertTrue((self.ray_out / name).is_file(), name)
+
+    def test_bound_runs_are_tasks_too(self):
+        with open(self.ray_out / "bounds.csv", newline="") as f:
+            rows = {r["run"]: r for r in csv.DictReader(f)}
+        self.assertEqual(sorted(rows), ["r-one.bound", "r-two.bound"])
+        for row in rows.values():
+            # the fake's bound: node minima 4 + 1 + 3, edge minima 0 + 0; best known 15
+            self.assertEqual((row["status"], row["bound"], row["method"],
+                              row["bound_vs_best_known"]), ("ok", "8", "fake", f"{8 / 15:.6f}"))
+        self.assertIn("upper-bound 15", (self.ray_out / "r-one.bound.err").read_text())
+        self.assertIn("Bound runs", (self.ray_out / "results.md").read_text())
 
     def test_the_solver_got_its_seed_and_variant(self):
         err = (self.ray_out / "r-one.plain.s4.err").read_text()

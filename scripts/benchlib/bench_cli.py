@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from . import plots, report, runner, scoring
-from .jobs import Job, Settings, Variant, jobs_for, run_job
+from .jobs import BOUND, Job, Settings, Variant, jobs_for, run_job
 from .reference import BenchError, Instance, format_seconds, read_reference, resolve_instances
 
 USAGE = """scripts/bench [options] [-- extra solver args]
@@ -47,6 +47,8 @@ def parse_args(argv: list[str], root: Path) -> argparse.Namespace:
     p.add_argument("--variant", action="append", default=[], metavar="NAME=ARGS",
                    help="a named set of solver options, e.g. --variant 'nodual=--no-dual'; "
                         "repeat for several; every instance runs once per variant (and seed)")
+    p.add_argument("--bound-runs", action="store_true",
+                   help="also run `iopddl bound` once per instance for its timeout (bounds.csv)")
     p.add_argument("--ray", nargs="?", const="", default=None, metavar="ADDRESS",
                    help="run the jobs as Ray tasks: on the cluster at ADDRESS (e.g. "
                         "ray://head:10001 or auto), or on a local Ray started here without it")
@@ -171,10 +173,25 @@ def outcome_text(row: dict) -> str:
     return "-> " + " ".join(parts)
 
 
-def write_outputs(out: Path, rows: list[dict], reference: dict, meta: dict) -> None:
+def bound_outcome_text(row: dict) -> str:
+    parts = [f"bound {row['bound']}" if row.get("bound") is not None else "no bound"]
+    if row.get("bound_vs_best_known") is not None:
+        parts.append(f"({row['bound_vs_best_known']:.6f} of best known)")
+    if row.get("status") != "ok":
+        parts.append(str(row["status"]).upper())
+    parts.append(f"{row['wall_s']:.1f}s")
+    return "-> " + " ".join(parts)
+
+
+def write_outputs(out: Path, rows: list[dict], bound_rows: list[dict], reference: dict,
+                  meta: dict) -> None:
     report.add_relative_columns(rows, reference)
     report.write_csv(out / "results.csv", rows)
-    (out / "results.md").write_text(report.markdown_table(rows), encoding="utf-8")
+    table = report.markdown_table(rows)
+    if bound_rows:
+        report.write_bounds_csv(out / "bounds.csv", bound_rows)
+        table += "\nBound runs (`iopddl bound`):\n\n" + report.bounds_table(bound_rows)
+    (out / "results.md").write_text(table, encoding="utf-8")
     (out / "run.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
     if rows:
         plots.write_convergence([out], out / "convergence.svg", reference)
@@ -217,7 +234,7 @@ def main(argv: list[str] | None = None) -> int:
                 raise BenchError(f"{name}: no timeout in reference.csv; give --timeout")
             instances.append(Instance(name, path, timeout, ref))
         binary = find_binary(args, root)
-        jobs = jobs_for(instances, args.seeds, args.variants)
+        jobs = jobs_for(instances, args.seeds, args.variants, args.bound_runs)
         settings = Settings(binary, args.threads, args.extra, args.grace, args.memory_svg)
     except BenchError as e:
         print(f"error: {e}", file=sys.stderr)
@@ -236,20 +253,26 @@ def main(argv: list[str] | None = None) -> int:
                                                      if args.threads else []) + args.extra,
             "instances": [i.benchmark for i in instances], "seeds": args.seeds,
             "variants": {v.name: v.args for v in args.variants if v.name},
-            "ray": None if args.ray is None else (args.ray or "local"),
+            "ray": None if args.ray is None else (args.ray or "local"), "bound_runs": args.bound_runs,
             "out": shown_path(out, root), "finished": False}
     (out / "run.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
     print(f"results: {out}", file=sys.stderr, flush=True)
 
     rows: list[dict] = []
+    bound_rows: list[dict] = []
     done = 0
 
     def finished(job: Job, row: dict) -> None:
         nonlocal done
         done += 1
-        rows.append(row)
         if args.ray is not None:  # tasks end in any order: name the job on its own line
             print(progress_text(done, len(jobs), job), end=" ", file=sys.stderr)
+        if job.kind == BOUND:
+            bound_rows.append(row)
+            print(bound_outcome_text(row), file=sys.stderr, flush=True)
+            report.write_bounds_csv(out / "bounds.csv", bound_rows)
+            return
+        rows.append(row)
         print(outcome_text(row), file=sys.stderr, flush=True)
         report.write_csv(out / "results.csv", rows)  # partial results survive a crash
 
@@ -263,19 +286,22 @@ def main(argv: list[str] | None = None) -> int:
                 finished(job, run_job(job, settings, out))
     except KeyboardInterrupt:
         print("\ninterrupted: writing the results of the finished runs", file=sys.stderr)
-        write_outputs(out, rows, reference, meta)
+        write_outputs(out, rows, bound_rows, reference, meta)
         return 130
     except BenchError as e:
         print(f"error: {e}", file=sys.stderr)
-        write_outputs(out, rows, reference, meta)
+        write_outputs(out, rows, bound_rows, reference, meta)
         return 2
     order = {job.key: i for i, job in enumerate(jobs)}
     rows.sort(key=lambda r: order[r["run"]])
+    bound_rows.sort(key=lambda r: order[r["run"]])
     meta["finished"] = True
-    write_outputs(out, rows, reference, meta)
+    write_outputs(out, rows, bound_rows, reference, meta)
 
     table = report.markdown_table(rows)
     print(table, end="")
+    if bound_rows:
+        print("\n" + report.bounds_table(bound_rows), end="")
     t = report.totals(rows)
     points = ", ".join(f"{t[col]:.4f} vs {ref_key.replace('_solver_here_2cores', ' here')}"
                        .replace("_", " ")

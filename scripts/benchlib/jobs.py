@@ -1,10 +1,11 @@
-"""One benchmark job (instance x seed x solver options): run, verify, measure.
+"""One benchmark job (instance x seed x solver options, or a bound run): run, verify, measure.
 
 The same function runs a job in the plain runner and inside a Ray task (ray_sweep.py), so both
 give the same results.csv rows."""
 
 from __future__ import annotations
 
+import json
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,16 +33,22 @@ class Settings:
     memory_svg: bool
 
 
+SOLVE, BOUND = "solve", "bound"  # a job's kind: the solver, or `iopddl bound`
+
+
 @dataclass
 class Job:
     inst: Instance
     seed: int | None = None
     variant: Variant = field(default_factory=Variant)
+    kind: str = SOLVE
 
     @property
     def key(self) -> str:
         """The run's name: its files are <key>.out/.err/.eval/.memory.svg/.gap.svg."""
         key = self.inst.benchmark
+        if self.kind == BOUND:
+            return key + ".bound"
         if self.variant.name:
             key += f".{self.variant.name}"
         if self.seed is not None:
@@ -49,6 +56,14 @@ class Job:
         return key
 
     def command(self, settings: Settings) -> list[str]:
+        if self.kind == BOUND:  # stops early when the bound meets the best known cost
+            command = [str(settings.binary), "bound", str(self.inst.path), "--time-limit",
+                       format_seconds(self.inst.timeout_s), "--json"]
+            if settings.threads is not None:
+                command += ["--threads", str(settings.threads)]
+            if self.inst.ref.get("best_known"):
+                command += ["--upper-bound", str(self.inst.ref["best_known"])]
+            return command
         command = [str(settings.binary), str(self.inst.path), format_seconds(self.inst.timeout_s)]
         if settings.threads is not None:
             command += ["--threads", str(settings.threads)]
@@ -58,15 +73,19 @@ class Job:
 
 
 def jobs_for(instances: list[Instance], seeds: list[int] | None,
-             variants: list[Variant]) -> list[Job]:
-    """Every instance x variant x seed, instance-major (the order of results.csv)."""
-    return [Job(inst, seed, variant) for inst in instances for variant in variants
+             variants: list[Variant], bound_runs: bool = False) -> list[Job]:
+    """Every instance x variant x seed, instance-major (the order of results.csv); then one bound
+    run per instance when asked."""
+    jobs = [Job(inst, seed, variant) for inst in instances for variant in variants
             for seed in (seeds or [None])]
+    return jobs + ([Job(inst, kind=BOUND) for inst in instances] if bound_runs else [])
 
 
 def run_job(job: Job, settings: Settings, out: Path) -> dict:
     """Run, verify and measure one job, writing its files to `out`; returns its result row
     (typed values)."""
+    if job.kind == BOUND:
+        return run_bound_job(job, settings, out)
     inst = job.inst
     out_path, err_path = out / f"{job.key}.out", out / f"{job.key}.err"
     grace = settings.grace_s if settings.grace_s is not None else 10 + 0.1 * inst.timeout_s
@@ -110,6 +129,42 @@ def run_job(job: Job, settings: Settings, out: Path) -> dict:
                       inst.timeout_s, run.wall_s).write(out / f"{job.key}.gap.svg")
     if settings.memory_svg and answer:
         row["crosscheck"] = memory_and_crosscheck(job, answer, evaluated, out)
+    return row
+
+
+def run_bound_job(job: Job, settings: Settings, out: Path) -> dict:
+    """`iopddl bound PROBLEM --time-limit T --json`: the bound, its method and time, and how close
+    it is to the best known cost (a row of bounds.csv)."""
+    inst = job.inst
+    out_path, err_path = out / f"{job.key}.out", out / f"{job.key}.err"
+    grace = settings.grace_s if settings.grace_s is not None else 10 + 0.1 * inst.timeout_s
+    run = runner.run_solver(job.command(settings), out_path, err_path, inst.timeout_s + grace)
+    row: dict = {"benchmark": inst.benchmark, "run": job.key,
+                 "timeout_s": format_seconds(inst.timeout_s), "wall_s": run.wall_s,
+                 "peak_rss_mb": run.peak_rss_mb, "overrun": run.wall_s > inst.timeout_s,
+                 "exit_code": run.exit_code}
+    lines = [l for l in out_path.read_text(encoding="utf-8", errors="replace").splitlines()
+             if l.strip()]
+    try:
+        result = json.loads(lines[-1]) if lines else None
+    except ValueError:
+        result = None
+    if not isinstance(result, dict):
+        row["status"] = "no-output"
+    elif result.get("bound") is None:
+        row["status"] = "no-bound"
+    else:
+        row["status"] = "ok"
+        row["bound"] = int(result["bound"])
+        row["method"] = result.get("method") or None
+        history = result.get("history") or []
+        row["bound_found_s"] = history[-1].get("seconds") if history else None
+        known = inst.ref.get("best_known")
+        if known:
+            row["bound_vs_best_known"] = row["bound"] / known
+            row["gap_to_best_known_pct"] = (known - row["bound"]) * 100.0 / known
+    if run.killed:
+        row["status"] = "killed"
     return row
 
 

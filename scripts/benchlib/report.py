@@ -86,6 +86,39 @@ def totals(rows: list[dict]) -> dict:
     return total
 
 
+# bounds.csv: one row per `--bound-runs` job.
+BOUND_COLUMNS = ["benchmark", "run", "timeout_s", "bound", "method", "bound_found_s",
+                 "bound_vs_best_known", "gap_to_best_known_pct", "wall_s", "peak_rss_mb",
+                 "overrun", "exit_code", "status"]
+
+
+def write_bounds_csv(path: Path, rows: list[dict]) -> None:
+    digits = {"bound_vs_best_known": 6, "gap_to_best_known_pct": 4, "wall_s": 2,
+              "peak_rss_mb": 1, "bound_found_s": 2}
+    tmp = path.with_suffix(".csv.tmp")
+    with open(tmp, "w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=BOUND_COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({c: _fmt(row.get(c), digits.get(c)) for c in BOUND_COLUMNS})
+    tmp.replace(path)
+
+
+def bounds_table(rows: list[dict]) -> str:
+    """The bound runs as a Markdown table."""
+    lines = ["| instance | time limit s | bound | method | found at s | bound / best known | "
+             "gap to best known % | wall s | peak RSS MB | notes |",
+             "|---|---:|---:|---|---:|---:|---:|---:|---:|---|"]
+    for row in rows:
+        note = "" if row.get("status") == "ok" else str(row.get("status"))
+        cells = [short_name(row["benchmark"]), row["timeout_s"], _num(_fmt(row.get("bound"))),
+                 row.get("method") or "", _fmt(row.get("bound_found_s"), 2),
+                 _fmt(row.get("bound_vs_best_known"), 6), _fmt(row.get("gap_to_best_known_pct"), 4),
+                 _fmt(row.get("wall_s"), 1), _fmt(row.get("peak_rss_mb"), 0), note]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
 def write_csv(path: Path, rows: list[dict]) -> None:
     """One line per instance, then the TOTAL line (the contest's points)."""
     tmp = path.with_suffix(".csv.tmp")
