@@ -7,7 +7,7 @@ import unittest
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from helpers import BENCH, FAKE, read_results, run, write_tiny_suite
+from helpers import BENCH, FAKE, PLOT, read_results, run, write_tiny_suite
 from benchlib import plots, progress, report
 
 # A 60 s run: 900 at 1 s, 500 at 3 s, then a stall until 33 s (30 s = 50% of the timeout),
@@ -99,6 +99,18 @@ class GapChartTests(unittest.TestCase):
         self.assertEqual(plots.gap_series(POINTS, bound),
                          [(2.0, 600 * 100 / 900), (3.0, 40.0), (33.0, 25.0), (40.0, 5.0),
                           (50.0, 10 * 100 / 390)])
+
+    def test_plot_gap_redraws_it_from_a_log(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            log, svg = Path(tmp) / "x.err", Path(tmp) / "x.svg"
+            log.write_text("#1 1s best:900 src:a\n#2 2s best:900 bound:300 src:b\n"
+                           "#3 3s best:500 bound:300 src:c\n", encoding="utf-8")
+            proc = run([PLOT, "gap", log, "-o", svg, "--timeout", "10"])
+            self.assertEqual(proc.returncode, 0, proc.stderr)
+            words = " ".join(e.text or "" for e in ET.parse(svg).getroot().iter()
+                             if e.tag.endswith("text"))
+            self.assertIn("x: incumbent and lower bound", words)
+            self.assertIn("gap 40%", words)
 
     def test_without_a_bound(self):
         svg = plots.gap_svg("x", POINTS, [], 60.0).render()
