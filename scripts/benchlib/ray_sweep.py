@@ -45,13 +45,20 @@ def run(jobs: list[Job], settings: Settings, out: Path, address: str | None,
                              f"{threads}: no task could start")
         task = ray.remote(num_cpus=threads, max_retries=0)(run_job_detached)
         pending = {task.remote(job, settings): job for job in jobs}
-        while pending:
-            ready, _ = ray.wait(list(pending), num_returns=1)
-            for ref in ready:
-                job = pending.pop(ref)
-                row, files = ray.get(ref)
-                for name, data in files.items():
-                    (out / name).write_bytes(data)
-                finished(job, row)
+        try:
+            while pending:
+                ready, _ = ray.wait(list(pending), num_returns=1)
+                for ref in ready:
+                    job = pending.pop(ref)
+                    row, files = ray.get(ref)
+                    for name, data in files.items():
+                        (out / name).write_bytes(data)
+                    finished(job, row)
+        except BaseException:  # Ctrl-C or a failed task: stop the rest (a cluster outlives us)
+            for ref in pending:
+                ray.cancel(ref, force=True)
+            raise
+    except ray.exceptions.RayError as e:
+        raise BenchError(f"a Ray task failed (the finished runs are kept): {e}") from None
     finally:
         ray.shutdown()
