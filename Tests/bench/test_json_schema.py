@@ -128,5 +128,31 @@ class CLIObjectsTests(unittest.TestCase):
         self.assertGreaterEqual(len(files), 4)
 
 
+def solver_has_report() -> bool:
+    if BINARY is None:
+        return False
+    return "--report" in run([BINARY, "solve", "--help"]).stdout
+
+
+@unittest.skipIf(jsonschema is None or not solver_has_report(),
+                 "needs jsonschema and a solver with --report (docs/schemas/report.schema.json)")
+class SolveReportTests(unittest.TestCase):
+    """Runs as soon as the solver has --report: tiny's report validates and agrees with stdout."""
+
+    def test_tiny_report_validates_and_matches_the_answer(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "report.json"
+            proc = run([BINARY, ROOT / "examples" / "tiny.json", "2", "--report", path])
+            self.assertEqual(proc.returncode, 0, proc.stderr)
+            obj = json.loads(path.read_text(encoding="utf-8"))
+        self.assertEqual(list(validator("report").iter_errors(obj)), [])
+        answer = json.loads(proc.stdout.splitlines()[-1])
+        self.assertEqual(obj["solution"], answer)
+        self.assertEqual(obj["cost"], 54)  # tiny's optimum (examples/README.md)
+        self.assertEqual(obj["evaluation"]["cost"], obj["cost"])
+        if obj["bound"] is not None:
+            self.assertLessEqual(obj["bound"], obj["cost"])
+
+
 if __name__ == "__main__":
     unittest.main()
