@@ -4,6 +4,9 @@
     fake_iopddl.py PROBLEM TIMEOUT_SECONDS [--threads N] [--seed S] [...]
         progress lines on stderr (`#<seq> <seconds>s best:<cost> bound:<lb> gap:<pct>% src:<name>`),
         the solution `[s0, s1, ...]` as the last stdout line.
+    fake_iopddl.py bound PROBLEM [--time-limit T] [--json] [...]
+        the sum of node and edge-table minima as the bound; with --json one object
+        (`bound`, `method`, `seconds`, `history`) as the last stdout line, else the integer.
     fake_iopddl.py evaluate PROBLEM SOLUTIONFILE|-
         `cost:`, `peak:`, `limit:`, `feasible:` lines; exit 0 feasible, 1 infeasible, 2 bad input.
 
@@ -165,10 +168,24 @@ def solve_main(args):
     return 0
 
 
+def bound_main(args):
+    print(f"fake-iopddl: bound, args {' '.join(args[1:])}", file=sys.stderr)
+    bound = OneOpt(P.load_problem(Path(args[0]))).lower_bound()
+    print(f"#1 0.01s bound:{bound} src:fake", file=sys.stderr)
+    if "--json" in args:
+        print(f'{{"bound": {bound}, "method": "fake", "seconds": 0.01, '
+              f'"history": [{{"seconds": 0.01, "bound": {bound}, "method": "fake"}}]}}')
+    else:
+        print(bound)
+    return 0
+
+
 def main():
     args = sys.argv[1:]
     if args and args[0] == "evaluate":
         return evaluate_main(args[1:])
+    if args and args[0] == "bound":
+        return bound_main(args[1:])
     if len(args) < 2:
         print("error: usage: fake_iopddl.py PROBLEM TIMEOUT_SECONDS [options]", file=sys.stderr)
         return 2

@@ -64,5 +64,5 @@ def run(command: list, env_extra: dict | None = None, timeout: float = 120):
 def read_results(folder: Path) -> tuple[list[str], dict[str, dict]]:
     with open(folder / "results.csv", newline="", encoding="utf-8") as f:
         reader = csv.DictReader(f)
-        rows = {row["benchmark"]: row for row in reader}
+        rows = {row.get("run") or row["benchmark"]: row for row in reader}
         return reader.fieldnames, rows

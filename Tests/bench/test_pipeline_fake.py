@@ -60,7 +60,7 @@ class FakePipelineTests(unittest.TestCase):
         self.assertIn("KILLED", next(l for l in lines if "t-hang" in l))
         self.assertIn("exit 3", next(l for l in lines if "t-crash" in l))
         self.assertIn("SOLVER CLAIMED 14", next(l for l in lines if "t-liar" in l))
-        self.assertIn("points (8 instances): 3.0000 vs contest best", self.proc.stderr)
+        self.assertIn("points (8 runs): 3.0000 vs contest best", self.proc.stderr)
 
     def test_csv_columns_and_rows(self):
         for column in REQUIRED:

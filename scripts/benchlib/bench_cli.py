@@ -10,15 +10,18 @@ import shlex
 import sys
 from pathlib import Path
 
-from . import plots, problem, progress, report, runner, scoring
-from .reference import (BenchError, Instance, format_seconds, read_reference,
-                        resolve_instances, short_name)
+from . import plots, report, runner, scoring
+from .jobs import BOUND, Job, Settings, Variant, jobs_for, run_job
+from .reference import BenchError, Instance, format_seconds, read_reference, resolve_instances
 
 USAGE = """scripts/bench [options] [-- extra solver args]
 
-Runs the solver on benchmark instances at SCALE x the contest timeout, verifies every answer
-with `iopddl evaluate`, and writes OUT/results.csv, OUT/results.md, OUT/convergence.svg,
-OUT/<benchmark>.memory.svg, OUT/run.json and each run's OUT/<benchmark>.out/.err/.eval."""
+Runs the solver on benchmark instances at SCALE x the contest timeout (every instance x
+--variant x --seeds), verifies every answer with `iopddl evaluate`, and writes OUT/results.csv,
+OUT/results.md, OUT/convergence.svg, OUT/run.json and each run's OUT/<run>.out/.err/.eval,
+OUT/<run>.memory.svg and OUT/<run>.gap.svg (incumbent and bound over time). <run> is the
+benchmark, then .VARIANT and .sSEED when given. With --ray [ADDRESS] the runs are Ray tasks
+(each reserving --threads CPUs) on a cluster, or on a local Ray without ADDRESS."""
 
 
 def parse_args(argv: list[str], root: Path) -> argparse.Namespace:
@@ -36,7 +39,21 @@ def parse_args(argv: list[str], root: Path) -> argparse.Namespace:
                    help="one timeout for every instance instead of scale x reference.csv")
     p.add_argument("--out", type=Path, metavar="DIR",
                    help="results folder (default benchmarks/runs/<date>-<commit>)")
-    p.add_argument("--threads", type=int, metavar="N", help="passed to the solver as --threads N")
+    p.add_argument("--threads", type=int, metavar="N", help="passed to the solver as --threads N "
+                   "(required with --ray: each task reserves N CPUs)")
+    p.add_argument("--seeds", metavar="S,S,...",
+                   help="run each instance once per seed, passing --seed S (default: one run, "
+                        "the solver's default seed)")
+    p.add_argument("--variant", action="append", default=[], metavar="NAME=ARGS",
+                   help="a named set of solver options, e.g. --variant 'nodual=--no-dual'; "
+                        "repeat for several; every instance runs once per variant (and seed)")
+    p.add_argument("--bound-runs", action="store_true",
+                   help="also run `iopddl bound` once per instance for its timeout (bounds.csv)")
+    p.add_argument("--ray", nargs="?", const="", default=None, metavar="ADDRESS",
+                   help="run the jobs as Ray tasks: on the cluster at ADDRESS (e.g. "
+                        "ray://head:10001 or auto), or on a local Ray started here without it")
+    p.add_argument("--ray-cpus", type=int, metavar="N",
+                   help="CPUs of the local Ray (default: every CPU of this machine)")
     p.add_argument("--dir", type=Path, default=root.parent / "shared" / "benchmarks",
                    help="folder of <benchmark>.json.gz / .json files "
                         "(default ../shared/benchmarks)")
@@ -66,19 +83,41 @@ def parse_args(argv: list[str], root: Path) -> argparse.Namespace:
         p.error("--timeout must be positive")
     if args.threads is not None and args.threads < 1:
         p.error("--threads must be at least 1")
+    if args.ray is not None and args.threads is None:
+        p.error("--ray needs --threads N: each Ray task reserves N CPUs for its solver")
+    if args.ray_cpus is not None and (args.ray is None or args.ray):
+        p.error("--ray-cpus only applies to a local Ray (--ray without an address)")
+    try:
+        args.seeds = ([int(t) for t in args.seeds.split(",") if t.strip()]
+                      if args.seeds else None)
+    except ValueError:
+        p.error(f"--seeds: expected integers separated by commas, found {args.seeds!r}")
+    variants = []
+    for spec in args.variant:
+        name, sep, options = spec.partition("=")
+        if not sep or not name or not all(c.isalnum() or c in "-_" for c in name):
+            p.error(f"--variant: expected NAME=ARGS with NAME of letters, digits, - and _, "
+                    f"found {spec!r}")
+        variants.append(Variant(name, shlex.split(options)))
+    if len({v.name for v in variants}) != len(variants):
+        p.error("--variant: each NAME once")
+    args.variants = variants or [Variant()]
     return args
 
 
-def find_reference(args: argparse.Namespace, root: Path) -> dict:
+def find_reference(args: argparse.Namespace, root: Path) -> tuple[dict, bool]:
+    """The reference rows, and whether they describe --dir (given with --reference, or
+    DIR/reference.csv): only then does the default instance list follow them."""
     if args.reference is not None:
         if not args.reference.is_file():
             raise BenchError(f"{args.reference}: no such file")
-        return read_reference(args.reference)
-    for candidate in (args.dir / "reference.csv",
-                      root.parent / "shared" / "benchmarks" / "reference.csv"):
-        if candidate.is_file():
-            return read_reference(candidate)
-    return {}
+        return read_reference(args.reference), True
+    if (args.dir / "reference.csv").is_file():
+        return read_reference(args.dir / "reference.csv"), True
+    shared = root.parent / "shared" / "benchmarks" / "reference.csv"
+    if shared.is_file():
+        return read_reference(shared), False
+    return {}, False
 
 
 def find_binary(args: argparse.Namespace, root: Path) -> Path:
@@ -103,73 +142,8 @@ def display_command(argv: list[str], root: Path) -> str:
     return shlex.join([script if not script.startswith("..") else sys.argv[0], *argv])
 
 
-def bench_instance(inst: Instance, binary: Path, out: Path, args: argparse.Namespace) -> dict:
-    """Run, verify and measure one instance; returns its result row (typed values)."""
-    timeout_text = format_seconds(inst.timeout_s)
-    command = [str(binary), str(inst.path), timeout_text]
-    if args.threads is not None:
-        command += ["--threads", str(args.threads)]
-    command += args.extra
-    out_path, err_path = out / f"{inst.benchmark}.out", out / f"{inst.benchmark}.err"
-    grace = args.grace if args.grace is not None else 10 + 0.1 * inst.timeout_s
-    run = runner.run_solver(command, out_path, err_path, inst.timeout_s + grace)
-
-    conv = progress.convergence(progress.parse_run_logs(err_path, out_path))
-    answer = problem.last_line_solution(out_path.read_text(encoding="utf-8", errors="replace"))
-    row: dict = {"benchmark": inst.benchmark, "timeout_s": timeout_text,
-                 "wall_s": run.wall_s, "peak_rss_mb": run.peak_rss_mb,
-                 "overrun": run.wall_s > inst.timeout_s, "exit_code": run.exit_code,
-                 "feasible": False, "bound": conv.last_bound,
-                 "claimed_best": conv.final_best, "last_improvement_s": conv.last_improvement_s,
-                 "progress_events": len(conv.points)}
-    evaluated = None
-    if answer is None:
-        row["status"] = "no-output"  # the last stdout line is not [s0, s1, ...]
-    elif not answer:
-        row["status"] = "no-solution"
-    else:
-        evaluated = runner.evaluate(binary, inst.path, out_path, out / f"{inst.benchmark}.eval")
-        row.update(cost=evaluated.cost, feasible=evaluated.feasible,
-                   peak_usage=evaluated.peak, usage_limit=evaluated.limit)
-        row["status"] = ("ok" if evaluated.feasible else
-                         "infeasible" if evaluated.exit_code == 1 else
-                         f"bad-answer (evaluate exit {evaluated.exit_code})")
-    if run.killed:
-        row["status"] = "killed"
-    for ref_key, col in scoring.SCORE_COLUMNS.items():
-        row[col] = scoring.score(inst.ref.get(ref_key), row.get("cost"), row["feasible"])
-    if row["feasible"] and row.get("cost") and row["bound"] is not None:
-        row["gap_pct"] = (row["cost"] - row["bound"]) * 100.0 / row["cost"]
-    if args.memory_svg and answer:
-        row["crosscheck"] = memory_and_crosscheck(inst, answer, evaluated, out)
-    return row
-
-
-def memory_and_crosscheck(inst: Instance, answer: list[int], evaluated, out: Path) -> str:
-    """Write <benchmark>.memory.svg and compare `iopddl evaluate` with the Python evaluator."""
-    try:
-        prob = problem.load_problem(inst.path)
-        ours = problem.evaluate(prob, answer)
-    except (ValueError, KeyError, TypeError, IndexError) as e:
-        return f"python: {e}"
-    svg = plots.memory_svg(short_name(inst.benchmark), prob["nodes"]["intervals"],
-                           problem.chosen_usages(prob, answer), problem.min_usages(prob),
-                           prob.get("usage_limit"), ours, "solver's answer")
-    svg.write(out / f"{inst.benchmark}.memory.svg")
-    if evaluated is None:
-        return "ok"
-    diffs = []
-    if evaluated.cost != ours.cost:
-        diffs.append(f"cost {evaluated.cost} vs python {ours.cost}")
-    if evaluated.feasible != ours.feasible:
-        diffs.append(f"feasible {evaluated.feasible} vs python {ours.feasible}")
-    if evaluated.peak is not None and evaluated.peak != ours.peak:
-        diffs.append(f"peak {evaluated.peak} vs python {ours.peak}")
-    return "; ".join(diffs) or "ok"
-
-
-def progress_text(i: int, n: int, inst: Instance) -> str:
-    return f"[{i}/{n}] {inst.benchmark} {format_seconds(inst.timeout_s)}s"
+def progress_text(i: int, n: int, job: Job) -> str:
+    return f"[{i}/{n}] {job.key} {format_seconds(job.inst.timeout_s)}s"
 
 
 def outcome_text(row: dict) -> str:
@@ -199,9 +173,25 @@ def outcome_text(row: dict) -> str:
     return "-> " + " ".join(parts)
 
 
-def write_outputs(out: Path, rows: list[dict], reference: dict, meta: dict) -> None:
+def bound_outcome_text(row: dict) -> str:
+    parts = [f"bound {row['bound']}" if row.get("bound") is not None else "no bound"]
+    if row.get("bound_vs_best_known") is not None:
+        parts.append(f"({row['bound_vs_best_known']:.6f} of best known)")
+    if row.get("status") != "ok":
+        parts.append(str(row["status"]).upper())
+    parts.append(f"{row['wall_s']:.1f}s")
+    return "-> " + " ".join(parts)
+
+
+def write_outputs(out: Path, rows: list[dict], bound_rows: list[dict], reference: dict,
+                  meta: dict) -> None:
+    report.add_relative_columns(rows, reference)
     report.write_csv(out / "results.csv", rows)
-    (out / "results.md").write_text(report.markdown_table(rows), encoding="utf-8")
+    table = report.markdown_table(rows)
+    if bound_rows:
+        report.write_bounds_csv(out / "bounds.csv", bound_rows)
+        table += "\nBound runs (`iopddl bound`):\n\n" + report.bounds_table(bound_rows)
+    (out / "results.md").write_text(table, encoding="utf-8")
     (out / "run.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
     if rows:
         plots.write_convergence([out], out / "convergence.svg", reference)
@@ -230,8 +220,9 @@ def main(argv: list[str] | None = None) -> int:
         args = parse_args(argv, root)
         if args.record_from is not None:
             return record_from(args.record_from, args.record_file)
-        reference = find_reference(args, root)
-        chosen = resolve_instances(args.instances, args.dir, reference)
+        reference, describes_dir = find_reference(args, root)
+        chosen = resolve_instances(args.instances, args.dir,
+                                   reference if describes_dir else {})
         instances = []
         for name, path in chosen:
             ref = reference.get(name, {})
@@ -243,6 +234,8 @@ def main(argv: list[str] | None = None) -> int:
                 raise BenchError(f"{name}: no timeout in reference.csv; give --timeout")
             instances.append(Instance(name, path, timeout, ref))
         binary = find_binary(args, root)
+        jobs = jobs_for(instances, args.seeds, args.variants, args.bound_runs)
+        settings = Settings(binary, args.threads, args.extra, args.grace, args.memory_svg)
     except BenchError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
@@ -258,33 +251,62 @@ def main(argv: list[str] | None = None) -> int:
             "scale": args.scale if args.timeout is None else f"timeout {args.timeout:g}s",
             "threads": args.threads, "solver_args": ([f"--threads {args.threads}"]
                                                      if args.threads else []) + args.extra,
-            "instances": [i.benchmark for i in instances], "out": shown_path(out, root),
-            "finished": False}
+            "instances": [i.benchmark for i in instances], "seeds": args.seeds,
+            "variants": {v.name: v.args for v in args.variants if v.name},
+            "ray": None if args.ray is None else (args.ray or "local"), "bound_runs": args.bound_runs,
+            "out": shown_path(out, root), "finished": False}
     (out / "run.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
     print(f"results: {out}", file=sys.stderr, flush=True)
 
     rows: list[dict] = []
+    bound_rows: list[dict] = []
+    done = 0
+
+    def finished(job: Job, row: dict) -> None:
+        nonlocal done
+        done += 1
+        if args.ray is not None:  # tasks end in any order: name the job on its own line
+            print(progress_text(done, len(jobs), job), end=" ", file=sys.stderr)
+        if job.kind == BOUND:
+            bound_rows.append(row)
+            print(bound_outcome_text(row), file=sys.stderr, flush=True)
+            report.write_bounds_csv(out / "bounds.csv", bound_rows)
+            return
+        rows.append(row)
+        print(outcome_text(row), file=sys.stderr, flush=True)
+        report.write_csv(out / "results.csv", rows)  # partial results survive a crash
+
     try:
-        for i, inst in enumerate(instances, 1):
-            print(progress_text(i, len(instances), inst), end=" ", file=sys.stderr, flush=True)
-            row = bench_instance(inst, binary, out, args)
-            rows.append(row)
-            print(outcome_text(row), file=sys.stderr, flush=True)
-            report.write_csv(out / "results.csv", rows)  # partial results survive a crash
+        if args.ray is not None:
+            from . import ray_sweep
+            ray_sweep.run(jobs, settings, out, args.ray or None, args.ray_cpus, finished)
+        else:
+            for i, job in enumerate(jobs, 1):
+                print(progress_text(i, len(jobs), job), end=" ", file=sys.stderr, flush=True)
+                finished(job, run_job(job, settings, out))
     except KeyboardInterrupt:
-        print("\ninterrupted: writing the results of the finished instances", file=sys.stderr)
-        write_outputs(out, rows, reference, meta)
+        print("\ninterrupted: writing the results of the finished runs", file=sys.stderr)
+        write_outputs(out, rows, bound_rows, reference, meta)
         return 130
+    except BenchError as e:
+        print(f"error: {e}", file=sys.stderr)
+        write_outputs(out, rows, bound_rows, reference, meta)
+        return 2
+    order = {job.key: i for i, job in enumerate(jobs)}
+    rows.sort(key=lambda r: order[r["run"]])
+    bound_rows.sort(key=lambda r: order[r["run"]])
     meta["finished"] = True
-    write_outputs(out, rows, reference, meta)
+    write_outputs(out, rows, bound_rows, reference, meta)
 
     table = report.markdown_table(rows)
     print(table, end="")
+    if bound_rows:
+        print("\n" + report.bounds_table(bound_rows), end="")
     t = report.totals(rows)
     points = ", ".join(f"{t[col]:.4f} vs {ref_key.replace('_solver_here_2cores', ' here')}"
                        .replace("_", " ")
                        for ref_key, col in scoring.SCORE_COLUMNS.items() if t[col] is not None)
-    print(f"points ({len(rows)} instances): {points or 'no reference'}; "
+    print(f"points ({len(rows)} runs): {points or 'no reference'}; "
           f"feasible {t['feasible']}, overruns {t['overrun']}", file=sys.stderr)
     print(f"wrote {out / 'results.csv'}, results.md, convergence.svg", file=sys.stderr)
     if args.record:

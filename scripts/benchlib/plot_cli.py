@@ -8,17 +8,20 @@ import subprocess
 import sys
 from pathlib import Path
 
-from . import plots, problem
+from . import plots, problem, progress
 from .reference import PREFIX, BenchError, instance_file, read_reference, short_name
 
 USAGE = """scripts/plot convergence DIR [DIR2 ...] -o FILE.svg [--labels a,b] [--instances A,B]
        scripts/plot memory PROBLEM SOLUTION -o FILE.svg
+       scripts/plot gap LOG -o FILE.svg --timeout S
 
 convergence: cost above the best known cost against time, one panel per instance, one line per
              result folder written by scripts/bench (from its <benchmark>.err progress lines).
 memory:      summed usage over time of a solution against the limit, the peak marked. PROBLEM is
              a .json/.json.gz file (or a short name such as B, looked up in ../shared/benchmarks);
-             SOLUTION is any text file whose last [s0, s1, ...] line is the solution."""
+             SOLUTION is any text file whose last [s0, s1, ...] line is the solution.
+gap:         incumbent and lower bound over time, and the gap on a log scale, from a run's
+             progress lines (LOG: its stderr, e.g. a results folder's <run>.err)."""
 
 
 def to_png(svg_path: Path) -> Path | None:
@@ -51,9 +54,22 @@ def main(argv: list[str] | None = None) -> int:
     m.add_argument("solution", type=Path)
     m.add_argument("-o", "--output", type=Path, required=True)
     m.add_argument("--png", action="store_true", help="also write FILE.png")
+    g = sub.add_parser("gap", usage=USAGE)
+    g.add_argument("log", type=Path)
+    g.add_argument("-o", "--output", type=Path, required=True)
+    g.add_argument("--timeout", type=float, required=True, metavar="SECONDS")
+    g.add_argument("--png", action="store_true", help="also write FILE.png")
     args = p.parse_args(sys.argv[1:] if argv is None else argv)
     try:
-        if args.kind == "convergence":
+        if args.kind == "gap":
+            if not args.log.is_file():
+                raise BenchError(f"{args.log}: no such file")
+            events = progress.parse_run_logs(args.log)
+            conv = progress.convergence(events)
+            name = args.log.name[:-4] if args.log.name.endswith(".err") else args.log.name
+            plots.gap_svg(name, conv.points, progress.bound_points(events),
+                          args.timeout).write(args.output)
+        elif args.kind == "convergence":
             reference = read_reference(args.reference) if args.reference.is_file() else {}
             instances = None
             if args.instances:

@@ -50,9 +50,10 @@ def _int(text: str | None) -> int | None:
         return None
 
 
-def load_run_folder(folder: Path, label: str | None = None) -> RunData:
+def load_run_folder(folder: Path, label: str | None = None) -> list[RunData]:
     """A folder written by scripts/bench: results.csv (optional), run.json (optional) and
-    <benchmark>.err / .out logs."""
+    <run>.err / .out logs. One RunData per variant and seed of the sweep (one line each in the
+    convergence chart); a folder of one run per instance gives one."""
     folder = Path(folder)
     if not folder.is_dir():
         raise FileNotFoundError(f"{folder}: not a folder")
@@ -64,23 +65,32 @@ def load_run_folder(folder: Path, label: str | None = None) -> RunData:
         commit = meta.get("commit")
         if commit and commit.split("+")[0] not in label:
             label += f" ({commit})"
-    run = RunData(label)
-    rows = {}
+    rows = []
     if (folder / "results.csv").is_file():
-        rows = {r["benchmark"]: r for r in report.read_csv(folder / "results.csv")}
-        scores = [_float(r.get("score_vs_contest_best")) for r in rows.values()]
+        rows = report.read_csv(folder / "results.csv")
+    else:  # logs only: one run per instance, named after it
+        rows = [{"benchmark": p.name[:-4]} for p in sorted(folder.glob("*.err"))]
+    groups: dict[tuple[str, str], list[dict]] = {}
+    for row in rows:
+        groups.setdefault((row.get("variant") or "", row.get("seed") or ""), []).append(row)
+    runs = []
+    for (variant, seed), members in groups.items():
+        suffix = " ".join(t for t in (variant, f"seed {seed}" if seed else "") if t)
+        run = RunData(f"{label} {suffix}" if suffix else label)
+        scores = [_float(r.get("score_vs_contest_best")) for r in members]
         if any(s is not None for s in scores):
             run.points_vs_contest_best = sum(s for s in scores if s is not None)
-    names = list(rows) or sorted(p.name[:-4] for p in folder.glob("*.err"))
-    for name in names:
-        events = progress.parse_run_logs(folder / f"{name}.err", folder / f"{name}.out")
-        conv = progress.convergence(events)
-        row = rows.get(name, {})
-        run.series[name] = Series(
-            conv.points, _float(row.get("wall_s")), _float(row.get("timeout_s")),
-            _int(row.get("cost")),
-            {"yes": True, "no": False}.get(row.get("feasible", "")), row.get("status", ""))
-    return run
+        for row in members:
+            name = row["benchmark"]
+            key = row.get("run") or name
+            events = progress.parse_run_logs(folder / f"{key}.err", folder / f"{key}.out")
+            conv = progress.convergence(events)
+            run.series[name] = Series(
+                conv.points, _float(row.get("wall_s")), _float(row.get("timeout_s")),
+                _int(row.get("cost")),
+                {"yes": True, "no": False}.get(row.get("feasible", "")), row.get("status", ""))
+        runs.append(run)
+    return runs
 
 
 # --- convergence -------------------------------------------------------------------------------
@@ -200,6 +210,11 @@ def _convergence_panel(svg: Svg, name: str, runs: list[RunData], reference: dict
 
     axes(svg, box, xs, ys, nice_ticks(0, xmax, 5), yticks, seconds_label, yfmt,
          "seconds", f"above {base_name} (log)")
+    if timeout:  # the anytime view's checkpoints (results.csv's cost_at_25pct, cost_at_50pct)
+        for frac in progress.ANYTIME_FRACTIONS[:-1]:
+            tx = xs(frac * timeout)
+            svg.line(tx, y, tx, y + h, stroke="#999", stroke_dasharray="2 3", stroke_width=1)
+            svg.text(tx + 3, y + h - 4, f"{round(frac * 100)}%", size=9, fill="#666", **HALO)
     clip = svg.clip_rect(f"panel{index}", x, y - 4, w + 4, h + 8)
 
     # reference levels: dashed lines labelled at the right
@@ -257,10 +272,10 @@ def write_convergence(folders: list[Path], out: Path, reference: dict,
                       title: str | None = None) -> Svg:
     runs = []
     for i, folder in enumerate(folders):
-        run = load_run_folder(folder, labels[i] if labels and i < len(labels) else None)
-        if instances:
-            run.series = {k: v for k, v in run.series.items() if k in instances}
-        runs.append(run)
+        for run in load_run_folder(folder, labels[i] if labels and i < len(labels) else None):
+            if instances:
+                run.series = {k: v for k, v in run.series.items() if k in instances}
+            runs.append(run)
     svg = convergence_svg(runs, reference, title)
     svg.write(out)
     return svg
@@ -373,3 +388,117 @@ def memory_svg(name: str, intervals: list, chosen: list[int], lowest: list[int],
         svg.line(lx + 340, ly0 - 4, lx + 364, ly0 - 4, stroke="#b00020", stroke_dasharray="7 4")
         svg.text(lx + 370, ly0, "limit", size=11, fill="#333")
     return svg
+
+
+# --- the gap over time ------------------------------------------------------------------------
+
+GAP_TOP_FACTOR = 3  # the y range shows the incumbent up to 3x the final gap above its final cost
+
+
+def gap_svg(name: str, best: list[tuple[float, int]], bound: list[tuple[float, int]],
+            timeout_s: float, end_s: float | None = None) -> Svg:
+    """One run: above, the incumbent (best) and the lower bound against seconds, both in percent
+    of the final best cost above or below it, so that they meet towards 0% (earlier costs far
+    above, e.g. with forbidden pairs, are drawn at the top edge); below, the gap (best - bound) /
+    best in percent on a log scale. Dotted lines mark 25%, 50% and 100% of the timeout."""
+    W, H = 760, 620
+    box = (90, 62, W - 90 - 30, 290)
+    x, y, w, h = box
+    svg = Svg(W, H, f"{name} gap over time")
+    svg.text(16, 26, f"{name}: incumbent and lower bound over time", size=16,
+             font_weight="bold", fill="#222")
+    if not best:
+        svg.rect(x, y, w, h, fill="none", stroke=AXIS)
+        svg.text(x + w / 2, y + h / 2, "no progress lines", size=13, anchor="middle", fill=MUTED)
+        return svg
+    final = best[-1][1]
+    scale = abs(final) or 1
+
+    def rel(v: int) -> float:
+        return (v - final) * 100.0 / scale
+
+    facts = [f"final best {final:,}"]
+    if bound:
+        last = bound[-1][1]
+        facts.append(f"bound {last:,}")
+        facts.append(f"gap {rel(final) - rel(last):.4g}%" if final else "gap 0%")
+    else:
+        facts.append("no bound printed")
+    svg.text(16, 46, " · ".join(facts), size=12, fill="#333")
+    low = min([rel(b) for _, b in bound] + [0.0])
+    span = max(-low, 1e-3)
+    high = max(rel(c) for _, c in best)
+    top = min(high, GAP_TOP_FACTOR * span) if high > 0 else span
+    top = max(top, span * 0.25)
+    ys = Linear(low - 0.05 * span, top + 0.05 * span, y + h, y)
+    xmax = max([timeout_s, end_s or 0, best[-1][0]] + [t for t, _ in bound[-1:]])
+    xs = Linear(0, xmax, x, x + w)
+    axes(svg, box, xs, ys, nice_ticks(0, xmax, 6), nice_ticks(low, top, 6), seconds_label,
+         lambda v: f"{v:+.3g}%" if v else "0%", "seconds", "% of the final best cost")
+    for frac in (0.25, 0.5, 1.0):
+        tx = xs(frac * timeout_s)
+        svg.line(tx, y, tx, y + h, stroke="#888", stroke_dasharray="2 3", stroke_width=1)
+        svg.text(tx + 3, y + 12, f"{round(frac * 100)}%", size=10, fill="#555", **HALO)
+    clip = svg.clip_rect("gap-area", x, y - 2, w, h + 4)
+    svg.open_group(clip_path=clip)
+    end = xs(max(end_s or 0, best[-1][0]))
+    ceiling = top + 0.05 * span
+    best_pts = [(xs(t), ys(min(rel(c), ceiling))) for t, c in best]
+    svg.path(step_path(best_pts, end), fill="none", stroke=PALETTE[0], stroke_width=2)
+    if bound:
+        bound_pts = [(xs(t), ys(rel(b))) for t, b in bound]
+        svg.path(step_path(bound_pts, end), fill="none", stroke=PALETTE[1], stroke_width=2,
+                 stroke_dasharray="6 3")
+    svg.close_group()
+    _gap_panel(svg, (x, y + h + 60, w, H - (y + h + 60) - 50), xs, xmax, best, bound, timeout_s,
+               max(end_s or 0, best[-1][0]))
+    lx, ly = W - 300, 46
+    svg.line(lx, ly - 4, lx + 24, ly - 4, stroke=PALETTE[0], stroke_width=2)
+    svg.text(lx + 30, ly, "best (incumbent)", size=11, fill="#333")
+    svg.line(lx + 150, ly - 4, lx + 174, ly - 4, stroke=PALETTE[1], stroke_width=2,
+             stroke_dasharray="6 3")
+    svg.text(lx + 180, ly, "lower bound", size=11, fill="#333")
+    return svg
+
+
+GAP_FLOOR_PCT = 1e-4  # gaps below (and a closed gap) are drawn at the bottom edge
+
+
+def gap_series(best: list[tuple[float, int]],
+               bound: list[tuple[float, int]]) -> list[tuple[float, float]]:
+    """(seconds, gap %) wherever the incumbent or the bound changes, once both exist."""
+    times = sorted({t for t, _ in best} | {t for t, _ in bound})
+    out: list[tuple[float, float]] = []
+    for t in times:
+        b = progress.best_at(best, t)
+        lb = progress.best_at(bound, t)
+        if b is None or lb is None or b <= 0:
+            continue
+        out.append((t, max(b - lb, 0) * 100.0 / b))
+    return out
+
+
+def _gap_panel(svg: Svg, box: tuple[float, float, float, float], xs: Linear, xmax: float,
+               best: list[tuple[float, int]], bound: list[tuple[float, int]], timeout_s: float,
+               end_s: float) -> None:
+    x, y, w, h = box
+    series = gap_series(best, bound)
+    if not series:
+        svg.rect(x, y, w, h, fill="none", stroke=AXIS)
+        svg.text(x + w / 2, y + h / 2, "no bound: no gap", size=12, anchor="middle", fill=MUTED)
+        return
+    positive = [g for _, g in series if g > 0]
+    floor = max(GAP_FLOOR_PCT, 10 ** math.floor(math.log10(min(positive)))) if positive \
+        else GAP_FLOOR_PCT
+    top = max(100.0, floor * 10)
+    ys = Log10(floor, top, y + h, y)
+    decades = list(range(round(math.log10(floor)), round(math.log10(top)) + 1))
+    axes(svg, box, xs, ys, nice_ticks(0, xmax, 6), [10.0 ** d for d in decades], seconds_label,
+         _pct_label, "seconds", "gap (log)")
+    for frac in progress.ANYTIME_FRACTIONS:
+        tx = xs(frac * timeout_s)
+        svg.line(tx, y, tx, y + h, stroke="#888", stroke_dasharray="2 3", stroke_width=1)
+    pts = [(xs(t), ys(max(g, floor))) for t, g in series]
+    svg.path(step_path(pts, xs(end_s)), fill="none", stroke=PALETTE[2], stroke_width=2)
+    svg.text(x + w - 6, y + 14, f"gap {series[-1][1]:.4g}%", size=11, anchor="end",
+             fill=PALETTE[2], font_weight="bold", **HALO)

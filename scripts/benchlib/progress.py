@@ -128,3 +128,57 @@ def convergence(events: list[ProgressEvent]) -> Convergence:
         if event.gap_pct is not None:
             gap = event.gap_pct
     return Convergence(points, bound, gap)
+
+
+# --- the anytime view ---------------------------------------------------------------------------
+
+# Fractions of the timeout at which results.csv reports the incumbent: a quarter and a half show
+# how fast a run gets good (a user with less time), the whole timeout what the contest scores.
+ANYTIME_FRACTIONS = (0.25, 0.5, 1.0)
+
+
+def anytime_column(fraction: float) -> str:
+    """0.25 -> 'cost_at_25pct' (the results.csv column)."""
+    return f"cost_at_{round(fraction * 100)}pct"
+
+
+def best_at(points: list[tuple[float, int]], seconds: float) -> int | None:
+    """The incumbent at `seconds`: the last improvement printed at or before then (None when the
+    first solution came later)."""
+    best = None
+    for t, cost in points:
+        if t > seconds:
+            break
+        best = cost
+    return best
+
+
+def anytime(points: list[tuple[float, int]], timeout_s: float) -> dict[str, int | None]:
+    """The incumbent at each of ANYTIME_FRACTIONS of the timeout, by results.csv column."""
+    return {anytime_column(f): best_at(points, f * timeout_s) for f in ANYTIME_FRACTIONS}
+
+
+@dataclass
+class Stall:
+    seconds: float  # the longest time between two consecutive improvements of best
+    from_s: float  # when it started (the improvement before it)
+
+
+def longest_stall(points: list[tuple[float, int]]) -> Stall | None:
+    """The longest wait between consecutive improvements; None with fewer than two. The time after
+    the last improvement is not a stall here (the run may have reached the optimum): results.csv
+    shows it as last_improvement_s."""
+    best = None
+    for (t0, _), (t1, _) in zip(points, points[1:]):
+        if best is None or t1 - t0 > best.seconds:
+            best = Stall(t1 - t0, t0)
+    return best
+
+
+def bound_points(events: list[ProgressEvent]) -> list[tuple[float, int]]:
+    """(seconds, bound) at each change of the printed bound."""
+    points: list[tuple[float, int]] = []
+    for event in events:
+        if event.bound is not None and (not points or event.bound != points[-1][1]):
+            points.append((event.seconds, event.bound))
+    return points
