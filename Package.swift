@@ -37,6 +37,7 @@ let package = Package(
         .testTarget(
             name: "SolverTests", dependencies: ["Solver", "Model", "TestSupport"], path: "Tests/SolverTests"),
         .testTarget(name: "GLPKTests", dependencies: ["GLPK"], path: "Tests/GLPKTests"),
-        .testTarget(name: "CLITests", dependencies: ["Model", "TestSupport"], path: "Tests/CLITests"),
+        .testTarget(name: "CLITests", dependencies: ["Model", "TestSupport"], path: "Tests/CLITests",
+                    exclude: ["Golden"]),
     ]
 )

@@ -1,5 +1,6 @@
 import Foundation
 import Model
+import TestSupport
 import XCTest
 
 #if canImport(Glibc)
@@ -40,22 +41,16 @@ final class DegenerateTests: XCTestCase {
 
     /// Solves and expects the brute-force optimum (or `[]` with an explanation when nothing is
     /// feasible).
-    /// `knownBug` describes a known deviation from the optimum (not from the contract): when
-    /// the answer misses the optimum, the test is skipped with that description instead of
-    /// failing (unless IOPDDL_RUN_KNOWN_BUGS is set). Feasibility is always asserted.
     @discardableResult
     private func expectOptimum(
-        _ inst: Reliability.Instance, timeout: Double = 1, args: [String] = [], knownBug: String? = nil,
+        _ inst: Reliability.Instance, timeout: Double = 1, args: [String] = [],
         file: StaticString = #filePath, line: UInt = #line
     ) throws -> Reliability.SolveCheck {
         let (r, p, check) = try solve(inst.text, name: inst.name, timeout: timeout, args: args, file: file, line: line)
         XCTAssertLessThanOrEqual(inst.searchSpace, 200_000, "too large to brute-force", file: file, line: line)
-        let bf = Reliability.bruteForce(p)
+        let bf = BruteForce.optimum(p)
         var reproduce: String { "reproduce: iopddl \(Reliability.keep(inst.bytes, name: inst.name + ".json")) \(timeout)" }
         if let bf {
-            if let bug = knownBug, Reliability.skipKnownBugs, let cost = check.finalCost, cost != bf.cost {
-                throw XCTSkip("KNOWN BUG (\(bug)): \(inst.name): answer \(cost), optimum \(bf.cost) at \(bf.solution); \(reproduce). Set IOPDDL_RUN_KNOWN_BUGS=1 to fail instead.")
-            }
             XCTAssertEqual(check.finalCost, bf.cost, "\(inst.name): optimum \(bf.cost) at \(bf.solution); \(reproduce)\n\(r.summary())",
                            file: file, line: line)
         } else {

@@ -17,11 +17,6 @@ import XCTest
 /// Namespace of the reliability tests' helpers (one top-level name, so that other test files
 /// of this target cannot collide with it).
 enum Reliability {
-    /// A test that documents a known deviation skips it (with the reproduction in the skip
-    /// message) unless IOPDDL_RUN_KNOWN_BUGS is set. No test uses it at present: every bug in
-    /// benchmarks/RELIABILITY.md is fixed and asserted.
-    static var skipKnownBugs: Bool { ProcessInfo.processInfo.environment["IOPDDL_RUN_KNOWN_BUGS"] == nil }
-
     /// A scale factor for the number of cases (IOPDDL_RELIABILITY_SCALE, default 1).
     static var scale: Double {
         Double(ProcessInfo.processInfo.environment["IOPDDL_RELIABILITY_SCALE"] ?? "") ?? 1
@@ -268,10 +263,6 @@ extension Reliability {
         return inst
     }
 
-    /// `BruteForce.optimum`; kept for the tests that still call it.
-    static func bruteForce(_ p: Problem) -> (cost: Int128, solution: [Int], infiniteTerms: Int)? {
-        BruteForce.optimum(p).map { ($0.cost, $0.solution, $0.infiniteTerms) }
-    }
 }
 
 // MARK: A minimal JSON writer (with raw tokens, so tests can write what no encoder would)

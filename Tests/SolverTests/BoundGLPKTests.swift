@@ -1,5 +1,6 @@
 import GLPK
 import Model
+import TestSupport
 import XCTest
 @testable import Solver
 
@@ -15,7 +16,7 @@ final class BoundGLPKTests: XCTestCase {
     func testLPDualBoundIsBelowOptimum() {
         var solved = 0
         for (seed, p) in BoundTests.instances(count: 60) {
-            guard let opt = TestInstances.bruteForce(p) else { continue }
+            guard let opt = BruteForce.optimum(p) else { continue }
             let inst = Reducer.reduce(p)
             guard inst.n > 0 else { continue }
             let layout = DualLayout(inst)
@@ -26,7 +27,7 @@ final class BoundGLPKTests: XCTestCase {
                 originalBound(inst, reducedBound: $0, nonNegative: true)
             }
             XCTAssertNotNil(b, "seed \(seed)")
-            if let b { XCTAssertLessThanOrEqual(b, opt.0, "seed \(seed): \(r.status)") }
+            if let b { XCTAssertLessThanOrEqual(b, opt.cost, "seed \(seed): \(r.status)") }
             let zero = DualPoint(messages: [Double](repeating: 0, count: layout.messageCount),
                                  mu: [Double](repeating: 0, count: inst.cliqueCount))
             if let b, let z = DualCertificate.evaluate(inst, layout, zero) {
@@ -41,18 +42,18 @@ final class BoundGLPKTests: XCTestCase {
     func testMIPBoundIsBelowOptimum() {
         var proved = 0
         for (seed, p) in BoundTests.instances(count: 60) {
-            guard let opt = TestInstances.bruteForce(p), opt.0 < Int128(Problem.infinity) else { continue }
+            guard let opt = BruteForce.optimum(p), opt.cost < Int128(Problem.infinity) else { continue }
             let inst = Reducer.reduce(p)
             guard inst.n > 0 else { continue }
             let r = MIPBound.solve(inst, timeLimit: 10, upperBound: nil, stop: { false })
             if let b = r.bound {
-                XCTAssertLessThanOrEqual(b + Int128(inst.constant), opt.0, "seed \(seed): \(r.status)")
-                if b + Int128(inst.constant) == opt.0 - 1 { proved += 1 }
+                XCTAssertLessThanOrEqual(b + Int128(inst.constant), opt.cost, "seed \(seed): \(r.status)")
+                if b + Int128(inst.constant) == opt.cost - 1 { proved += 1 }
             }
-            let ub = opt.0 - Int128(inst.constant)
+            let ub = opt.cost - Int128(inst.constant)
             let c = MIPBound.solve(inst, timeLimit: 10, upperBound: ub, stop: { false })
             if let b = c.bound {
-                XCTAssertLessThanOrEqual(b + Int128(inst.constant), opt.0, "seed \(seed) with cutoff: \(c.status)")
+                XCTAssertLessThanOrEqual(b + Int128(inst.constant), opt.cost, "seed \(seed) with cutoff: \(c.status)")
             }
         }
         XCTAssertGreaterThan(proved, 10)

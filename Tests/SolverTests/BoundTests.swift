@@ -1,5 +1,6 @@
 import Model
 import Synchronization
+import TestSupport
 import XCTest
 @testable import Solver
 
@@ -23,7 +24,7 @@ final class BoundTests: XCTestCase {
     func testCertificateOfRandomDualPointsIsBelowOptimum() {
         var instances = 0, points = 0
         for (seed, p) in Self.instances() {
-            guard let opt = TestInstances.bruteForce(p) else { continue }
+            guard let opt = BruteForce.optimum(p) else { continue }
             instances += 1
             let inst = Reducer.reduce(p)
             let layout = DualLayout(inst)
@@ -35,7 +36,7 @@ final class BoundTests: XCTestCase {
                 guard let r = DualCertificate.evaluate(inst, layout, DualPoint(messages: m, mu: mu)),
                       let b = originalBound(inst, reducedBound: r, nonNegative: true) else { continue }
                 points += 1
-                XCTAssertLessThanOrEqual(b, opt.0, "seed \(seed) trial \(trial)")
+                XCTAssertLessThanOrEqual(b, opt.cost, "seed \(seed) trial \(trial)")
             }
         }
         // Most random instances are feasible, and moderate dual values always certify.
@@ -52,25 +53,25 @@ final class BoundTests: XCTestCase {
         let message = 1000.0, multiplier = -3.0
         var checked = 0, claimsAboveOptimum = 0
         for (seed, p) in Self.instances() {
-            guard let opt = TestInstances.bruteForce(p) else { continue }
+            guard let opt = BruteForce.optimum(p) else { continue }
             let inst = Reducer.reduce(p)
             guard inst.n > 0, inst.edgeCount > 0 else { continue }
             let layout = DualLayout(inst)
             let messages = [Double](repeating: message, count: layout.messageCount)
             let mu = [Double](repeating: multiplier, count: inst.cliqueCount)
             let claim = Self.wrongDualValue(inst, message: message, mu: mu)
-            if claim + Double(inst.base) > Double(opt.0) { claimsAboveOptimum += 1 }
+            if claim + Double(inst.base) > Double(opt.cost) { claimsAboveOptimum += 1 }
             guard let r = DualCertificate.evaluate(inst, layout, DualPoint(messages: messages, mu: mu)),
                   let b = originalBound(inst, reducedBound: r, nonNegative: true) else {
                 XCTFail("seed \(seed): no certificate for moderate dual values")
                 continue
             }
-            XCTAssertLessThanOrEqual(b, opt.0, "seed \(seed): certified \(b) above the optimum \(opt.0)")
+            XCTAssertLessThanOrEqual(b, opt.cost, "seed \(seed): certified \(b) above the optimum \(opt.cost)")
             // The Lagrangian method's own certificate (its core after eliminations) likewise.
             let dual = LagrangianDual(inst)
             let lm = [Double](repeating: message, count: dual.messages.count)
             if let lr = dual.certify(messages: lm, mu: mu), let lb = originalBound(inst, reducedBound: lr, nonNegative: true) {
-                XCTAssertLessThanOrEqual(lb, opt.0, "seed \(seed): Lagrangian certificate \(lb) above the optimum \(opt.0)")
+                XCTAssertLessThanOrEqual(lb, opt.cost, "seed \(seed): Lagrangian certificate \(lb) above the optimum \(opt.cost)")
             } else {
                 XCTFail("seed \(seed): no Lagrangian certificate")
             }
@@ -127,7 +128,7 @@ final class BoundTests: XCTestCase {
     func testLagrangianBoundsAreBelowOptimum() {
         var checked = 0
         for (seed, p) in Self.instances() {
-            guard let opt = TestInstances.bruteForce(p) else { continue }
+            guard let opt = BruteForce.optimum(p) else { continue }
             let inst = Reducer.reduce(p)
             guard inst.n > 0 else { continue }
             checked += 1
@@ -142,7 +143,7 @@ final class BoundTests: XCTestCase {
                         break
                     }
                     let b = originalBound(inst, reducedBound: r, nonNegative: true)!
-                    XCTAssertLessThanOrEqual(b, opt.0, "seed \(seed) iteration \(it)")
+                    XCTAssertLessThanOrEqual(b, opt.cost, "seed \(seed) iteration \(it)")
                 }
             }
         }
@@ -155,14 +156,14 @@ final class BoundTests: XCTestCase {
         for seed in UInt64(1) ... 60 {
             let p = TestInstances.random(seed: seed, nodes: 8, edges: 7, maxStrategies: 4,
                                          infiniteChance: 0.1, memory: false)
-            guard let opt = TestInstances.bruteForce(p), opt.0 < Int128(Problem.infinity) else { continue }
+            guard let opt = BruteForce.optimum(p), opt.cost < Int128(Problem.infinity) else { continue }
             // A forest? Edges are random pairs; only check when the edges form a forest.
             guard isForest(p) else { continue }
             let inst = Reducer.reduce(p)
             let dual = LagrangianDual(inst)
             for _ in 0 ..< 5 { dual.iterate() }
             let r = dual.certify().flatMap { originalBound(inst, reducedBound: $0, nonNegative: true) }
-            XCTAssertEqual(r, opt.0, "seed \(seed)")
+            XCTAssertEqual(r, opt.cost, "seed \(seed)")
             checked += 1
         }
         XCTAssertGreaterThanOrEqual(checked, 3, "too few forests among the random instances")
@@ -172,11 +173,11 @@ final class BoundTests: XCTestCase {
     func testQuickBoundIsBelowOptimum() {
         var checked = 0
         for (seed, p) in Self.instances(count: 40) {
-            guard let opt = TestInstances.bruteForce(p) else { continue }
+            guard let opt = BruteForce.optimum(p) else { continue }
             let inst = Reducer.reduce(p)
             let b = quickBound(inst, seconds: 0.005)
             XCTAssertNotNil(b, "seed \(seed): no bound")
-            if let b { XCTAssertLessThanOrEqual(b, opt.0, "seed \(seed)") }
+            if let b { XCTAssertLessThanOrEqual(b, opt.cost, "seed \(seed)") }
             checked += 1
         }
         XCTAssertGreaterThanOrEqual(checked, 25)
@@ -186,7 +187,7 @@ final class BoundTests: XCTestCase {
     func testBoundRunIsMonotoneAndValid() {
         var checked = 0
         for (seed, p) in Self.instances(count: 30) {
-            guard let opt = TestInstances.bruteForce(p) else { continue }
+            guard let opt = BruteForce.optimum(p) else { continue }
             let clock = ProcessClock()
             var options = BoundOptions(stopAt: clock.seconds + 0.3, threads: 2)
             options.upperBound = nil
@@ -198,7 +199,7 @@ final class BoundTests: XCTestCase {
             }
             XCTAssertEqual(history.last?.bound, run.bound, "seed \(seed)")
             XCTAssertNotNil(run.bound, "seed \(seed): no bound")
-            if let b = run.bound { XCTAssertLessThanOrEqual(b, opt.0, "seed \(seed)") }
+            if let b = run.bound { XCTAssertLessThanOrEqual(b, opt.cost, "seed \(seed)") }
             checked += 1
         }
         XCTAssertGreaterThanOrEqual(checked, 20)
@@ -207,8 +208,8 @@ final class BoundTests: XCTestCase {
     /// The bound command's progress lines: one per rise of the bound, in the shared grammar,
     /// with `best:` and `gap:` when a solution cost is known.
     func testBoundRunWritesOneProgressLinePerRise() throws {
-        let (_, p) = try XCTUnwrap(Self.instances(count: 8).first { TestInstances.bruteForce($0.1) != nil && Reducer.reduce($0.1).n > 0 })
-        let opt = try XCTUnwrap(TestInstances.bruteForce(p)).0
+        let (_, p) = try XCTUnwrap(Self.instances(count: 8).first { BruteForce.optimum($0.1) != nil && Reducer.reduce($0.1).n > 0 })
+        let opt = try XCTUnwrap(BruteForce.optimum(p)).cost
         let lines = Mutex<[String]>([])
         let clock = ProcessClock()
         var options = BoundOptions(stopAt: clock.seconds + 0.2, threads: 1, upperBound: opt)
@@ -372,7 +373,7 @@ final class BoundInSolveTests: XCTestCase {
     func testQuickBoundReportsRisingValidBounds() {
         var checked = 0
         for (seed, p) in BoundTests.instances(count: 40) {
-            guard let opt = TestInstances.bruteForce(p) else { continue }
+            guard let opt = BruteForce.optimum(p) else { continue }
             checked += 1
             let inst = Reducer.reduce(p)
             var seen: [Int128] = []
@@ -380,7 +381,7 @@ final class BoundInSolveTests: XCTestCase {
             XCTAssertEqual(seen, seen.sorted(), "seed \(seed)")
             XCTAssertEqual(Set(seen).count, seen.count, "seed \(seed)")
             XCTAssertEqual(seen.last, b, "seed \(seed)")
-            for v in seen { XCTAssertLessThanOrEqual(v, opt.0, "seed \(seed)") }
+            for v in seen { XCTAssertLessThanOrEqual(v, opt.cost, "seed \(seed)") }
         }
         XCTAssertGreaterThanOrEqual(checked, 25)
     }
@@ -391,7 +392,7 @@ final class BoundInSolveTests: XCTestCase {
     func testStoreBoundNeverDecreasesNorPassesTheIncumbent() {
         var checked = 0
         for (seed, p) in BoundTests.instances(count: 40) {
-            guard let opt = TestInstances.bruteForce(p) else { continue }
+            guard let opt = BruteForce.optimum(p) else { continue }
             checked += 1
             let store = IncumbentStore(problem: p, clock: ProcessClock(), logProgress: false)
             let fired = Mutex(0)
@@ -405,12 +406,12 @@ final class BoundInSolveTests: XCTestCase {
                     let x = (0 ..< p.nodeCount).map { rng.below(p.strategyCount($0)) }
                     store.offer(x, source: "random")
                 } else if rng.below(4) == 0 {
-                    store.offer(opt.1, source: "optimum")
+                    store.offer(opt.solution, source: "optimum")
                 } else {
                     // Valid bounds up to the optimum, and some invalid ones above the incumbent.
                     // (Without an incumbent the store cannot tell an invalid value: only valid ones.)
                     let valid = rng.below(5) != 0 || before.cost == nil
-                    let v = valid ? opt.0 - Int128(rng.below(30)) : before.cost! + 1 + Int128(rng.below(30))
+                    let v = valid ? opt.cost - Int128(rng.below(30)) : before.cost! + 1 + Int128(rng.below(30))
                     let raised = store.offerBound(v, source: "test")
                     if !valid { XCTAssertFalse(raised, "seed \(seed) step \(step): \(v) above \(before.cost!)") }
                 }
@@ -421,7 +422,7 @@ final class BoundInSolveTests: XCTestCase {
                 }
                 if let b = s.bound, let c = s.cost { XCTAssertLessThanOrEqual(b, c, "seed \(seed) step \(step)") }
                 XCTAssertEqual(s.provedOptimal, s.bound != nil && s.bound == s.cost, "seed \(seed) step \(step)")
-                if s.provedOptimal { XCTAssertEqual(s.cost, opt.0, "seed \(seed) step \(step)") }
+                if s.provedOptimal { XCTAssertEqual(s.cost, opt.cost, "seed \(seed) step \(step)") }
                 lastBound = s.bound ?? lastBound
             }
             XCTAssertEqual(fired.withLock { $0 }, store.provedOptimal ? 1 : 0, "seed \(seed)")
@@ -434,7 +435,7 @@ final class BoundInSolveTests: XCTestCase {
     func testRunBoundIsBelowOptimum() {
         var checked = 0
         for (seed, p) in BoundTests.instances(count: 40) {
-            guard let opt = TestInstances.bruteForce(p) else { continue }
+            guard let opt = BruteForce.optimum(p) else { continue }
             let clock = ProcessClock()
             let store = IncumbentStore(problem: p, clock: clock, logProgress: false)
             let run = SolverRun(problem: p, options: SolverOptions(stopAt: clock.seconds + 5, logProgress: false),
@@ -444,7 +445,7 @@ final class BoundInSolveTests: XCTestCase {
             run.computeBound(seconds: 0.01)
             let b = store.snapshot.bound
             XCTAssertNotNil(b, "seed \(seed): no bound")
-            if let b { XCTAssertLessThanOrEqual(b, opt.0, "seed \(seed)") }
+            if let b { XCTAssertLessThanOrEqual(b, opt.cost, "seed \(seed)") }
         }
         XCTAssertGreaterThanOrEqual(checked, 25)
     }

@@ -1,4 +1,5 @@
 import Model
+import TestSupport
 import XCTest
 @testable import Solver
 
@@ -11,7 +12,7 @@ final class DualPrimalTests: XCTestCase {
         for seed in UInt64(1) ... 40 {
             let p = TestInstances.random(seed: seed, nodes: 9, edges: 14, maxStrategies: 4, infiniteChance: 0.15)
             let inst = Reducer.reduce(p)
-            guard inst.feasible, inst.n > 1, let (opt, _) = TestInstances.bruteForce(p) else { continue }
+            guard inst.feasible, inst.n > 1, let opt = BruteForce.optimum(p)?.cost else { continue }
             let dp = DualPrimal(inst)
             let state = SearchState(inst, SolverRun.minimumUsage(inst))
             var best = Int128.max
@@ -108,7 +109,7 @@ final class DualPrimalTests: XCTestCase {
             let p = TestInstances.random(seed: seed &+ 500, nodes: 7, edges: 12, maxStrategies: 4, infiniteChance: 0,
                                          memory: seed % 2 == 0)
             let inst = Reducer.reduce(p)
-            guard inst.feasible, inst.n > 1, let opt = TestInstances.bruteForce(p) else { continue }
+            guard inst.feasible, inst.n > 1, let opt = BruteForce.optimum(p) else { continue }
             let state = SearchState(inst, SolverRun.minimumUsage(inst))
             guard state.feasible else { continue }
             let dp = DualPrimal(inst)
@@ -122,7 +123,7 @@ final class DualPrimalTests: XCTestCase {
             XCTAssertNil(state.verify(), "seed \(seed)")
             let ev = try! Evaluator.evaluate(p, inst.postsolve(state.x))
             XCTAssertTrue(ev.feasible, "seed \(seed)")
-            XCTAssertEqual(ev.cost, opt.0, "seed \(seed): \(lns.mip.lastOutcome)")
+            XCTAssertEqual(ev.cost, opt.cost, "seed \(seed): \(lns.mip.lastOutcome)")
             compared += 1
             // A tight share: only kept strategies, or the start's.
             let tight = dp.restriction(incumbent: SearchState(inst, start).cost, share: 0.01)

@@ -1,5 +1,6 @@
 import Foundation
 import Model
+import TestSupport
 import XCTest
 @testable import Solver
 
@@ -58,12 +59,12 @@ final class ExactSearchTests: XCTestCase {
                     originalChecked += 1
                     let ev = try? Evaluator.evaluate(p, inst.postsolve(x))
                     XCTAssertEqual(ev?.feasible, true, "seed \(seed)")
-                    XCTAssertEqual(ev?.cost, TestInstances.bruteForce(p)?.0, "seed \(seed)")
+                    XCTAssertEqual(ev?.cost, BruteForce.optimum(p)?.cost, "seed \(seed)")
                 }
             case .infeasible:
                 infeasible += 1
                 XCTAssertNil(expected, "seed \(seed): claimed infeasible")
-                XCTAssertNil(TestInstances.bruteForce(p)?.0, "seed \(seed): claimed infeasible")
+                XCTAssertNil(BruteForce.optimum(p)?.cost, "seed \(seed): claimed infeasible")
             case .unknown:
                 XCTFail("seed \(seed): no proof without a deadline")
             }

@@ -1,5 +1,6 @@
 import Model
 import Synchronization
+import TestSupport
 import XCTest
 @testable import Solver
 
@@ -11,7 +12,7 @@ final class IncumbentTests: XCTestCase {
         var found: (Problem, [Int])? = nil
         for seed in UInt64(1) ... 50 {
             let p = TestInstances.random(seed: seed, nodes: 8, edges: 10, maxStrategies: 3, infiniteChance: 0)
-            guard let (opt, best) = TestInstances.bruteForce(p),
+            guard let (opt, best) = BruteForce.optimum(p).map({ ($0.cost, $0.solution) }),
                   let ev = try? Evaluator.evaluate(p, p.minimumUsageSolution()), opt < ev.cost else { continue }
             found = (p, best)
             break
@@ -47,7 +48,7 @@ final class IncumbentStoreRulesTests: XCTestCase {
     static func fixture() throws -> Fixture {
         for seed in UInt64(1) ... 200 {
             let p = TestInstances.random(seed: seed, nodes: 6, edges: 8, maxStrategies: 3, infiniteChance: 0)
-            guard let (opt, best) = TestInstances.bruteForce(p) else { continue }
+            guard let (opt, best) = BruteForce.optimum(p).map({ ($0.cost, $0.solution) }) else { continue }
             var worse: ([Int], Int128)? = nil
             var over: [Int]? = nil
             TestInstances.forEachLabelling((0 ..< p.nodeCount).map { p.strategyCount($0) }) { x in

@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import Model
+import TestSupport
 import XCTest
 @testable import Solver
 
@@ -51,7 +52,7 @@ final class SolverRunTests: XCTestCase {
         var checked = 0
         for seed: UInt64 in 1 ... 8 {
             let p = TestInstances.random(seed: seed, nodes: 6, edges: 8, maxStrategies: 3)
-            guard let (optimum, _) = TestInstances.bruteForce(p) else { continue }
+            guard let optimum = BruteForce.optimum(p)?.cost else { continue }
             let (run, answerAt) = makeRun(p, answerIn: 30, seed: seed, maxIterations: 5000)
             let report = run.run(answerAt: answerAt, timeout: 30, boundSeconds: nil) { _ in }
             XCTAssertEqual(report.bestCost, optimum, "seed \(seed)")

@@ -52,10 +52,6 @@ enum TestInstances {
     }
 
     /// `BruteForce.optimum` as (cost, solution); kept for the tests that still call it.
-    static func bruteForce(_ p: Problem) -> (Int128, [Int])? {
-        BruteForce.optimum(p).map { ($0.cost, $0.solution) }
-    }
-
     /// Calls `body` with every labelling of a reduced instance (all strategy combinations).
     static func forEachLabelling(_ inst: SolverInstance, _ body: ([Int32]) -> Void) {
         BruteForce.forEachLabelling(inst.k.map { Int($0) }, body)

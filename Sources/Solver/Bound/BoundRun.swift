@@ -273,7 +273,7 @@ public func quickBound(_ inst: SolverInstance, seconds: Double, costsNonNegative
         if let b { onBound(b) }
         return b
     }
-    let start = ProcessClock.monotonicNow()
+    let start = MonotonicClock.seconds()
     let dual = LagrangianDual(inst)
     var best: Int128? = nil
     func consider(_ reduced: Int128?) {
@@ -285,7 +285,7 @@ public func quickBound(_ inst: SolverInstance, seconds: Double, costsNonNegative
     var lastCertify = start
     repeat {
         dual.iterate()
-        let now = ProcessClock.monotonicNow()
+        let now = MonotonicClock.seconds()
         if dual.iterations % Timing.patienceInterval == 0 {
             let rate = Double(dual.iterations) / max(Timing.minimumElapsed, now - start)
             dual.patience = LagrangianDual.patience(iterationsPerSecond: rate, secondsLeft: start + seconds - now,
@@ -293,10 +293,10 @@ public func quickBound(_ inst: SolverInstance, seconds: Double, costsNonNegative
         }
         if !dual.bestStateCertified && (now - lastCertify > Timing.quickCertifyShare * seconds || best == nil) {
             consider(dual.certifyBest())
-            lastCertify = ProcessClock.monotonicNow()
+            lastCertify = MonotonicClock.seconds()
         }
         dual.stepMultipliers()
-    } while ProcessClock.monotonicNow() - start < seconds * Timing.quickIterateShare && !stop()
+    } while MonotonicClock.seconds() - start < seconds * Timing.quickIterateShare && !stop()
     if !dual.bestStateCertified { consider(dual.certifyBest()) }
     return best.flatMap { originalBound(inst, reducedBound: $0, nonNegative: true) }
 }

@@ -1,4 +1,5 @@
 import GLPK
+import Model
 
 /// The LP relaxation of the reduced instance (local polytope + clique knapsack rows), solved
 /// by GLPK in its DUAL form, so that the solution is a dual point (messages and multipliers)
@@ -25,9 +26,9 @@ enum LPDualBound {
     }
 
     static func solve(_ inst: SolverInstance, _ layout: DualLayout, timeLimit: Double) -> Outcome {
-        let t0 = ProcessClock.monotonicNow()
+        let t0 = MonotonicClock.seconds()
         func outcome(_ point: DualPoint?, _ status: String, _ cols: Int = 0, _ rows: Int = 0) -> Outcome {
-            Outcome(point: point, status: status, seconds: ProcessClock.monotonicNow() - t0, columns: cols, rows: rows)
+            Outcome(point: point, status: status, seconds: MonotonicClock.seconds() - t0, columns: cols, rows: rows)
         }
         let n = inst.n, edges = inst.edgeCount
         let memory = inst.hasMemory

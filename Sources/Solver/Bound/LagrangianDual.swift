@@ -641,18 +641,8 @@ final class LagrangianDual {
     /// Clique loads of a labelling minus the capacities.
     func overload(_ x: [Int32]) -> [Int64] {
         guard inst.hasMemory else { return [] }
-        var diff = [Int64](repeating: 0, count: inst.cliqueCount + 1)
-        for i in 0 ..< inst.n where inst.cFirst[i] < inst.cEnd[i] {
-            let u = inst.usage[Int(inst.off[i]) + Int(x[i])]
-            diff[Int(inst.cFirst[i])] &+= u
-            diff[Int(inst.cEnd[i])] &-= u
-        }
-        var out = [Int64](repeating: 0, count: inst.cliqueCount)
-        var load: Int64 = 0
-        for c in 0 ..< inst.cliqueCount {
-            load &+= diff[c]
-            out[c] = load &- inst.capacity[c]
-        }
+        var out = inst.cliqueLoads { i in inst.usage[Int(inst.off[i]) + Int(x[i])] }
+        for c in 0 ..< inst.cliqueCount { out[c] &-= inst.capacity[c] }
         return out
     }
 

@@ -1,4 +1,5 @@
 import GLPK
+import Model
 
 /// The whole reduced instance as a MIP for GLPK's branch-and-cut: the local-polytope model of
 /// DESIGN.md (`x[i,s]` binary, `y[e,a,b] >= 0` for finite pairs with both marginal rows) plus
@@ -34,9 +35,9 @@ enum MIPBound {
     /// units), if given, becomes a cutoff row `objective <= upperBound - 0.5`.
     static func solve(_ inst: SolverInstance, timeLimit: Double, upperBound: Int128?,
                       stop: @escaping () -> Bool) -> Outcome {
-        let t0 = ProcessClock.monotonicNow()
+        let t0 = MonotonicClock.seconds()
         func outcome(_ b: Int128?, _ status: String, _ x: [Int32]? = nil) -> Outcome {
-            Outcome(bound: b, status: status, seconds: ProcessClock.monotonicNow() - t0, labelling: x)
+            Outcome(bound: b, status: status, seconds: MonotonicClock.seconds() - t0, labelling: x)
         }
         let inf = inst.infinite
         let n = inst.n
@@ -169,17 +170,7 @@ enum MIPBound {
             }
         }
         // Base load (least usages) per segment, including nodes whose usage cannot vary.
-        var diff = [Int64](repeating: 0, count: kc + 1)
-        for i in 0 ..< inst.n where inst.cFirst[i] < inst.cEnd[i] {
-            diff[Int(inst.cFirst[i])] &+= minUse[i]
-            diff[Int(inst.cEnd[i])] &-= minUse[i]
-        }
-        var load: Int64 = 0
-        var baseLoad = [Int64](repeating: 0, count: kc)
-        for x in 0 ..< kc {
-            load &+= diff[x]
-            baseLoad[x] = load
-        }
+        let baseLoad = inst.cliqueLoads { i in minUse[i] }
         for x in 0 ..< kc where first[x] == x && !members[x].isEmpty {
             let rhs = segCap[x] - baseLoad[x]
             var cols: [Int] = []

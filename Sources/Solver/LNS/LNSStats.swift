@@ -41,11 +41,6 @@ public struct LNSGeneratorStats: Sendable {
         self.gain += gain.finite
         infiniteRemoved += gain.infinite
     }
-
-    private func formatSeconds(_ v: Double) -> String {
-        let r = (v * 100).rounded() / 100
-        return String(r)
-    }
 }
 
 /// Per-generator statistics plus those of the whole-instance ("exact mode") solves.

@@ -1,3 +1,4 @@
+import Model
 import Synchronization
 
 /// A few good, mutually different feasible solutions of the reduced instance, offered by all

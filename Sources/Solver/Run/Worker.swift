@@ -63,6 +63,8 @@ final class Worker {
     var dualWeights = false
     /// The worst overload after the last soft phase.
     var lastOverload = 0.0
+    /// The kicks' breadth-first regions.
+    var kickGrowth: RegionGrowth
 
     init(_ id: Int, run solver: SolverRun, instance inst: SolverInstance) {
         self.solver = solver
@@ -78,6 +80,7 @@ final class Worker {
         memory = MemoryPolicy(nodes: inst.n)
         ls = LocalSearch(state, seed: seed, memory: memory)
         ve = EliminationMove(state, memory: memory)
+        kickGrowth = RegionGrowth(nodes: inst.n)
         rng = SeededRNG(seed: seed ^ Tuning.rngSalt)
         // GLPK neighbourhoods on odd workers and the last one, not on worker 0 (its dual and
         // soft phases, the main source of progress on large instances, were slower with them:
@@ -282,19 +285,12 @@ final class Worker {
     /// then polished by a tree move.
     func kick() {
         let root = rng.below(inst.n)
-        var region = [root]
-        var seen: Set<Int> = [root]
         let target = Tuning.kickSizeMin + rng.below(Tuning.kickSizeSpread)
-        var head = 0
-        while head < region.count && region.count < target {
-            let t = region[head]
-            head += 1
-            for p in Int(inst.adjOff[t]) ..< Int(inst.adjOff[t + 1]) {
-                let w = Int(inst.adjOther[p])
-                if seen.insert(w).inserted { region.append(w) }
-                if region.count >= target { break }
-            }
-        }
+        kickGrowth.begin()
+        kickGrowth.insert(root)
+        var grown: [Int32] = [Int32(root)]
+        kickGrowth.grow(&grown, in: inst, size: target, rotate: false, rng: &rng)
+        let region = grown.map { Int($0) }
         for i in region where inst.k[i] > 1 {
             let b = rng.below(Int(inst.k[i]))
             if inst.hasMemory && state.usageDelta(i, b) > state.nodeSlack(i) { continue }

@@ -1,3 +1,5 @@
+import Model
+
 /// Exact block moves by variable elimination: the block's nodes are free, every other node is
 /// fixed; the block may contain cycles as long as its elimination width stays small (every
 /// intermediate table within `maxTable` entries). Unlike tree blocks this can switch a whole

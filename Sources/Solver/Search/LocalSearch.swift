@@ -1,3 +1,5 @@
+import Model
+
 /// Moves on a `SearchState`: memory-aware 1-opt and exact dynamic programming over tree-shaped
 /// blocks of nodes (all other nodes fixed), which moves clusters tied by infinite entries
 /// together. Memory is hard: a strategy may only raise a node's usage within the slack of its

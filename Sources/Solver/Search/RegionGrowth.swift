@@ -1,3 +1,5 @@
+import Model
+
 /// Breadth-first growth of a connected region of a `SolverInstance`'s graph: the one
 /// implementation behind elimination blocks, LNS neighbourhoods and kicks. Membership is an
 /// epoch mark per node, so starting a new region costs nothing.

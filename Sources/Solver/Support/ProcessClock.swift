@@ -16,13 +16,10 @@ public struct ProcessClock: Sendable {
         startMonotonic = ProcessClock.processStart
     }
 
-    /// `MonotonicClock.seconds()`, kept for the callers that do not import Model.
-    public static func monotonicNow() -> Double { MonotonicClock.seconds() }
-
-    public var seconds: Double { ProcessClock.monotonicNow() - startMonotonic }
+    public var seconds: Double { MonotonicClock.seconds() - startMonotonic }
 
     static let processStart: Double = {
-        let now = monotonicNow()
+        let now = MonotonicClock.seconds()
         #if os(Linux)
             // Field 22 of /proc/self/stat: start time in clock ticks after boot. CLOCK_BOOTTIME
             // counts from the same origin; translate the age into the monotonic clock.
