@@ -10,8 +10,10 @@ struct Bound: ParsableCommand {
             best and gap with a known solution cost) each time the bound rises; the LAST stdout line is the bound alone, an integer (with --json: \
             one JSON object). Every reported value is a valid lower bound of the optimum: \
             `lagrange` and `lp` are certified in exact integer arithmetic, `mip` rests on GLPK's \
-            branch-and-cut with a safety margin. The run stops at the time limit or when the \
-            bound meets the cost of the --solution.
+            branch-and-cut with a safety margin. On small reduced instances (at most 2000 nodes) \
+            `exact` searches completely; when it completes, the bound is the optimum, the run \
+            stops and says `optimal`. The run stops at the time limit or when the bound meets \
+            the cost of the --solution.
             """)
 
     @Argument(help: "Problem file (.json or .json.gz).")
@@ -32,8 +34,8 @@ struct Bound: ParsableCommand {
     @Option(help: "Reduced instances with at most this many nodes also get the GLPK methods (lp, mip).")
     var glpkNodes: Int = 1000
 
-    @Option(help: "Methods to run, comma-separated, from lagrange, lp, mip.")
-    var methods: String = "lagrange,mip"
+    @Option(help: "Methods to run, comma-separated, from lagrange, lp, mip, exact.")
+    var methods: String = "lagrange,mip,exact"
 
     @Flag(help: "Print one JSON object as the last stdout line instead of the bare bound.")
     var json = false
@@ -51,8 +53,8 @@ struct Bound: ParsableCommand {
         if let t = threads, t < 1 || t > 1024 {
             throw ValidationError("--threads must be between 1 and 1024, found \(t)")
         }
-        for m in methods.split(separator: ",") where !["lagrange", "lp", "mip"].contains(String(m)) {
-            throw ValidationError("--methods: unknown method '\(m)' (expected lagrange, lp, mip)")
+        for m in methods.split(separator: ",") where !["lagrange", "lp", "mip", "exact"].contains(String(m)) {
+            throw ValidationError("--methods: unknown method '\(m)' (expected lagrange, lp, mip, exact)")
         }
     }
 
@@ -60,6 +62,7 @@ struct Bound: ParsableCommand {
         let clock = ProcessClock()
         let p = try ProblemReader.read(path: problem)
         var upper: Int128? = nil
+        var known: [Int]? = nil
         if let solution {
             let s = try SolutionParser.parse(try readText(solution))
             let ev = try Evaluator.evaluate(p, s)
@@ -67,6 +70,7 @@ struct Bound: ParsableCommand {
                 throw CLIFailure(message: "\(solution): the solution is infeasible: \(Evaluator.violationMessage(p, s, ev) ?? "")", code: 2)
             }
             upper = ev.cost
+            known = s
         }
         if let text = upperBound {
             guard let v = Int128(text) else {
@@ -81,6 +85,8 @@ struct Bound: ParsableCommand {
         options.lagrange = chosen.contains("lagrange")
         options.lp = chosen.contains("lp")
         options.mip = chosen.contains("mip")
+        options.exact = chosen.contains("exact")
+        options.solution = known
         options.traceEvery = trace
         let log = !quiet
         let t0 = clock.seconds
@@ -99,12 +105,14 @@ struct Bound: ParsableCommand {
             for n in run.methodNotes { Console.writeErr("# \(n)\n") }
             var report = "# done at \(formatFixed(elapsed, 2)) s: bound \(bound.map(String.init) ?? "none")"
             if bound != nil { report += " from \(run.method)" }
+            if let opt = run.optimum { report += " (optimal: a solution of cost \(opt.cost) exists)" }
             if let upper, let bound { report += ", solution \(upper), gap \(gapPercent(cost: upper, bound: bound))%" }
             Console.writeErr(report + "\n")
         }
         if json {
             var fields = ["\"bound\": \(bound.map(String.init) ?? "null")",
                           "\"method\": \"\(bound == nil ? "" : run.method)\"",
+                          "\"optimal\": \(run.optimum != nil)",
                           "\"seconds\": \(formatFixed(elapsed, 3))"]
             if let upper {
                 fields.append("\"solution_cost\": \(upper)")

@@ -58,11 +58,19 @@ struct Solve: ParsableCommand {
     @Flag(help: "No Lagrangian-dual phase: worker 0 learns memory prices by local search alone.")
     var noDual = false
 
+    @Flag(help: "No complete search: small reduced instances (at most 2000 nodes) are not proved optimal by branch and bound on an extra thread (never with --max-iterations).")
+    var noExact = false
+
     @Option(help: ArgumentHelp("Share of worker 0's time spent in the Lagrangian-dual phase (0-1).", visibility: .hidden))
     var dualShare: Double = 0.6
 
     @Flag(help: "No progress lines on stderr.")
     var quiet = false
+
+    @Option(help: ArgumentHelp(
+        "Also write the run's end as one JSON object to FILE (docs/schemas/report.schema.json: status, cost, bound, gap, answer and proof times, improvements and their sources, phase times, move and GLPK statistics, the solution), after the answer line; the stdout contract does not change.",
+        valueName: "FILE"))
+    var report: String?
 
     @Flag(help: "Recheck the incremental search state from scratch at every improvement (slow).")
     var debugChecks = false
@@ -103,6 +111,7 @@ struct Solve: ParsableCommand {
         // Signals are answered from the start, also while the file is being read.
         let pending = PendingOutput()
         SignalWatcher.start { signal in pending.answer(signal: signal) }
+        let reportFile = try report.map { try SolveReportFile(path: $0) }
         let t0 = clock.seconds
         let (p, info) = try ProblemReader.readWithInfo(path: problem)
         let loadTime = clock.seconds - t0
@@ -119,9 +128,12 @@ struct Solve: ParsableCommand {
             logProgress: log, debugChecks: debugChecks)
         options.useMIP = !noMip
         options.useDual = !noDual
+        options.useExact = !noExact
         options.dualShare = max(0, min(1, dualShare))
         let run = SolverRun(problem: p, options: options, clock: clock, store: store)
-        let output = FinalOutput(run: run, log: log)
+        let context = SolveReportFile.Context(problemPath: problem, problem: p, timeout: timeout, threads: threadCount,
+                                              seed: seed, loadSeconds: loadTime, glpk: !noMip)
+        let output = FinalOutput(run: run, log: log, reportFile: reportFile.map { ($0, context) })
         pending.set(output)
         let report = run.run(answerAt: printAt, timeout: timeout, boundSeconds: boundSeconds) { start in
             Console.writeOut(SolutionParser.format(start) + "\n")  // early answer; the final line follows
@@ -154,11 +166,14 @@ final class PendingOutput: Sendable {
 final class FinalOutput: Sendable {
     let run: SolverRun
     let log: Bool
+    /// Where `--report` goes, with what it states besides the run's report.
+    let reportFile: (SolveReportFile, SolveReportFile.Context)?
     private let printed = Mutex(false)
 
-    init(run: SolverRun, log: Bool) {
+    init(run: SolverRun, log: Bool, reportFile: (SolveReportFile, SolveReportFile.Context)?) {
         self.run = run
         self.log = log
+        self.reportFile = reportFile
     }
 
     /// Prints the answer of the report `makeReport` returns (made only by the first caller)
@@ -179,6 +194,7 @@ final class FinalOutput: Sendable {
         }
         Console.writeOut((report.solution.map(SolutionParser.format) ?? "[]") + "\n")
         if log { Console.writeErr(report.summaryLines.joined(separator: "\n") + "\n") }
+        if let (file, context) = reportFile { file.write(report, context) }
         // Everything is written unbuffered; skip freeing gigabytes of input at exit.
         _exit(0)
     }

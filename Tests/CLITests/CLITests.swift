@@ -214,7 +214,8 @@ final class CLITests: XCTestCase {
     }
 
     func testSolveSIGTERMPrintsBestSoFar() throws {
-        let r = try CLI.run([CLI.example("tiny.json"), "30"], sigtermAfter: 0.5, killAfter: 10)
+        // Without the exact search, which proves tiny's optimum at once and ends the run.
+        let r = try CLI.run([CLI.example("tiny.json"), "30", "--no-exact"], sigtermAfter: 0.5, killAfter: 10)
         // Exit 0 soon after the signal, with a feasible answer as the last line.
         let (_, ev) = try checkSolveRun(r, timeout: 1.0, try ProblemReader.read(path: CLI.example("tiny.json")))
         XCTAssertLessThanOrEqual(ev.cost, 81)  // no worse than the minimum-usage start
@@ -428,9 +429,23 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(r.stderrLines.last { $0.hasPrefix("# done") }?.contains("gap ") ?? false, r.summary)
     }
 
+    /// tiny.json (optimum 54, 2 nodes after reduction): the exact search proves the optimum and
+    /// the run stops long before its timeout, with the bound from "exact".
+    func testSolveProvesTinyOptimalWithTheExactSearch() throws {
+        let problem = try ProblemReader.read(path: CLI.example("tiny.json"))
+        let r = try CLI.run([CLI.example("tiny.json"), "10"])
+        let (_, ev) = try checkSolveRun(r, timeout: 10, problem)
+        let report = try doneReport(r)
+        XCTAssertEqual(ev.cost, 54, r.summary)
+        XCTAssertEqual(report.bound, 54, r.summary)
+        XCTAssertEqual(report.status, "optimal", r.summary)
+        XCTAssertTrue(r.stderr.contains("bound 54 from exact"), r.summary)
+        XCTAssertLessThan(r.seconds, 5, "no early stop: \(r.summary)")
+    }
+
     /// When the bound meets the cost the run stops early and says "optimal" (no-limit.json:
-    /// optimum 35, reached by the first bound); with --bound-seconds 0 there is no bound and
-    /// the run uses its time.
+    /// optimum 35, reached by the first bound); with --bound-seconds 0 and --no-exact there is
+    /// no bound and the run uses its time.
     func testSolveStopsWhenTheBoundProvesOptimality() throws {
         let problem = try ProblemReader.read(path: CLI.example("no-limit.json"))
         let r = try CLI.run([CLI.example("no-limit.json"), "5"])
@@ -441,7 +456,7 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(report.status, "optimal", r.summary)
         XCTAssertTrue(r.stderr.contains("# done (optimal)"), r.summary)
         XCTAssertLessThan(r.seconds, 2.5, "no early stop: \(r.summary)")
-        let off = try CLI.run([CLI.example("no-limit.json"), "1", "--bound-seconds", "0"])
+        let off = try CLI.run([CLI.example("no-limit.json"), "1", "--bound-seconds", "0", "--no-exact"])
         _ = try checkSolveRun(off, timeout: 1, problem)
         let offReport = try doneReport(off)
         XCTAssertNil(offReport.bound, off.summary)

@@ -19,6 +19,38 @@ final class BoundTests: XCTestCase {
         }
     }
 
+    /// `BoundRun`'s exact method alone proves the brute-force optimum of every feasible tiny
+    /// instance (the bound equals it, `optimum` holds a solution of that cost) and proves
+    /// nothing on infeasible ones.
+    func testExactMethodProvesTheOptimum() throws {
+        var proved = 0, infeasible = 0
+        for (seed, p) in Self.instances(count: 60) {
+            let clock = ProcessClock()
+            var options = BoundOptions(stopAt: clock.seconds + 10, threads: 1)
+            options.lagrange = false
+            options.mip = false
+            let run = BoundRun(problem: p, options: options, clock: clock)
+            run.run()
+            guard let opt = BruteForce.optimum(p) else {
+                XCTAssertNil(run.optimum, "seed \(seed)")
+                infeasible += 1
+                continue
+            }
+            if run.instance.n == 0 {
+                XCTAssertEqual(run.bound, opt.cost, "seed \(seed): reductions fixed everything")
+                continue
+            }
+            let found = try XCTUnwrap(run.optimum, "seed \(seed): not proved")
+            XCTAssertEqual(found.cost, opt.cost, "seed \(seed)")
+            XCTAssertEqual(try Evaluator.evaluate(p, found.solution).cost, opt.cost, "seed \(seed)")
+            XCTAssertEqual(run.bound, opt.cost, "seed \(seed)")
+            XCTAssertEqual(run.method, "exact", "seed \(seed)")
+            proved += 1
+        }
+        XCTAssertGreaterThanOrEqual(proved, 30, "too few instances proved")
+        print("exact method: \(proved) proved, \(infeasible) infeasible")
+    }
+
     /// Certificates of random dual points (messages and multipliers of any size and sign)
     /// never exceed the optimum.
     func testCertificateOfRandomDualPointsIsBelowOptimum() {

@@ -150,6 +150,40 @@ final class ExactSearchTests: XCTestCase {
         XCTAssertEqual(b.cost, SearchState.computeCost(inst, b.x))
     }
 
+    /// Assignments fed in during the search (as the run feeds the workers' bests) only tighten
+    /// the pruning: a feed of the optimum, or of garbage (wrong length, strategies out of
+    /// range, memory overfilled), leaves the proved cost unchanged; the optimum fed in cuts
+    /// the search short.
+    func testFedIncumbentsOnlyTighten() {
+        var checked = 0, consulted = 0
+        for seed: UInt64 in 1 ... 12 {
+            let p = TestInstances.random(seed: seed, nodes: 40, edges: 70, maxStrategies: 6, infiniteChance: 0.1)
+            let inst = Reducer.reduce(p)
+            guard inst.n > 5, case let .optimal(opt, cost) = ExactSearch.solve(
+                inst, incumbent: nil, deadline: clock.seconds + 20, clock: clock, stop: { false }) else { continue }
+            var calls = 0
+            let fed = ExactSearch.solve(inst, incumbent: nil, deadline: later, clock: clock, stop: { false },
+                                        incumbentFeed: { calls += 1; return opt })
+            XCTAssertEqual(fed, .optimal(x: opt, cost: cost), "seed \(seed)")
+            let wrong: [[Int32]] = [[0], [Int32](repeating: 99, count: inst.n),
+                                    inst.k.map { $0 - 1 }, [Int32](repeating: -1, count: inst.n)]
+            for (w, y) in wrong.enumerated() {
+                let r = ExactSearch.solve(inst, incumbent: nil, deadline: later, clock: clock, stop: { false },
+                                          incumbentFeed: { y })
+                guard case let .optimal(x, c) = r else {
+                    XCTFail("seed \(seed) feed \(w): \(r)")
+                    continue
+                }
+                XCTAssertEqual(c, cost, "seed \(seed) feed \(w)")
+                XCTAssertTrue(fits(inst, x), "seed \(seed) feed \(w)")
+            }
+            if calls > 0 { consulted += 1 }
+            checked += 1
+        }
+        XCTAssertGreaterThanOrEqual(checked, 6, "too few instances proved")
+        XCTAssertGreaterThanOrEqual(consulted, 1, "no search ran long enough to ask the feed")
+    }
+
     /// Three nodes on a path, two strategies each, one clique holding all three (no reduction,
     /// so reduced nodes are the original ones and costs are the plain sums):
     ///   node costs 0: [1, 3], 1: [2, 0], 2: [3, 1]; usages 0: [1, 3], 1: [2, 5], 2: [1, 1]

@@ -65,6 +65,37 @@ final class SolverRunTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(checked, 6, "too few feasible seeds")
     }
 
+    /// Small instances under a time limit (the exact search runs): the run stops early with
+    /// status optimal, the bound equal to the brute-force optimum; without the exact search and
+    /// the dual the same instances are not all proved.
+    func testExactSearchProvesSmallInstances() throws {
+        var checked = 0
+        for seed: UInt64 in 1 ... 8 {
+            let p = TestInstances.random(seed: seed, nodes: 7, edges: 10, maxStrategies: 4)
+            guard let optimum = BruteForce.optimum(p)?.cost else { continue }
+            let (run, answerAt) = makeRun(p, answerIn: 30, threads: 2, seed: seed) { $0.useDual = false }
+            let report = run.run(answerAt: answerAt, timeout: 30, boundSeconds: 0) { _ in }
+            XCTAssertEqual(report.status, .optimal, "seed \(seed)")
+            XCTAssertEqual(report.stopReason, .optimal, "seed \(seed)")
+            XCTAssertEqual(report.bestCost, optimum, "seed \(seed)")
+            XCTAssertEqual(report.bound, optimum, "seed \(seed)")
+            XCTAssertEqual(report.boundSource, "exact", "seed \(seed)")
+            XCTAssertEqual(report.evaluatorCheck, .passed, "seed \(seed)")
+            XCTAssertLessThan(run.clock.seconds, answerAt - 20, "seed \(seed): no early stop at the proof")
+            checked += 1
+        }
+        XCTAssertGreaterThanOrEqual(checked, 6, "too few feasible seeds")
+        // The same first instance without the exact search (and no other bound) ends unproved.
+        let p = TestInstances.random(seed: 1, nodes: 7, edges: 10, maxStrategies: 4)
+        let (run, answerAt) = makeRun(p, answerIn: 1, threads: 2) {
+            $0.useDual = false
+            $0.useExact = false
+        }
+        let report = run.run(answerAt: answerAt, timeout: 1, boundSeconds: 0) { _ in }
+        XCTAssertNil(report.bound)
+        XCTAssertEqual(report.status, .feasible)
+    }
+
     /// A limit below the minimum-usage peak: the report says infeasible at once, with the
     /// reason, and no early answer goes out.
     func testInfeasibleInstanceIsReported() throws {
@@ -93,7 +124,10 @@ final class SolverRunTests: XCTestCase {
     func testStopRequestEndsTheRunWithTheBestSoFar() throws {
         let p = TestInstances.random(seed: 77, nodes: 300, edges: 450, maxStrategies: 6,
                                      infiniteChance: 0.1, memory: true)
-        let (run, answerAt) = makeRun(p, answerIn: 120, threads: 2) { $0.useDual = false }
+        let (run, answerAt) = makeRun(p, answerIn: 120, threads: 2) {
+            $0.useDual = false
+            $0.useExact = false
+        }
         let done = DispatchSemaphore(value: 0)
         let box = ReportBox()
         DispatchQueue.global().async {
@@ -115,9 +149,9 @@ final class SolverRunTests: XCTestCase {
         XCTAssertTrue(stillRunning, "the run ended on its own")
         XCTAssertGreaterThan(seen.treeMoves + seen.eliminationMoves, 0)
         XCTAssertGreaterThan(seen.mipCalls, 0, "worker 1's GLPK solves")
-        // Every GLPK step is one generator call or an exact-mode whole solve.
+        // Every GLPK step is one generator call, a fresh merge or an exact-mode whole solve.
         let generatorCalls = seen.lns.generators.reduce(0) { $0 + $1.calls }
-        XCTAssertGreaterThan(generatorCalls + seen.lns.whole.calls, 0)
+        XCTAssertGreaterThan(generatorCalls + seen.lns.fresh.calls + seen.lns.whole.calls, 0)
         XCTAssertLessThanOrEqual(generatorCalls, seen.mipCalls)
 
         let report = try XCTUnwrap(box.report)

@@ -1,5 +1,5 @@
 /// One improvement of the bound.
-public struct BoundEvent: Sendable, Equatable {
+public struct BoundEvent: Sendable, Equatable, Codable {
     /// Seconds on the run's clock.
     public var seconds: Double
     /// Lower bound on the original problem's optimum.

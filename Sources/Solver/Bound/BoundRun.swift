@@ -10,6 +10,8 @@ import Synchronization
 //   (`LagrangianDual.swift`), certified exactly in Int128 (`DualCertificate.swift`).
 // - "lp" (opt-in): the LP relaxation (local polytope + clique rows) solved by GLPK in its dual
 //   form; the dual solution is certified exactly like the Lagrangian one (`LPDualBound.swift`).
+// - "exact" (small reduced instances): the complete search of `ExactSearch`; when it completes,
+//   its optimum is the bound (proved in exact integer arithmetic) and the run stops.
 // - "mip": GLPK's branch-and-cut on the whole reduced instance (`MIPBound.swift`). GLPK's claims
 //   are only trusted up to a safety margin (see there); this is the one method whose value rests
 //   on GLPK's tolerances rather than on an exact certificate.
@@ -34,6 +36,8 @@ private enum Timing {
     static let convergenceCheckFrom = 50
     /// ...and ending the method only past this many, so a short plateau does not end it.
     static let convergedAfter = 2000
+    /// With one thread, the exact search runs first, for at most this share of the time.
+    static let exactShare = 0.25
     /// The LP in dual form gets at most this share of the time left, so the MIP gets its turn.
     static let lpShare = 0.3
     /// `quickBound` certifies a new best state at most once per this share of its budget...
@@ -58,6 +62,10 @@ public struct BoundOptions: Sendable {
     public var lagrange = true
     public var lp = false
     public var mip = true
+    /// The complete search on reduced instances that `ExactSearch.fits`.
+    public var exact = true
+    /// A solution of the original problem (the exact search's first incumbent), if known.
+    public var solution: [Int]? = nil
     /// Seconds between diagnostic trace lines of the Lagrangian method (0: none).
     public var traceEvery = 0.0
 
@@ -82,6 +90,7 @@ public final class BoundRun: Sendable {
     private let progress: ProgressLog?
     private let stopFlag = Atomic<Bool>(false)
     private let notes = Mutex<[String]>([])
+    private let optimumBox = Mutex<(cost: Int128, solution: [Int])?>(nil)
     private let trace: @Sendable (String) -> Void
 
     /// `progress` receives a line on each rise of the bound (nil: none); `trace` the
@@ -104,8 +113,13 @@ public final class BoundRun: Sendable {
     /// Every rise of the bound, in order.
     public var history: [BoundEvent] { bounds.withLock { $0.history } }
 
-    /// True once the bound reached the known upper bound: nothing more can be gained.
+    /// The optimum and an optimal solution, once the exact search has proved them.
+    public var optimum: (cost: Int128, solution: [Int])? { optimumBox.withLock { $0 } }
+
+    /// True once the bound reached the known upper bound, or the optimum is proved: nothing
+    /// more can be gained.
     public var closed: Bool {
+        if optimum != nil { return true }
         guard let c = options.upperBound, let b = bound else { return false }
         return b >= c
     }
@@ -155,11 +169,26 @@ public final class BoundRun: Sendable {
             offerReduced(0, method: "reduction")
             return bound
         }
+        let exact = options.exact && inst.feasible && ExactSearch.fits(inst)
         var jobs: [@Sendable () -> Void] = []
         if options.lagrange { jobs.append { [self] in runLagrange() } }
         let small = inst.n <= options.glpkNodeLimit
-        if small && (options.lp || options.mip) {
-            jobs.append { [self] in runGLPK() }
+        let glpk = small && (options.lp || options.mip)
+        // The exact search first, for a share of the time (when it can complete at all, it
+        // does in well under a second: benchmarks/EXACT.md); GLPK after it on the same thread,
+        // since GLPK's root LP does not look at the stop request for seconds.
+        let exactShareEnd = clock.seconds + Timing.exactShare * max(0, options.stopAt - clock.seconds)
+        if exact && options.threads > 1 {
+            jobs.append { [self] in
+                runExact(until: exactShareEnd)
+                if glpk && !shouldStop { runGLPK() }
+            }
+        } else {
+            if exact {
+                runExact(until: exactShareEnd)
+                if closed { return bound }
+            }
+            if glpk { jobs.append { [self] in runGLPK() } }
         }
         if options.threads <= 1 || jobs.count <= 1 {
             // One after the other: a short Lagrangian phase first, then the rest.
@@ -227,6 +256,32 @@ public final class BoundRun: Sendable {
         }
         if !dual.bestStateCertified, let b = dual.certifyBest() { offerReduced(b, method: "lagrange") }
         note("lagrange: \(dual.iterations) iterations (\(formatFixed(passSeconds, 1)) s passes, \(formatFixed(certifySeconds, 1)) s certificates), best estimate \(formatFixed(dual.bestEstimate + Double(instance.base), 1))")
+    }
+
+    /// The complete search until `until`: on completion the optimum becomes the bound and the
+    /// run stops. Starts from `options.solution` when it is given.
+    func runExact(until: Double) {
+        let inst = instance
+        let t0 = clock.seconds
+        let start = options.solution.flatMap { inst.presolve($0) }
+        let result = ExactSearch.solve(inst, incumbent: start.map { ($0, SearchState.computeCost(inst, $0)) },
+                                       deadline: until, clock: clock, stop: { [self] in shouldStop })
+        let seconds = formatFixed(clock.seconds - t0, 2)
+        switch result {
+        case .optimal(let x, _):
+            if let (cost, solution) = originalOptimum(problem, inst, reducedOptimum: x) {
+                optimumBox.withLock { $0 = (cost, solution) }
+                offer(cost, method: "exact")
+                note("exact: optimum \(cost) proved in \(seconds) s")
+                requestStop()
+            } else {
+                note("exact: the reduced optimum proved in \(seconds) s says nothing of the original (costs not known to be non-negative)")
+            }
+        case .infeasible:
+            note("exact: no assignment of the reduced instance fits the memory (\(seconds) s)")
+        case .unknown(_, let nodes):
+            note("exact: stopped after \(nodes) search nodes, \(seconds) s, nothing proved")
+        }
     }
 
     /// GLPK: the LP relaxation in dual form (certified), then the MIP (trusted with a margin).

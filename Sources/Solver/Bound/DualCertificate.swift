@@ -212,6 +212,22 @@ func originalBound(_ inst: SolverInstance, reducedBound: Int128, nonNegative: Bo
     return min(reducedBound + inst.base, Int128(Problem.infinity))
 }
 
+/// The original problem's optimum from a proved optimum `x` of the reduced instance (the exact
+/// search's): its postsolved solution and that solution's cost by the evaluator. The reductions
+/// keep an optimal solution and encode terms so that reduced costs order assignments as the
+/// evaluator's costs do (`Reducer.TermEncoding`), so the postsolved solution is optimal even
+/// when the encoded cost differs (infinite terms worth less than 1e18 each). Nil when the
+/// original costs are not known to be non-negative (as in `originalBound`) or when the solution
+/// does not evaluate as feasible.
+func originalOptimum(_ problem: Problem, _ inst: SolverInstance, reducedOptimum x: [Int32])
+    -> (cost: Int128, solution: [Int])?
+{
+    guard problem.costsNonNegative else { return nil }
+    let solution = inst.postsolve(x)
+    guard let ev = try? Evaluator.evaluate(problem, solution), ev.feasible else { return nil }
+    return (ev.cost, solution)
+}
+
 extension Problem {
     /// Whether every node cost and edge cost is >= 0.
     var costsNonNegative: Bool {

@@ -100,6 +100,8 @@ public final class ExactSearch {
     /// Search nodes left until the next look at the clock and `stop`.
     var countdown = 0
     var onImprove: (([Int32], Int128) -> Void)? = nil
+    /// Asked at every look at the clock for a better assignment found elsewhere (see `run`).
+    var incumbentFeed: (() -> [Int32]?)? = nil
     /// Old minima of the later neighbours, restored on backtracking.
     var minStack: [Int128] = []
 
@@ -161,11 +163,27 @@ public final class ExactSearch {
     /// `deadline` (seconds on `clock`) or when `stop()` turns true. A feasible `incumbent`
     /// prunes from the start; its stated cost is not trusted (it is recomputed). `onImprove`,
     /// if given, sees every assignment found that is cheaper than all before (and than the
-    /// incumbent), with its cost, as soon as it is found.
+    /// incumbent), with its cost, as soon as it is found. `incumbentFeed`, if given, is asked
+    /// at every look at the clock for an assignment found elsewhere (nil: nothing new); a
+    /// feasible one cheaper than the best so far becomes the best and prunes from then on (a
+    /// completed search still proves: nothing cheaper than the best is left unexplored).
     public static func solve(_ inst: SolverInstance, incumbent: (x: [Int32], cost: Int128)?,
                              deadline: Double, clock: ProcessClock, stop: () -> Bool,
-                             onImprove: (([Int32], Int128) -> Void)? = nil) -> ExactResult {
-        ExactSearch(inst).run(incumbent: incumbent?.x, deadline: deadline, clock: clock, stop: stop, onImprove: onImprove)
+                             onImprove: (([Int32], Int128) -> Void)? = nil,
+                             incumbentFeed: (() -> [Int32]?)? = nil) -> ExactResult {
+        ExactSearch(inst).run(incumbent: incumbent?.x, deadline: deadline, clock: clock, stop: stop,
+                              onImprove: onImprove, incumbentFeed: incumbentFeed)
+    }
+
+    /// The solve and the bound command run the search on reduced instances with at most this
+    /// many nodes (its cost is set by the root gap rather than the size: benchmarks/EXACT.md)...
+    public static let maxNodes = 2_000
+    /// ...and at most this many edge-table entries (it keeps Int128 copies, 16 B each).
+    public static let maxTableEntries = 8_000_000
+
+    /// Whether `inst` is small enough for the solve and the bound command to search it.
+    public static func fits(_ inst: SolverInstance) -> Bool {
+        inst.n <= maxNodes && inst.edgeCost.count <= maxTableEntries
     }
 
     /// Share of the time left to the deadline that the diffusion may use.
@@ -215,9 +233,14 @@ public final class ExactSearch {
 
     /// Runs the search once (see `solve`).
     public func run(incumbent: [Int32]?, deadline: Double, clock: ProcessClock, stop: () -> Bool,
-                    onImprove: (([Int32], Int128) -> Void)? = nil) -> ExactResult {
+                    onImprove: (([Int32], Int128) -> Void)? = nil,
+                    incumbentFeed: (() -> [Int32]?)? = nil) -> ExactResult {
         self.onImprove = onImprove
-        defer { self.onImprove = nil }
+        self.incumbentFeed = incumbentFeed
+        defer {
+            self.onImprove = nil
+            self.incumbentFeed = nil
+        }
         let n = inst.n
         upper = nil
         best = nil
@@ -281,6 +304,17 @@ public final class ExactSearch {
         return bound < u
     }
 
+    /// Takes the feed's assignment as the best when it is feasible and cheaper. Only `upper`
+    /// and `best` change: the search below continues with the tighter pruning.
+    func adoptFedIncumbent() {
+        guard let feed = incumbentFeed, let y = feed(), isFeasible(y) else { return }
+        let c = SearchState.computeCost(inst, y)
+        if beatsUpper(c) {
+            upper = c
+            best = y
+        }
+    }
+
     /// Whether `y` is a complete assignment that fits the memory.
     func isFeasible(_ y: [Int32]) -> Bool {
         guard inst.feasible, y.count == inst.n else { return false }
@@ -306,6 +340,7 @@ public final class ExactSearch {
                 stopped = true
                 return
             }
+            adoptFedIncumbent()
         }
         let i = Int(order[t])
         let o = Int(inst.off[i]), k = Int(inst.k[i])

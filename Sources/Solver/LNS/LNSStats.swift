@@ -79,8 +79,15 @@ public struct LNSStats: Sendable {
 }
 
 extension LNSStats {
+    /// Every kind's statistics by name: the generators, then the whole-instance,
+    /// dual-restricted and fresh-merge solves (the names of `lines`).
+    public var allKinds: [(String, LNSGeneratorStats)] {
+        NeighbourhoodKind.allCases.map { ($0.name, generators[$0.rawValue]) }
+            + [("whole", whole), ("dual-restricted", restricted), ("fresh-merge", fresh)]
+    }
+
     /// Seconds of every GLPK solve, whole-instance ones included.
-    var totalSeconds: Double { generators.reduce(whole.seconds + fresh.seconds) { $0 + $1.seconds } }
+    public var totalSeconds: Double { generators.reduce(whole.seconds + fresh.seconds) { $0 + $1.seconds } }
     /// GLPK solves so far (all kinds).
-    var solves: Int { generators.reduce(whole.calls + restricted.calls + fresh.calls) { $0 + $1.calls } }
+    public var solves: Int { generators.reduce(whole.calls + restricted.calls + fresh.calls) { $0 + $1.calls } }
 }

@@ -14,6 +14,8 @@ public final class IncumbentStore: Sendable {
         public internal(set) var bounds: BoundKeeper
         public var improvements: Int
         public var foundAt: Double
+        /// Every improvement, in order.
+        public var history: [Improvement] = []
 
         public var bound: Int128? { bounds.bound }
         public var boundSource: String { bounds.source }
@@ -48,6 +50,15 @@ public final class IncumbentStore: Sendable {
     }
 
     public var snapshot: Snapshot { state.withLock { $0 } }
+
+    /// One accepted improvement of the incumbent: when, its cost, the bound known then, and what
+    /// found it (the progress line's `src`).
+    public struct Improvement: Sendable, Codable, Equatable {
+        public var seconds: Double
+        public var cost: Int128
+        public var bound: Int128?
+        public var source: String
+    }
 
     /// Set under the state lock by `close()`: later offers are refused, so the final answer
     /// and the progress log agree on the best solution.
@@ -95,6 +106,7 @@ public final class IncumbentStore: Sendable {
             s.source = source
             s.improvements += 1
             s.foundAt = clock.seconds
+            s.history.append(Improvement(seconds: s.foundAt, cost: ev.cost, bound: s.bounds.bound, source: source))
             if let dropped = s.bounds.dropIfAbove(ev.cost) {
                 // A valid bound cannot exceed a feasible cost: drop it rather than let it
                 // prove a wrong optimum.

@@ -93,6 +93,16 @@ public struct SolverReport: Sendable, Codable {
     public var gapPercent: Double?
     /// How often the incumbent improved.
     public var improvements: Int
+    /// Every improvement, in order.
+    public var history: [IncumbentStore.Improvement]
+    /// Every rise of the bound, in order.
+    public var boundHistory: [BoundEvent]
+    /// When the bound met the cost (the later of the answer and the bound's last rise); nil
+    /// unless the status is optimal.
+    public var provedAt: Double? {
+        guard status == .optimal, let found = bestFoundAt else { return nil }
+        return max(found, boundHistory.last?.seconds ?? found)
+    }
     public var evaluatorCheck: EvaluatorCheck
     /// The best solution (original node order), when it passed the evaluator's check.
     public var solution: [Int]?

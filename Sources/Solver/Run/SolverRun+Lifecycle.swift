@@ -15,6 +15,9 @@ extension SolverRun {
     /// the latest, earlier when a bound proves the best cost optimal, when every worker used
     /// its work limit, or after `requestStop()`.
     ///
+    /// Small reduced instances also get a complete search on one extra thread
+    /// (`proveExactly`).
+    ///
     /// First the minimum-usage solution, which is feasible if any solution is, goes to the
     /// store and to `onStart` (so that an early answer exists); when it is infeasible the
     /// report says so at once. Then reduction and search run on other threads, plus a
@@ -48,6 +51,15 @@ extension SolverRun {
                 // without it. It is not in Dispatch's pool, which the workers fill.
                 let budget = boundSeconds ?? (dualPhaseRuns ? 0 : defaultBound)
                 if budget > 0 { DetachedThread.start { [self] in computeBound(seconds: budget) } }
+                if let inst = instance, exactSearchFits(inst) {
+                    // Nothing to search when the reductions fixed every node: proved at once,
+                    // before `search()` returns and the report is made.
+                    if inst.n == 0 {
+                        proveExactly(inst)
+                    } else {
+                        DetachedThread.start { [self] in proveExactly(inst) }
+                    }
+                }
                 search()
             }
             let t = clock.seconds
@@ -90,7 +102,8 @@ extension SolverRun {
             bestCost: snap.cost, bestSource: snap.cost == nil ? nil : snap.source,
             bestFoundAt: snap.cost == nil ? nil : snap.foundAt,
             bound: snap.bound, boundSource: snap.bound == nil ? nil : snap.boundSource,
-            gapPercent: gap, improvements: snap.improvements, evaluatorCheck: check, solution: solution,
+            gapPercent: gap, improvements: snap.improvements, history: snap.history,
+            boundHistory: snap.bounds.history, evaluatorCheck: check, solution: solution,
             infeasibility: nil, counters: st, lns: st.lns.lines,
             phases: phases.map { SolverReport.Phase(name: $0.0, seconds: $0.1) })
     }

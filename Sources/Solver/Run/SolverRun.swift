@@ -19,6 +19,9 @@ public struct SolverOptions: Sendable {
     public var useDual = true
     /// Share of the search time worker 0 spends in the dual phase.
     public var dualShare = 0.6
+    /// A complete search (`ExactSearch`) on one extra thread when the reduced instance is small
+    /// (`SolverRun.exactSearchFits`); when it completes, the best cost is proved optimal.
+    public var useExact = true
 
     public init(stopAt: Double, threads: Int = 1, seed: UInt64 = 1, maxIterations: Int? = nil,
                 logProgress: Bool = true, debugChecks: Bool = false, reductions: Reducer.Options = .init()) {
@@ -132,7 +135,7 @@ public final class SolverRun: Sendable {
         stopFlag.load(ordering: .relaxed) || clock.seconds >= options.stopAt
     }
 
-    private func phase(_ name: String, _ seconds: Double) {
+    func phase(_ name: String, _ seconds: Double) {
         phaseBox.withLock { $0.append((name, seconds)) }
     }
 

@@ -1,0 +1,54 @@
+import Model
+
+// The complete search beside the workers on small reduced instances: it starts from the
+// store's best, adopts every better solution the workers find, and when it completes the best
+// cost is proved optimal (the bound meets the cost and the run stops).
+
+extension SolverRun {
+    /// Share of the time to the workers' stop that the search may use: it takes a core from the
+    /// workers, and a search that has not completed by then rarely does (benchmarks/EXACT.md).
+    static let exactTimeShare = 0.25
+
+    /// Whether the exact search runs on `inst`: asked for, not under a work limit (its offers
+    /// would make such runs depend on the clock), and small enough (`ExactSearch.fits`).
+    func exactSearchFits(_ inst: SolverInstance) -> Bool {
+        options.useExact && options.maxIterations == nil && inst.feasible && ExactSearch.fits(inst)
+    }
+
+    /// Runs `ExactSearch` on `inst` until it completes, the run stops, or its share of the
+    /// time is used; offers what it finds and, on completion, the optimum as the bound.
+    func proveExactly(_ inst: SolverInstance) {
+        let t0 = clock.seconds
+        let deadline = t0 + SolverRun.exactTimeShare * max(0, options.stopAt - t0)
+        var seen = -1
+        // The store's best, once per improvement (nil when it uses a strategy the reductions
+        // removed, or when nothing is new).
+        let feed: () -> [Int32]? = { [self] in
+            let snap = store.snapshot
+            guard snap.improvements != seen, let s = snap.solution else { return nil }
+            seen = snap.improvements
+            return inst.presolve(s)
+        }
+        let start = feed()
+        let result = ExactSearch.solve(
+            inst, incumbent: start.map { ($0, SearchState.computeCost(inst, $0)) }, deadline: deadline, clock: clock,
+            stop: { [self] in stopRequested },
+            onImprove: { [self] x, _ in _ = store.offer(inst.postsolve(x), source: "exact") },
+            incumbentFeed: feed)
+        switch result {
+        case .optimal(let x, _):
+            if let (cost, solution) = originalOptimum(problem, inst, reducedOptimum: x) {
+                _ = store.offer(solution, source: "exact")
+                _ = store.offerBound(cost, source: "exact")
+                log("exact: optimum \(cost) proved in \(formatFixed(clock.seconds - t0, 2)) s")
+            } else {
+                log("exact: the reduced optimum says nothing of the original (costs not known to be non-negative)")
+            }
+        case .infeasible:
+            log("exact: no assignment of the reduced instance fits the memory")
+        case .unknown(_, let nodes):
+            log("exact: stopped after \(nodes) search nodes, \(formatFixed(clock.seconds - t0, 2)) s, nothing proved")
+        }
+        phase("exact", clock.seconds - t0)
+    }
+}
