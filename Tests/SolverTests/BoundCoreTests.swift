@@ -10,7 +10,7 @@ final class BoundCoreTests: XCTestCase {
     /// Penalised energy (scaled like the certificate) of a reduced labelling.
     func energy(_ inst: SolverInstance, _ unary: [Int128], _ x: [Int32]) -> Int128 {
         var t: Int128 = 0
-        for i in 0 ..< inst.n { t += unary[Int(inst.off[i]) + Int(x[i])] }
+        for i in 0 ..< inst.nodeCount { t += unary[Int(inst.strategyStart[i]) + Int(x[i])] }
         for e in 0 ..< inst.edgeCount {
             t += Int128(inst.pairCost(e, Int(x[Int(inst.edgeU[e])]), Int(x[Int(inst.edgeV[e])]))) * DualCertificate.scale
         }
@@ -21,7 +21,7 @@ final class BoundCoreTests: XCTestCase {
         var checked = 0, eliminatedSome = 0
         for (seed, p) in BoundTests.instances(count: 80) {
             let inst = Reducer.reduce(p)
-            guard inst.n > 0, inst.n <= 6 else { continue }
+            guard inst.nodeCount > 0, inst.nodeCount <= 6 else { continue }
             var rng = SeededRNG(seed: seed)
             for maxLinkWork in [1_000_000, 8] {
                 let core = CoreGraph(inst, maxLinkWork: maxLinkWork)
@@ -30,14 +30,14 @@ final class BoundCoreTests: XCTestCase {
                 var prefix = [Int128](repeating: 0, count: inst.cliqueCount + 1)
                 for c in 0 ..< inst.cliqueCount { prefix[c + 1] = prefix[c] + Int128(rng.below(5_000_000)) }
                 var unary = [Int128](repeating: 0, count: inst.unary.count)
-                for i in 0 ..< inst.n {
-                    let m = inst.hasMemory && inst.cFirst[i] < inst.cEnd[i] ? prefix[Int(inst.cEnd[i])] - prefix[Int(inst.cFirst[i])] : 0
-                    for s in Int(inst.off[i]) ..< Int(inst.off[i + 1]) {
+                for i in 0 ..< inst.nodeCount {
+                    let m = inst.hasMemory && inst.cliqueFirst[i] < inst.cliqueEnd[i] ? prefix[Int(inst.cliqueEnd[i])] - prefix[Int(inst.cliqueFirst[i])] : 0
+                    for s in Int(inst.strategyStart[i]) ..< Int(inst.strategyStart[i + 1]) {
                         unary[s] = Int128(inst.unary[s]) * DualCertificate.scale + Int128(inst.usage[s]) * m
                     }
                 }
                 var best: Int128? = nil
-                forEachLabelling(inst.k.map { Int($0) }) { x in
+                forEachLabelling(inst.strategyCount.map { Int($0) }) { x in
                     let v = energy(inst, unary, x)
                     if best == nil || v < best! { best = v }
                 }
@@ -51,10 +51,10 @@ final class BoundCoreTests: XCTestCase {
                 var coreArg: [Int32] = []
                 forEachLabelling(core.coreK) { y in
                     var t: Int128 = 0
-                    for c in 0 ..< core.coreN { t += u[Int(inst.off[core.coreNode[c]]) + Int(y[c])] }
+                    for c in 0 ..< core.coreN { t += u[Int(inst.strategyStart[core.coreNode[c]]) + Int(y[c])] }
                     for w in core.coreEdge {
                         let a = Int(y[core.coreOf[core.wU[w]]]), b = Int(y[core.coreOf[core.wV[w]]])
-                        t += store[core.wOff[w] + a * Int(inst.k[core.wV[w]]) + b]
+                        t += store[core.wOff[w] + a * Int(inst.strategyCount[core.wV[w]]) + b]
                     }
                     if coreBest == nil || t < coreBest! { coreBest = t; coreArg = y }
                 }
@@ -75,7 +75,7 @@ final class BoundCoreTests: XCTestCase {
         for (seed, p) in BoundTests.instances(count: 60) {
             guard let opt = BruteForce.optimum(p) else { continue }
             let inst = Reducer.reduce(p)
-            guard inst.n > 0 else { continue }
+            guard inst.nodeCount > 0 else { continue }
             let dual = LagrangianDual(inst, eliminate: false)
             XCTAssertEqual(dual.core.ops.count, 0)
             for _ in 0 ..< 30 {

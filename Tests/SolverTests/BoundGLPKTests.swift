@@ -18,7 +18,7 @@ final class BoundGLPKTests: XCTestCase {
         for (seed, p) in BoundTests.instances(count: 60) {
             guard let opt = BruteForce.optimum(p) else { continue }
             let inst = Reducer.reduce(p)
-            guard inst.n > 0 else { continue }
+            guard inst.nodeCount > 0 else { continue }
             let layout = DualLayout(inst)
             let r = LPDualBound.solve(inst, layout, timeLimit: 10)
             guard let point = r.point else { continue }
@@ -44,7 +44,7 @@ final class BoundGLPKTests: XCTestCase {
         for (seed, p) in BoundTests.instances(count: 60) {
             guard let opt = BruteForce.optimum(p), opt.cost < Int128(Problem.infinity) else { continue }
             let inst = Reducer.reduce(p)
-            guard inst.n > 0 else { continue }
+            guard inst.nodeCount > 0 else { continue }
             let r = MIPBound.solve(inst, timeLimit: 10, upperBound: nil, stop: { false })
             if let b = r.bound {
                 XCTAssertLessThanOrEqual(b + Int128(inst.constant), opt.cost, "seed \(seed): \(r.status)")

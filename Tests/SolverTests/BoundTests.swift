@@ -36,7 +36,7 @@ final class BoundTests: XCTestCase {
                 infeasible += 1
                 continue
             }
-            if run.instance.n == 0 {
+            if run.instance.nodeCount == 0 {
                 XCTAssertEqual(run.bound, opt.cost, "seed \(seed): reductions fixed everything")
                 continue
             }
@@ -87,7 +87,7 @@ final class BoundTests: XCTestCase {
         for (seed, p) in Self.instances() {
             guard let opt = BruteForce.optimum(p) else { continue }
             let inst = Reducer.reduce(p)
-            guard inst.n > 0, inst.edgeCount > 0 else { continue }
+            guard inst.nodeCount > 0, inst.edgeCount > 0 else { continue }
             let layout = DualLayout(inst)
             let messages = [Double](repeating: message, count: layout.messageCount)
             let mu = [Double](repeating: multiplier, count: inst.cliqueCount)
@@ -118,12 +118,12 @@ final class BoundTests: XCTestCase {
     static func wrongDualValue(_ inst: SolverInstance, message: Double, mu: [Double]) -> Double {
         var total = 0.0
         for c in 0 ..< inst.cliqueCount { total -= mu[c] * Double(inst.capacity[c]) }
-        for i in 0 ..< inst.n {
+        for i in 0 ..< inst.nodeCount {
             var m = 0.0
-            if inst.hasMemory { for c in Int(inst.cFirst[i]) ..< max(Int(inst.cFirst[i]), Int(inst.cEnd[i])) { m += mu[c] } }
+            if inst.hasMemory { for c in Int(inst.cliqueFirst[i]) ..< max(Int(inst.cliqueFirst[i]), Int(inst.cliqueEnd[i])) { m += mu[c] } }
             let degree = Double(Int(inst.adjOff[i + 1]) - Int(inst.adjOff[i]))
             var best = Double.infinity
-            for s in Int(inst.off[i]) ..< Int(inst.off[i + 1]) {
+            for s in Int(inst.strategyStart[i]) ..< Int(inst.strategyStart[i + 1]) {
                 best = min(best, Double(inst.unary[s]) + Double(inst.usage[s]) * m + degree * message)
             }
             total += best
@@ -139,14 +139,14 @@ final class BoundTests: XCTestCase {
         var checked = 0
         for (seed, p) in Self.instances(count: 40) {
             let inst = Reducer.reduce(p)
-            guard inst.n > 0 else { continue }
+            guard inst.nodeCount > 0 else { continue }
             checked += 1
             let layout = DualLayout(inst)
             let point = DualPoint(messages: [Double](repeating: 0, count: layout.messageCount),
                                   mu: [Double](repeating: 0, count: inst.cliqueCount))
             var expected: Int128 = 0
-            for i in 0 ..< inst.n {
-                expected += Int128(inst.unary[Int(inst.off[i]) ..< Int(inst.off[i + 1])].min()!)
+            for i in 0 ..< inst.nodeCount {
+                expected += Int128(inst.unary[Int(inst.strategyStart[i]) ..< Int(inst.strategyStart[i + 1])].min()!)
             }
             for e in 0 ..< inst.edgeCount {
                 expected += Int128(inst.edgeCost[inst.edgeOff[e] ..< inst.edgeOff[e + 1]].min()!)
@@ -162,7 +162,7 @@ final class BoundTests: XCTestCase {
         for (seed, p) in Self.instances() {
             guard let opt = BruteForce.optimum(p) else { continue }
             let inst = Reducer.reduce(p)
-            guard inst.n > 0 else { continue }
+            guard inst.nodeCount > 0 else { continue }
             checked += 1
             let dual = LagrangianDual(inst)
             for it in 0 ..< 60 {
@@ -240,7 +240,7 @@ final class BoundTests: XCTestCase {
     /// The bound command's progress lines: one per rise of the bound, in the shared grammar,
     /// with `best:` and `gap:` when a solution cost is known.
     func testBoundRunWritesOneProgressLinePerRise() throws {
-        let (_, p) = try XCTUnwrap(Self.instances(count: 8).first { BruteForce.optimum($0.1) != nil && Reducer.reduce($0.1).n > 0 })
+        let (_, p) = try XCTUnwrap(Self.instances(count: 8).first { BruteForce.optimum($0.1) != nil && Reducer.reduce($0.1).nodeCount > 0 })
         let opt = try XCTUnwrap(BruteForce.optimum(p)).cost
         let lines = Mutex<[String]>([])
         let clock = ProcessClock()
@@ -264,7 +264,7 @@ final class BoundTests: XCTestCase {
         var checked = 0
         for (seed, p) in Self.instances(count: 20) {
             let inst = Reducer.reduce(p)
-            guard inst.n > 0, inst.edgeCount > 0 else { continue }
+            guard inst.nodeCount > 0, inst.edgeCount > 0 else { continue }
             checked += 1
             let layout = DualLayout(inst)
             for bad in [1e35, 1e25, .infinity, .nan] {
@@ -315,7 +315,7 @@ final class BoundMonotonicityTests: XCTestCase {
         var checked = 0
         for (seed, p) in BoundTests.instances(count: 80) {
             let inst = Reducer.reduce(p)
-            guard inst.n > 0 else { continue }
+            guard inst.nodeCount > 0 else { continue }
             checked += 1
             let dual = LagrangianDual(inst)
             if inst.hasMemory {
@@ -390,7 +390,7 @@ final class BoundMonotonicityTests: XCTestCase {
     /// The solve's dual phase and its extra bound thread use one memory estimate of the dual.
     func testOneMemoryEstimateOfTheDual() {
         let inst = Reducer.reduce(TestInstances.random(seed: 3, nodes: 8, edges: 10))
-        let entries = inst.edgeOff[inst.edgeCount], strategies = Int(inst.off[inst.n])
+        let entries = inst.edgeOff[inst.edgeCount], strategies = Int(inst.strategyStart[inst.nodeCount])
         XCTAssertEqual(LagrangianDual.estimatedBytes(inst), 32 * entries + 64 * strategies)
         XCTAssertEqual(DualPrimal.estimatedBytes(inst), LagrangianDual.estimatedBytes(inst))
         XCTAssertLessThan(quickBoundMaxBytes, DualPrimal.maxBytes)

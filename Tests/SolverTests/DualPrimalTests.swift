@@ -12,7 +12,7 @@ final class DualPrimalTests: XCTestCase {
         for seed in UInt64(1) ... 40 {
             let p = TestInstances.random(seed: seed, nodes: 9, edges: 14, maxStrategies: 4, infiniteChance: 0.15)
             let inst = Reducer.reduce(p)
-            guard inst.feasible, inst.n > 1, let opt = BruteForce.optimum(p)?.cost else { continue }
+            guard inst.feasible, inst.nodeCount > 1, let opt = BruteForce.optimum(p)?.cost else { continue }
             let dp = DualPrimal(inst)
             let state = SearchState(inst, SolverRun.minimumUsage(inst))
             var best = Int128.max
@@ -26,11 +26,11 @@ final class DualPrimalTests: XCTestCase {
                 let solution = inst.postsolve(state.x)
                 guard let ev = try? Evaluator.evaluate(p, solution) else { XCTFail("seed \(seed): evaluation"); return }
                 XCTAssertTrue(ev.feasible, "seed \(seed)")
-                // Infinite terms count as `inst.infinite` inside the search (a soft infinity).
+                // Infinite terms count as `inst.infiniteUnit` inside the search (a soft infinity).
                 if ev.cost < Int128(Problem.infinity) {
                     XCTAssertEqual(ev.cost, state.cost, "seed \(seed)")
                 } else {
-                    XCTAssertGreaterThanOrEqual(state.cost, Int128(inst.infinite), "seed \(seed)")
+                    XCTAssertGreaterThanOrEqual(state.cost, Int128(inst.infiniteUnit), "seed \(seed)")
                 }
                 XCTAssertGreaterThanOrEqual(ev.cost, opt, "seed \(seed)")
                 best = min(best, ev.cost)
@@ -49,15 +49,15 @@ final class DualPrimalTests: XCTestCase {
         for seed in UInt64(1) ... 30 {
             let p = TestInstances.random(seed: seed, nodes: 10, edges: 12, maxStrategies: 4, infiniteChance: 0.1)
             let inst = Reducer.reduce(p)
-            guard inst.feasible, inst.n > 1, inst.hasMemory else { continue }
+            guard inst.feasible, inst.nodeCount > 1, inst.hasMemory else { continue }
             let dp = DualPrimal(inst)
             for _ in 0 ..< 30 { _ = dp.iterate() }
-            let memory = MemoryPolicy(nodes: inst.n)
+            let memory = MemoryPolicy(nodes: inst.nodeCount)
             dp.applyWeights(to: memory)
             let mu = dp.dual.mu
-            for i in 0 ..< inst.n where inst.cFirst[i] < inst.cEnd[i] {
+            for i in 0 ..< inst.nodeCount where inst.cliqueFirst[i] < inst.cliqueEnd[i] {
                 var sum = 0.0
-                for c in Int(inst.cFirst[i]) ..< Int(inst.cEnd[i]) { sum += max(0, mu[c]) }
+                for c in Int(inst.cliqueFirst[i]) ..< Int(inst.cliqueEnd[i]) { sum += max(0, mu[c]) }
                 XCTAssertEqual(memory.weight[i], sum, accuracy: 1e-9 * max(1, sum), "seed \(seed) node \(i)")
                 checked += 1
             }
@@ -81,15 +81,15 @@ final class DualPrimalTests: XCTestCase {
             let p = TestInstances.random(seed: seed, nodes: 7, edges: 10, maxStrategies: 3, infiniteChance: 0,
                                          memory: seed % 3 != 0)
             let inst = Reducer.reduce(p)
-            guard inst.feasible, inst.n > 1 else { continue }
+            guard inst.feasible, inst.nodeCount > 1 else { continue }
             let dp = DualPrimal(inst)
             for round in 0 ..< 3 {
                 for _ in 0 ..< [0, 5, 40][round] { _ = dp.iterate() }
                 let (d, rc) = dp.dual.reducedCosts()
                 positive += rc.filter { $0 > 1e-6 }.count
                 enumerate(inst) { x, cost in
-                    for i in 0 ..< inst.n {
-                        let r = rc[Int(inst.off[i]) + Int(x[i])]
+                    for i in 0 ..< inst.nodeCount {
+                        let r = rc[Int(inst.strategyStart[i]) + Int(x[i])]
                         XCTAssertGreaterThanOrEqual(Double(cost - inst.base), d + r - 1e-6 * max(1, abs(d)), "seed \(seed) round \(round) node \(i)")
                     }
                     checked += 1
@@ -109,7 +109,7 @@ final class DualPrimalTests: XCTestCase {
             let p = TestInstances.random(seed: seed &+ 500, nodes: 7, edges: 12, maxStrategies: 4, infiniteChance: 0,
                                          memory: seed % 2 == 0)
             let inst = Reducer.reduce(p)
-            guard inst.feasible, inst.n > 1, let opt = BruteForce.optimum(p) else { continue }
+            guard inst.feasible, inst.nodeCount > 1, let opt = BruteForce.optimum(p) else { continue }
             let state = SearchState(inst, SolverRun.minimumUsage(inst))
             guard state.feasible else { continue }
             let dp = DualPrimal(inst)
@@ -129,8 +129,8 @@ final class DualPrimalTests: XCTestCase {
             let tight = dp.restriction(incumbent: SearchState(inst, start).cost, share: 0.01)
             let other = SearchState(inst, start)
             lns.solveWhole(state: other, timeLimit: 30, mask: tight.mask, better: { nil }, stop: { false })
-            for i in 0 ..< inst.n where other.x[i] != start[i] {
-                XCTAssertTrue(tight.mask[Int(inst.off[i]) + Int(other.x[i])], "seed \(seed) node \(i)")
+            for i in 0 ..< inst.nodeCount where other.x[i] != start[i] {
+                XCTAssertTrue(tight.mask[Int(inst.strategyStart[i]) + Int(other.x[i])], "seed \(seed) node \(i)")
             }
             XCTAssertLessThanOrEqual(other.cost, SearchState(inst, start).cost)
             XCTAssertEqual(lns.stats.whole.calls, 0, "restricted solves are counted apart")

@@ -58,12 +58,12 @@ final class ElitePoolTests: XCTestCase {
         for seed in UInt64(1) ... 20 {
             let p = TestInstances.random(seed: seed, nodes: 60, edges: 90, maxStrategies: 4, infiniteChance: 0, memory: false)
             let inst = Reducer.reduce(p)
-            guard inst.feasible, inst.n > 10 else { continue }
+            guard inst.feasible, inst.nodeCount > 10 else { continue }
             var rng = SeededRNG(seed: seed)
             let state = SearchState(inst, SolverRun.minimumUsage(inst))
-            let pool = ElitePool(nodes: inst.n, capacity: 4)
+            let pool = ElitePool(nodes: inst.nodeCount, capacity: 4)
             for _ in 0 ..< 4 {
-                let x = (0 ..< inst.n).map { Int32(rng.below(Int(inst.k[$0]))) }
+                let x = (0 ..< inst.nodeCount).map { Int32(rng.below(Int(inst.strategyCount[$0]))) }
                 pool.offer(x, cost: Int128(rng.below(1000)))
             }
             let gen = NeighbourhoodGenerator(inst, pool: pool)
@@ -79,9 +79,9 @@ final class ElitePoolTests: XCTestCase {
                 XCTAssertEqual(Set(free).count, free.count)
                 let entries = pool.entries
                 let inFree = Set(free.map(Int.init))
-                for i in 0 ..< inst.n {
-                    let o = Int(inst.off[i])
-                    for s in 0 ..< Int(inst.k[i]) where mask[o + s] {
+                for i in 0 ..< inst.nodeCount {
+                    let o = Int(inst.strategyStart[i])
+                    for s in 0 ..< Int(inst.strategyCount[i]) where mask[o + s] {
                         XCTAssertTrue(inFree.contains(i), "seed \(seed): mask outside the window")
                         XCTAssertTrue(entries.contains { Int($0.x[i]) == s }, "seed \(seed): strategy of no pool solution")
                     }
@@ -105,12 +105,12 @@ final class ElitePoolTests: XCTestCase {
             let p = TestInstances.random(seed: seed &+ 500, nodes: 14, edges: 22, maxStrategies: 4,
                                          infiniteChance: 0.1, memory: seed % 3 != 0)
             let inst = Reducer.reduce(p)
-            guard inst.feasible, inst.n > 3 else { continue }
+            guard inst.feasible, inst.nodeCount > 3 else { continue }
             let state = SearchState(inst, SolverRun.minimumUsage(inst))
             guard state.feasible else { continue }
             var rng = SeededRNG(seed: seed)
-            let other = (0 ..< inst.n).map { Int32(rng.below(Int(inst.k[$0]))) }
-            let diff = (0 ..< inst.n).filter { other[$0] != state.x[$0] }
+            let other = (0 ..< inst.nodeCount).map { Int32(rng.below(Int(inst.strategyCount[$0]))) }
+            let diff = (0 ..< inst.nodeCount).filter { other[$0] != state.x[$0] }
             guard !diff.isEmpty, diff.count <= 14 else { continue }
             // Enumerate every mix.
             var best = state.cost
@@ -120,10 +120,10 @@ final class ElitePoolTests: XCTestCase {
                 let s = SearchState(inst, x)
                 if s.feasible && s.cost < best { best = s.cost }
             }
-            let pool = ElitePool(nodes: inst.n)
+            let pool = ElitePool(nodes: inst.nodeCount)
             pool.offer(other, cost: 0)
             let gen = NeighbourhoodGenerator(inst, pool: pool)
-            guard let merged = gen.merge(state: state, size: inst.n, rng: &rng) else {
+            guard let merged = gen.merge(state: state, size: inst.nodeCount, rng: &rng) else {
                 XCTFail("seed \(seed)")
                 continue
             }
@@ -179,10 +179,10 @@ final class ElitePoolTests: XCTestCase {
         for seed in UInt64(1) ... 40 {
             let p = TestInstances.random(seed: seed &+ 40, nodes: 50, edges: 80, maxStrategies: 4, infiniteChance: 0, memory: false)
             let inst = Reducer.reduce(p)
-            guard inst.feasible, inst.n > 12 else { continue }
+            guard inst.feasible, inst.nodeCount > 12 else { continue }
             var rng = SeededRNG(seed: seed)
             let state = SearchState(inst, SolverRun.minimumUsage(inst))
-            let pool = ElitePool(nodes: inst.n, capacity: 6)
+            let pool = ElitePool(nodes: inst.nodeCount, capacity: 6)
             pool.offer(state.x, cost: state.cost)  // serial 1: the state itself
             let old = pool.latestSerial
             let copy = state.x                     // not kept: a near copy, not cheaper
@@ -190,7 +190,7 @@ final class ElitePoolTests: XCTestCase {
             var others: [[Int32]] = []
             for _ in 0 ..< 3 {
                 var x = state.x
-                for i in 0 ..< inst.n where inst.k[i] > 1 && rng.below(2) == 0 { x[i] = (x[i] + 1) % Int32(inst.k[i]) }
+                for i in 0 ..< inst.nodeCount where inst.strategyCount[i] > 1 && rng.below(2) == 0 { x[i] = (x[i] + 1) % Int32(inst.strategyCount[i]) }
                 if pool.offer(x, cost: Int128(rng.below(1000))) { others.append(x) }
             }
             // (A later one may have replaced an earlier near one.)
@@ -199,7 +199,7 @@ final class ElitePoolTests: XCTestCase {
             var serial = 0
             var seen: [[Int32]] = []
             while true {
-                let (merged, last) = gen.freshMerge(state: state, after: serial, size: inst.n, rng: &rng)
+                let (merged, last) = gen.freshMerge(state: state, after: serial, size: inst.nodeCount, rng: &rng)
                 guard let merged else {
                     XCTAssertEqual(last, pool.latestSerial, "seed \(seed)")
                     serial = last
@@ -213,11 +213,11 @@ final class ElitePoolTests: XCTestCase {
                     break
                 }
                 XCTAssertGreaterThan(last, old, "seed \(seed): the state's own entry was merged")
-                let diff = (0 ..< inst.n).filter { entry.x[$0] != state.x[$0] }
+                let diff = (0 ..< inst.nodeCount).filter { entry.x[$0] != state.x[$0] }
                 XCTAssertEqual(free.map(Int.init), diff, "seed \(seed)")
-                for i in 0 ..< inst.n {
-                    let o = Int(inst.off[i])
-                    for s in 0 ..< Int(inst.k[i]) {
+                for i in 0 ..< inst.nodeCount {
+                    let o = Int(inst.strategyStart[i])
+                    for s in 0 ..< Int(inst.strategyCount[i]) {
                         XCTAssertEqual(mask[o + s], diff.contains(i) && Int(entry.x[i]) == s, "seed \(seed) node \(i)")
                     }
                 }
@@ -238,23 +238,23 @@ final class ElitePoolTests: XCTestCase {
         for seed in UInt64(1) ... 40 {
             let p = TestInstances.random(seed: seed &+ 90, nodes: 40, edges: 60, maxStrategies: 4, infiniteChance: 0, memory: false)
             let inst = Reducer.reduce(p)
-            guard inst.feasible, inst.n > 8 else { continue }
+            guard inst.feasible, inst.nodeCount > 8 else { continue }
             var rng = SeededRNG(seed: seed)
             let state = SearchState(inst, SolverRun.minimumUsage(inst))
-            let other = (0 ..< inst.n).map { Int32(rng.below(Int(inst.k[$0]))) }
+            let other = (0 ..< inst.nodeCount).map { Int32(rng.below(Int(inst.strategyCount[$0]))) }
             guard other != state.x else { continue }
-            let pool = ElitePool(nodes: inst.n)
+            let pool = ElitePool(nodes: inst.nodeCount)
             pool.offer(other, cost: 0)
             let gen = NeighbourhoodGenerator(inst, pool: pool)
             // One entry, a window covering all differences: a single possible merge.
-            XCTAssertNotNil(gen.merge(state: state, size: inst.n, rng: &rng), "seed \(seed)")
-            XCTAssertNil(gen.merge(state: state, size: inst.n, rng: &rng), "seed \(seed): repeated")
+            XCTAssertNotNil(gen.merge(state: state, size: inst.nodeCount, rng: &rng), "seed \(seed)")
+            XCTAssertNil(gen.merge(state: state, size: inst.nodeCount, rng: &rng), "seed \(seed): repeated")
             // Another state (another cost): a new merge.
-            func next(_ i: Int) -> Int { (Int(state.x[i]) + 1) % Int(inst.k[i]) }
-            guard let i = (0 ..< inst.n).first(where: { inst.k[$0] > 1 && state.delta($0, next($0)) != 0 }) else { continue }
+            func next(_ i: Int) -> Int { (Int(state.x[i]) + 1) % Int(inst.strategyCount[i]) }
+            guard let i = (0 ..< inst.nodeCount).first(where: { inst.strategyCount[$0] > 1 && state.delta($0, next($0)) != 0 }) else { continue }
             let b = next(i)
             state.apply(i, b, state.delta(i, b))
-            XCTAssertNotNil(gen.merge(state: state, size: inst.n, rng: &rng), "seed \(seed)")
+            XCTAssertNotNil(gen.merge(state: state, size: inst.nodeCount, rng: &rng), "seed \(seed)")
             checked += 1
         }
         XCTAssertGreaterThan(checked, 15)
@@ -268,16 +268,16 @@ final class ElitePoolTests: XCTestCase {
             let p = TestInstances.random(seed: seed &+ 700, nodes: 30, edges: 45, maxStrategies: 4,
                                          infiniteChance: 0, memory: seed % 2 == 0)
             let inst = Reducer.reduce(p)
-            guard inst.feasible, inst.n > 5 else { continue }
+            guard inst.feasible, inst.nodeCount > 5 else { continue }
             let state = SearchState(inst, SolverRun.minimumUsage(inst))
             guard state.feasible else { continue }
             var rng = SeededRNG(seed: seed)
-            let pool = ElitePool(nodes: inst.n)
+            let pool = ElitePool(nodes: inst.nodeCount)
             let lns = NeighbourhoodSearch(inst, pool: pool)
             XCTAssertFalse(lns.freshMergeDue(searchSeconds: 10))
             XCTAssertFalse(lns.step(state: state, now: 0, stopAt: 100, regular: false, rng: &rng, stop: { false }))
             XCTAssertEqual(lns.stats.solves, 0, "seed \(seed)")
-            let other = (0 ..< inst.n).map { Int32(rng.below(Int(inst.k[$0]))) }
+            let other = (0 ..< inst.nodeCount).map { Int32(rng.below(Int(inst.strategyCount[$0]))) }
             guard other != state.x else { continue }
             pool.offer(other, cost: 0)
             XCTAssertTrue(lns.freshMergeDue(searchSeconds: 10))

@@ -22,7 +22,7 @@ final class ExactSearchTests: XCTestCase {
     }
 
     func fits(_ inst: SolverInstance, _ x: [Int32]) -> Bool {
-        x.count == inst.n && inst.feasible
+        x.count == inst.nodeCount && inst.feasible
             && (!inst.hasMemory || !SearchState.computeSlack(inst, x).contains { $0 < 0 })
     }
 
@@ -53,7 +53,7 @@ final class ExactSearchTests: XCTestCase {
                 XCTAssertTrue(fits(inst, x), "seed \(seed): optimum does not fit the memory")
                 XCTAssertEqual(cost, SearchState.computeCost(inst, x), "seed \(seed)")
                 XCTAssertEqual(cost, expected, "seed \(seed)")
-                if cost >= Int128(inst.infinite) { infiniteOptima += 1 }
+                if cost >= Int128(inst.infiniteUnit) { infiniteOptima += 1 }
                 // The original brute force, where it is cheap enough.
                 if inst.exactInfinite && p.strategyCountsProduct <= 20_000 {
                     originalChecked += 1
@@ -137,7 +137,7 @@ final class ExactSearchTests: XCTestCase {
     func testInterruptedLargeSearch() throws {
         let p = TestInstances.random(seed: 7, nodes: 150, edges: 400, maxStrategies: 6, infiniteChance: 0.1)
         let inst = Reducer.reduce(p)
-        XCTAssertGreaterThan(inst.n, 30)
+        XCTAssertGreaterThan(inst.nodeCount, 30)
         var calls = 0
         let result = ExactSearch.solve(inst, incumbent: nil, deadline: later, clock: clock, stop: {
             calls += 1
@@ -159,14 +159,14 @@ final class ExactSearchTests: XCTestCase {
         for seed: UInt64 in 1 ... 12 {
             let p = TestInstances.random(seed: seed, nodes: 40, edges: 70, maxStrategies: 6, infiniteChance: 0.1)
             let inst = Reducer.reduce(p)
-            guard inst.n > 5, case let .optimal(opt, cost) = ExactSearch.solve(
+            guard inst.nodeCount > 5, case let .optimal(opt, cost) = ExactSearch.solve(
                 inst, incumbent: nil, deadline: clock.seconds + 20, clock: clock, stop: { false }) else { continue }
             var calls = 0
             let fed = ExactSearch.solve(inst, incumbent: nil, deadline: later, clock: clock, stop: { false },
                                         incumbentFeed: { calls += 1; return opt })
             XCTAssertEqual(fed, .optimal(x: opt, cost: cost), "seed \(seed)")
-            let wrong: [[Int32]] = [[0], [Int32](repeating: 99, count: inst.n),
-                                    inst.k.map { $0 - 1 }, [Int32](repeating: -1, count: inst.n)]
+            let wrong: [[Int32]] = [[0], [Int32](repeating: 99, count: inst.nodeCount),
+                                    inst.strategyCount.map { $0 - 1 }, [Int32](repeating: -1, count: inst.nodeCount)]
             for (w, y) in wrong.enumerated() {
                 let r = ExactSearch.solve(inst, incumbent: nil, deadline: later, clock: clock, stop: { false },
                                           incumbentFeed: { y })
@@ -205,7 +205,7 @@ final class ExactSearchTests: XCTestCase {
             options.fixSingletons = false
             options.eliminate = false
             let inst = Reducer.reduce(p, options: options)
-            XCTAssertEqual(inst.n, 3)
+            XCTAssertEqual(inst.nodeCount, 3)
             XCTAssertEqual(inst.base, 0)
             return ExactSearch.solve(inst, incumbent: nil, deadline: later, clock: clock, stop: { false })
         }
@@ -256,7 +256,7 @@ final class ExactSearchMeasurements: XCTestCase {
             let inst = Reducer.reduce(p)
             let search = ExactSearch(inst)
             search.prepare(until: clock.seconds + seconds, clock: clock)
-            print("\(parts[0]): reduced in \(formatSeconds(clock.seconds - start)) s to \(inst.n) nodes, \(inst.edgeCount) edges, \(inst.stats.strategies) strategies, \(inst.cliqueCount) cliques; frontier width \(search.frontierWidth) (greedy \(ExactSearch.width(inst, ExactSearch.greedyOrder(inst))), time \(ExactSearch.width(inst, ExactSearch.timeOrder(inst)))); root bound \(search.rootBound) after \(search.diffusionRoundsDone) diffusion rounds in \(formatSeconds(search.prepareSeconds)) s")
+            print("\(parts[0]): reduced in \(formatSeconds(clock.seconds - start)) s to \(inst.nodeCount) nodes, \(inst.edgeCount) edges, \(inst.stats.strategies) strategies, \(inst.cliqueCount) cliques; frontier width \(search.frontierWidth) (greedy \(ExactSearch.width(inst, ExactSearch.greedyOrder(inst))), time \(ExactSearch.width(inst, ExactSearch.timeOrder(inst)))); root bound \(search.rootBound) after \(search.diffusionRoundsDone) diffusion rounds in \(formatSeconds(search.prepareSeconds)) s")
             var incumbents: [(String, [Int32]?)] = [("none", nil)]
             if parts.count > 1 {
                 let text = try String(contentsOfFile: parts[1], encoding: .utf8)

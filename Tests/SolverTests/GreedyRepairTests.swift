@@ -69,15 +69,15 @@ final class GreedyRepairTests: XCTestCase {
             let inst = unreduced(p)
             guard inst.hasMemory else { continue }
             var rng = SeededRNG(seed: seed ^ 0x5EED)
-            let start = (0 ..< inst.n).map { Int32(rng.below(Int(inst.k[$0]))) }
+            let start = (0 ..< inst.nodeCount).map { Int32(rng.below(Int(inst.strategyCount[$0]))) }
             let state = SearchState(inst, start)
             let fits = BruteForce.optimum(p) != nil
             let ok = GreedyRepair.run(state, stop: { false })
             XCTAssertEqual(ok, fits, "seed \(seed)")
             XCTAssertEqual(ok, state.feasible, "seed \(seed)")
             XCTAssertNil(state.verify(), "seed \(seed)")
-            for i in 0 ..< inst.n {
-                let o = Int(inst.off[i])
+            for i in 0 ..< inst.nodeCount {
+                let o = Int(inst.strategyStart[i])
                 XCTAssertLessThanOrEqual(inst.usage[o + Int(state.x[i])], inst.usage[o + Int(start[i])], "seed \(seed) node \(i)")
             }
             if fits { repaired += 1 } else { impossible += 1 }

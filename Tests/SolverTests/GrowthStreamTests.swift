@@ -27,7 +27,7 @@ final class GrowthStreamTests: XCTestCase {
                 seed: seed, nodes: nodes, edges: 2 * nodes, maxStrategies: 4,
                 infiniteChance: seed % 3 == 0 ? 0 : 0.25, memory: seed % 4 != 0)
             let inst = Reducer.reduce(p)
-            if inst.feasible && inst.n > 1 { out.append(inst) }
+            if inst.feasible && inst.nodeCount > 1 { out.append(inst) }
         }
         return out
     }
@@ -40,7 +40,7 @@ final class GrowthStreamTests: XCTestCase {
         for inst in all {
             let move = EliminationMove(SearchState(inst, SolverRun.minimumUsage(inst)))
             for _ in 0 ..< 40 {
-                let root = rng.below(inst.n)
+                let root = rng.below(inst.nodeCount)
                 let block = move.ball(root: root, maxSize: 2 + rng.below(20), maxDegree: 2 + rng.below(6), rng: &rng)
                 h.add(block)
             }
@@ -58,12 +58,12 @@ final class GrowthStreamTests: XCTestCase {
         for inst in all {
             let hints = DualHints()
             let state = SearchState(inst, SolverRun.minimumUsage(inst))
-            let slots = Int(inst.off[inst.n])
+            let slots = Int(inst.strategyStart[inst.nodeCount])
             hints.publish(.init(dual: 0, reducedCost: (0 ..< slots).map { _ in Double(rng.below(50)) }))
             let gen = NeighbourhoodGenerator(inst, hints: hints)
             for kind in NeighbourhoodKind.allCases where gen.applies(kind) {
                 for _ in 0 ..< 15 {
-                    let free = gen.generate(kind, state: state, size: 1 + rng.below(inst.n), rng: &rng).free
+                    let free = gen.generate(kind, state: state, size: 1 + rng.below(inst.nodeCount), rng: &rng).free
                     h.add(free)
                     generated += 1
                 }

@@ -6,7 +6,7 @@ import XCTest
 final class LNSTests: XCTestCase {
     private func setUp(_ p: Problem) -> (SolverInstance, SearchState)? {
         let inst = Reducer.reduce(p)
-        guard inst.feasible, inst.n > 0 else { return nil }
+        guard inst.feasible, inst.nodeCount > 0 else { return nil }
         return (inst, SearchState(inst, SolverRun.minimumUsage(inst)))
     }
 
@@ -61,8 +61,8 @@ final class LNSTests: XCTestCase {
             let gen = NeighbourhoodGenerator(inst)
             var rng = SeededRNG(seed: seed)
             for round in 0 ..< 10 {
-                let root = rng.below(inst.n)
-                let size = 1 + rng.below(min(inst.n, 30))
+                let root = rng.below(inst.nodeCount)
+                let size = 1 + rng.below(min(inst.nodeCount, 30))
                 let tag = "seed \(seed) round \(round) root \(root) size \(size)"
                 let component = componentSize(inst, root)
                 let sets: [(String, [Int32])] = [
@@ -124,8 +124,8 @@ final class LNSTests: XCTestCase {
             let slack = SearchState.computeSlack(inst, state.x)
             let peak = gen.tightClique(state: state, rng: &rng)
             if inst.cliqueCount < 128 { XCTAssertEqual(slack[peak], slack.min(), "seed \(seed)") }
-            let live = (0 ..< inst.n).filter { inst.cFirst[$0] <= peak && peak < inst.cEnd[$0] && inst.k[$0] > 1 }
-            for size in [live.count * 3 / 2 + 1, inst.n] {
+            let live = (0 ..< inst.nodeCount).filter { inst.cliqueFirst[$0] <= peak && peak < inst.cliqueEnd[$0] && inst.strategyCount[$0] > 1 }
+            for size in [live.count * 3 / 2 + 1, inst.nodeCount] {
                 let set = gen.window(center: peak, size: size, rng: &rng)
                 let s = Set(set.map(Int.init))
                 XCTAssertEqual(s.count, set.count, "seed \(seed): duplicates")
@@ -150,9 +150,9 @@ final class LNSTests: XCTestCase {
                 for size in [1, 2, 7, 25, 1000] {
                     let set = gen.generate(kind, state: state, size: size, rng: &rng).free
                     XCTAssertFalse(set.isEmpty, "\(kind.name) seed \(seed)")
-                    XCTAssertLessThanOrEqual(set.count, min(size, inst.n), "\(kind.name) seed \(seed)")
+                    XCTAssertLessThanOrEqual(set.count, min(size, inst.nodeCount), "\(kind.name) seed \(seed)")
                     XCTAssertEqual(Set(set).count, set.count, "\(kind.name) seed \(seed)")
-                    XCTAssertTrue(set.allSatisfy { $0 >= 0 && Int($0) < inst.n }, "\(kind.name) seed \(seed)")
+                    XCTAssertTrue(set.allSatisfy { $0 >= 0 && Int($0) < inst.nodeCount }, "\(kind.name) seed \(seed)")
                 }
             }
         }
@@ -203,7 +203,7 @@ final class LNSTests: XCTestCase {
                 var rng = SeededRNG(seed: seed ^ 0x77)
                 let start = state.cost
                 // The share only follows finite costs.
-                guard state.feasible && start < Int128(inst.infinite) else { return nil }
+                guard state.feasible && start < Int128(inst.infiniteUnit) else { return nil }
                 var calls = 0
                 // Solves until one improves (a > 0).
                 while state.cost == start && calls < 6 {
@@ -214,7 +214,7 @@ final class LNSTests: XCTestCase {
                 let reached = state.cost
                 // A better state found elsewhere: a descent on a copy.
                 let better = SearchState(inst, state.x)
-                LocalSearch(better, seed: seed, memory: MemoryPolicy(nodes: inst.n)).descend(stop: { false })
+                LocalSearch(better, seed: seed, memory: MemoryPolicy(nodes: inst.nodeCount)).descend(stop: { false })
                 guard better.cost < reached else { return nil }
                 state.reset(better.x)
                 lns.step(state: state, ownCost: passOwnCost ? reached : nil, now: 10, stopAt: 100, rng: &rng,
@@ -256,11 +256,11 @@ final class LNSTests: XCTestCase {
                 for s in 0 ..< rc.count { XCTAssertEqual(mask[s], rc[s] <= limit, tag) }
                 // Columns of the restricted model: kept strategies (plus the current one) and
                 // pairs on edges inside the region.
-                var alive = [Int](repeating: 0, count: inst.n)
+                var alive = [Int](repeating: 0, count: inst.nodeCount)
                 for v in set {
-                    let i = Int(v), o = Int(inst.off[i])
+                    let i = Int(v), o = Int(inst.strategyStart[i])
                     alive[i] = mask[o + Int(state.x[i])] ? 0 : 1
-                    for t in o ..< Int(inst.off[i + 1]) where mask[t] { alive[i] += 1 }
+                    for t in o ..< Int(inst.strategyStart[i + 1]) where mask[t] { alive[i] += 1 }
                 }
                 var columns = alive.reduce(0, +)
                 for e in 0 ..< inst.edgeCount { columns += alive[Int(inst.edgeU[e])] * alive[Int(inst.edgeV[e])] }

@@ -10,18 +10,18 @@ final class LocalSearchTests: XCTestCase {
         for seed in UInt64(1) ... 60 {
             let p = TestInstances.random(seed: seed, nodes: 12, edges: 20, maxStrategies: 5)
             let inst = Reducer.reduce(p)
-            guard inst.feasible, inst.n > 0 else { continue }
+            guard inst.feasible, inst.nodeCount > 0 else { continue }
             checked += 1
             let state = SearchState(inst, SolverRun.minimumUsage(inst))
             let ls = LocalSearch(state, seed: seed)
             var rng = SeededRNG(seed: seed)
             for step in 0 ..< 200 {
-                let i = rng.below(inst.n)
+                let i = rng.below(inst.nodeCount)
                 switch step % 3 {
                 case 0: ls.improveNode(i)
                 case 1: ls.treeMove(root: i, maxSize: 1 + rng.below(10))
                 default:
-                    let b = rng.below(Int(inst.k[i]))
+                    let b = rng.below(Int(inst.strategyCount[i]))
                     state.apply(i, b, state.delta(i, b))
                 }
                 if let problem = state.verify() {
@@ -58,9 +58,9 @@ final class TreeMoveTests: XCTestCase {
             options.fixSingletons = false
             options.pruneInfinite = false
             let inst = Reducer.reduce(p, options: options)
-            let state = SearchState(inst, [Int32](repeating: 0, count: inst.n))
+            let state = SearchState(inst, [Int32](repeating: 0, count: inst.nodeCount))
             let ls = LocalSearch(state, seed: seed)
-            ls.treeMove(root: 0, maxSize: inst.n)
+            ls.treeMove(root: 0, maxSize: inst.nodeCount)
             let solution = inst.postsolve(state.x)
             let ev = try! Evaluator.evaluate(p, solution)
             let opt = BruteForce.optimum(p)!
@@ -82,11 +82,11 @@ final class EliminationMoveTests: XCTestCase {
         for seed in UInt64(1) ... 60 {
             let p = TestInstances.random(seed: seed, nodes: 7, edges: 12, maxStrategies: 4, memory: false)
             let inst = Reducer.reduce(p)
-            guard inst.feasible, inst.n > 0 else { continue }
+            guard inst.feasible, inst.nodeCount > 0 else { continue }
             checked += 1
             let state = SearchState(inst, SolverRun.minimumUsage(inst))
             let move = EliminationMove(state)
-            move.run(block: (0 ..< Int32(inst.n)).map { $0 })
+            move.run(block: (0 ..< Int32(inst.nodeCount)).map { $0 })
             XCTAssertNil(state.verify(), "seed \(seed)")
             let ev = try! Evaluator.evaluate(p, inst.postsolve(state.x))
             let opt = BruteForce.optimum(p)!
@@ -103,14 +103,14 @@ final class EliminationMoveTests: XCTestCase {
         for seed in UInt64(1) ... 60 {
             let p = TestInstances.random(seed: seed, nodes: 10, edges: 16, maxStrategies: 4)
             let inst = Reducer.reduce(p)
-            guard inst.feasible, inst.n > 0 else { continue }
+            guard inst.feasible, inst.nodeCount > 0 else { continue }
             checked += 1
             let state = SearchState(inst, SolverRun.minimumUsage(inst))
             let move = EliminationMove(state)
             var rng = SeededRNG(seed: seed)
             for _ in 0 ..< 30 {
                 let before = state.cost
-                let block = move.ball(root: rng.below(inst.n), maxSize: 1 + rng.below(inst.n), maxDegree: 100, rng: &rng)
+                let block = move.ball(root: rng.below(inst.nodeCount), maxSize: 1 + rng.below(inst.nodeCount), maxDegree: 100, rng: &rng)
                 move.run(block: block)
                 XCTAssertLessThanOrEqual(state.cost, before, "seed \(seed)")
                 XCTAssertTrue(state.feasible, "seed \(seed)")

@@ -7,11 +7,11 @@ final class MIPSubproblemTests: XCTestCase {
     /// Reduced instance and a state at the minimum-usage start; nil when infeasible or empty.
     private func setUp(_ p: Problem) -> (SolverInstance, SearchState)? {
         let inst = Reducer.reduce(p)
-        guard inst.feasible, inst.n > 0 else { return nil }
+        guard inst.feasible, inst.nodeCount > 0 else { return nil }
         return (inst, SearchState(inst, SolverRun.minimumUsage(inst)))
     }
 
-    private func allNodes(_ inst: SolverInstance) -> [Int32] { (0 ..< inst.n).map { Int32($0) } }
+    private func allNodes(_ inst: SolverInstance) -> [Int32] { (0 ..< inst.nodeCount).map { Int32($0) } }
 
     /// All nodes free: one exact solve from the minimum-usage start reaches the brute-force
     /// optimum whenever it is finite, and the state stays exact and feasible.
@@ -65,7 +65,7 @@ final class MIPSubproblemTests: XCTestCase {
                 let tag = "seed \(seed) round \(round)"
                 var free = Set<Int32>()
                 let size = 1 + rng.below(5)
-                while free.count < min(size, inst.n) { free.insert(Int32(rng.below(inst.n))) }
+                while free.count < min(size, inst.nodeCount) { free.insert(Int32(rng.below(inst.nodeCount))) }
                 let freeList = Array(free).sorted()
                 let before = state.x
                 let costBefore = state.cost
@@ -79,7 +79,7 @@ final class MIPSubproblemTests: XCTestCase {
                 XCTAssertNil(state.verify(), tag)
                 XCTAssertTrue(state.feasible, tag)
                 XCTAssertLessThanOrEqual(state.cost, costBefore, tag)
-                for i in 0 ..< inst.n where !free.contains(Int32(i)) { XCTAssertEqual(state.x[i], before[i], "\(tag): node \(i)") }
+                for i in 0 ..< inst.nodeCount where !free.contains(Int32(i)) { XCTAssertEqual(state.x[i], before[i], "\(tag): node \(i)") }
                 XCTAssertEqual(state.cost, min(best, costBefore), "\(tag): \(solver.lastOutcome)")
                 XCTAssertEqual(solver.failures, 0, "\(tag): \(solver.lastOutcome)")
             }
@@ -118,7 +118,7 @@ final class MIPSubproblemTests: XCTestCase {
             let solver = MIPSubproblemSolver(inst)
             for round in 0 ..< 8 {
                 let tag = "seed \(seed) round \(round)"
-                var ball = [rng.below(inst.n)]
+                var ball = [rng.below(inst.nodeCount)]
                 var seen = Set(ball)
                 var head = 0
                 let size = 2 + rng.below(6)
@@ -158,7 +158,7 @@ final class MIPSubproblemTests: XCTestCase {
             var q = 0
             while q < free.count {
                 choice[q] += 1
-                if choice[q] < Int(inst.k[Int(free[q])]) { break }
+                if choice[q] < Int(inst.strategyCount[Int(free[q])]) { break }
                 choice[q] = 0
                 q += 1
             }
@@ -246,7 +246,7 @@ final class MIPSubproblemTests: XCTestCase {
         for (big, expectSkip) in [(Int64(5_000_000_000_000_000), true), (1_000_000_000_000, false)] {
             let p = fourClique(big: big)
             let inst = Reducer.reduce(p)
-            guard inst.n == 4, let start = inst.presolve([0, 0, 0, 0]) else {
+            guard inst.nodeCount == 4, let start = inst.presolve([0, 0, 0, 0]) else {
                 return XCTFail("the reductions changed the 4-clique: \(inst.stats)")
             }
             let state = SearchState(inst, start)
@@ -277,11 +277,11 @@ final class MIPSubproblemTests: XCTestCase {
             var options = Reducer.Options()
             options.pruneInfinite = false
             let inst = Reducer.reduce(p, options: options)
-            guard inst.n == 4, let start = inst.presolve([0, 0, 0, 0]) else {
+            guard inst.nodeCount == 4, let start = inst.presolve([0, 0, 0, 0]) else {
                 return XCTFail("the reductions changed the 4-clique: \(inst.stats)")
             }
             let state = SearchState(inst, start)
-            XCTAssertGreaterThanOrEqual(state.cost, Int128(inst.infinite))
+            XCTAssertGreaterThanOrEqual(state.cost, Int128(inst.infiniteUnit))
             let solver = MIPSubproblemSolver(inst)
             guard let r = solver.solve(state: state, free: allNodes(inst), timeLimit: 10, stop: { false }) else {
                 return XCTFail("big \(big): \(solver.lastOutcome)")

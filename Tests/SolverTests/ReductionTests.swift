@@ -12,14 +12,14 @@ final class ReductionTests: XCTestCase {
             let p = TestInstances.random(seed: seed, nodes: 8, edges: 14, maxStrategies: 4,
                                          infiniteChance: 0.1, arity3Chance: 0.2)
             let inst = Reducer.reduce(p)
-            guard inst.feasible, inst.n > 0 else { continue }
+            guard inst.feasible, inst.nodeCount > 0 else { continue }
             checked += 1
             var rng = SeededRNG(seed: seed)
             for _ in 0 ..< 20 {
-                let x = (0 ..< inst.n).map { Int32(rng.below(Int(inst.k[$0]))) }
+                let x = (0 ..< inst.nodeCount).map { Int32(rng.below(Int(inst.strategyCount[$0]))) }
                 let inner = SearchState.computeCost(inst, x)
                 let ev = try! Evaluator.evaluate(p, inst.postsolve(x))
-                if ev.cost < Int128(Problem.infinity) && inner < Int128(inst.infinite) {
+                if ev.cost < Int128(Problem.infinity) && inner < Int128(inst.infiniteUnit) {
                     XCTAssertEqual(inner, ev.cost, "seed \(seed)")
                 }
             }
@@ -64,12 +64,12 @@ final class ReductionTests: XCTestCase {
                             edgeCosts: [[inf, 40], [inf, inf]], usageLimit: nil)
         XCTAssertEqual(Reducer.termEncoding(p), .exact(unit: 1_000_000_000_000_000))
         let inst = Reducer.reduce(p)
-        let unit = inst.infinite
+        let unit = inst.infiniteUnit
         XCTAssertEqual(unit, 1_000_000_000_000_000)
         XCTAssertTrue(inst.exactInfinite)
         // No finite solution: pruning the strategies with an infinite term would wipe node 0 out.
         XCTAssertTrue(inst.stats.infinitePruningAbandoned)
-        XCTAssertEqual(inst.n, 1)
+        XCTAssertEqual(inst.nodeCount, 1)
         XCTAssertEqual(inst.unary, [2 * unit + 5, unit + 100])
         XCTAssertEqual(SearchState.computeCost(inst, [1]), Int128(unit) + 100)
         XCTAssertEqual(try Evaluator.evaluate(p, inst.postsolve([1])).cost, Int128(inf) + 100)
@@ -85,12 +85,12 @@ final class ReductionTests: XCTestCase {
                                          infiniteChance: 0.5, arity3Chance: 0.2)
             let inst = Reducer.reduce(p)
             guard inst.feasible, inst.exactInfinite else { continue }
-            let unit = Int128(inst.infinite)
+            let unit = Int128(inst.infiniteUnit)
             var rng = SeededRNG(seed: seed)
             for _ in 0 ..< 30 {
-                var x = (0 ..< inst.n).map { Int32(rng.below(Int(inst.k[$0]))) }
+                var x = (0 ..< inst.nodeCount).map { Int32(rng.below(Int(inst.strategyCount[$0]))) }
                 // Auxiliary nodes of arity >= 3 edges take the combination of the real nodes.
-                for r in 0 ..< inst.n where inst.origNode[r] < 0 { x[r] = inst.auxConsistentChoice(r, x) ?? x[r] }
+                for r in 0 ..< inst.nodeCount where inst.origNode[r] < 0 { x[r] = inst.auxConsistentChoice(r, x) ?? x[r] }
                 let inner = SearchState.computeCost(inst, x)
                 if inner >= Int128(saturatedCost) { continue }
                 let ev = try! Evaluator.evaluate(p, inst.postsolve(x))

@@ -54,7 +54,7 @@ enum TestInstances {
     /// `BruteForce.optimum` as (cost, solution); kept for the tests that still call it.
     /// Calls `body` with every labelling of a reduced instance (all strategy combinations).
     static func forEachLabelling(_ inst: SolverInstance, _ body: ([Int32]) -> Void) {
-        BruteForce.forEachLabelling(inst.k.map { Int($0) }, body)
+        BruteForce.forEachLabelling(inst.strategyCount.map { Int($0) }, body)
     }
 
     /// `BruteForce.forEachLabelling`; kept for the tests that still call it.

@@ -164,7 +164,7 @@ public final class BoundRun: Sendable {
     @discardableResult
     public func run() -> Int128? {
         let inst = instance
-        if inst.n == 0 {
+        if inst.nodeCount == 0 {
             // Everything was fixed by the reductions: the constant is the only solution's cost.
             offerReduced(0, method: "reduction")
             return bound
@@ -172,7 +172,7 @@ public final class BoundRun: Sendable {
         let exact = options.exact && inst.feasible && ExactSearch.fits(inst)
         var jobs: [@Sendable () -> Void] = []
         if options.lagrange { jobs.append { [self] in runLagrange() } }
-        let small = inst.n <= options.glpkNodeLimit
+        let small = inst.nodeCount <= options.glpkNodeLimit
         let glpk = small && (options.lp || options.mip)
         // The exact search first, for a share of the time (when it can complete at all, it
         // does in well under a second: benchmarks/EXACT.md); GLPK after it on the same thread,
@@ -323,7 +323,7 @@ public func quickBound(_ inst: SolverInstance, seconds: Double, costsNonNegative
                        stop: () -> Bool = { false },
                        onBound: (Int128) -> Void = { _ in }) -> Int128? {
     guard costsNonNegative else { return nil }
-    if inst.n == 0 {
+    if inst.nodeCount == 0 {
         let b = originalBound(inst, reducedBound: 0, nonNegative: true)
         if let b { onBound(b) }
         return b

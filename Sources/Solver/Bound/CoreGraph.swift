@@ -58,8 +58,8 @@ final class CoreGraph: Sendable {
     /// false keeps the whole instance as the core.
     init(_ inst: SolverInstance, maxLinkWork: Int = 1_000_000, eliminate: Bool = true) {
         self.inst = inst
-        let n = inst.n
-        let k = inst.k.map { Int($0) }
+        let n = inst.nodeCount
+        let k = inst.strategyCount.map { Int($0) }
         var wU = inst.edgeU.map { Int($0) }
         var wV = inst.edgeV.map { Int($0) }
         var wOff = Array(inst.edgeOff.prefix(inst.edgeCount))
@@ -183,8 +183,8 @@ final class CoreGraph: Sendable {
     /// The same with the tables at `offsets[w]` (e.g. a compact store of the edges the
     /// eliminations touch: `opEdges`).
     func replay<T: AdditiveArithmetic & Comparable>(unary: inout [T], store: inout [T], offsets wOff: [Int], top: T) {
-        let off = inst.off
-        let kk = inst.k
+        let off = inst.strategyStart
+        let kk = inst.strategyCount
         var row = [T](repeating: .zero, count: Int(kk.max() ?? 1))
         for op in ops {
             switch op {
@@ -222,8 +222,8 @@ final class CoreGraph: Sendable {
 
     /// `replay` specialised for the optimiser's doubles, with contiguous inner loops.
     func replayDouble(unary: inout [Double], store: inout [Double], scratch: inout [Double]) {
-        let off = inst.off
-        let kk = inst.k
+        let off = inst.strategyStart
+        let kk = inst.strategyCount
         if scratch.count < 2 * Int(kk.max() ?? 1) { scratch = [Double](repeating: 0, count: 2 * Int(kk.max() ?? 1)) }
         let wOff = self.wOff, wU = self.wU
         unary.withUnsafeMutableBufferPointer { U in
@@ -286,10 +286,10 @@ final class CoreGraph: Sendable {
     /// best strategy given its neighbours, last eliminated first), with the values of the last
     /// replay.
     func expand<T: AdditiveArithmetic & Comparable>(_ core: [Int32], unary: [T], store: [T], top: T) -> [Int32] {
-        var x = [Int32](repeating: 0, count: inst.n)
+        var x = [Int32](repeating: 0, count: inst.nodeCount)
         for (c, i) in coreNode.enumerated() { x[i] = core[c] }
-        let off = inst.off
-        let kk = inst.k
+        let off = inst.strategyStart
+        let kk = inst.strategyCount
         for op in ops.reversed() {
             switch op {
             case .leaf(let i, let w, let j):

@@ -26,7 +26,7 @@ import Model
 // Costs: the certificate uses the reduced instance's own Int64 terms as stored. For every
 // assignment, inst.base (constant and offset) plus its stored terms never exceeds the evaluator's
 // cost of its postsolved solution: terms are encoded (`Reducer.TermEncoding`) with the shifts in
-// the base, so the two agree except that an infinite term counts inst.infinite <= 1e18 (or is
+// the base, so the two agree except that an infinite term counts inst.infiniteUnit <= 1e18 (or is
 // clamped at 1e18) and sums saturate at 2e18, both only lowering; folded terms take the minimum
 // over the folded nodes, so the reduced optimum equals the encoded optimum of the original. The
 // infinite pruning is kept only when some feasible solution has no infinite term (then it keeps
@@ -37,7 +37,7 @@ import Model
 // the bounded search for a finite solution gave up.
 
 /// Where the messages of a reduced instance live: one vector per adjacency slot (node `i`,
-/// slot `p` in `adjOff[i] ..< adjOff[i+1]`), `k[i]` entries from `msgOff[p]`.
+/// slot `p` in `adjOff[i] ..< adjOff[i+1]`), `strategyCount[i]` entries from `msgOff[p]`.
 struct DualLayout: Sendable {
     let msgOff: [Int]
     /// Slot of edge `e` at its first node (`edgeU`) and at its second (`edgeV`).
@@ -46,15 +46,15 @@ struct DualLayout: Sendable {
     let messageCount: Int
 
     init(_ inst: SolverInstance) {
-        let slots = Int(inst.adjOff[inst.n])
+        let slots = Int(inst.adjOff[inst.nodeCount])
         var msgOff = [Int](repeating: 0, count: slots + 1)
         var su = [Int](repeating: 0, count: inst.edgeCount)
         var sv = [Int](repeating: 0, count: inst.edgeCount)
-        for i in 0 ..< inst.n {
+        for i in 0 ..< inst.nodeCount {
             for p in Int(inst.adjOff[i]) ..< Int(inst.adjOff[i + 1]) {
-                msgOff[p + 1] = msgOff[p] + Int(inst.k[i])
+                msgOff[p + 1] = msgOff[p] + Int(inst.strategyCount[i])
                 let e = Int(inst.adjEdge[p])
-                if inst.adjIsU[p] { su[e] = p } else { sv[e] = p }
+                if inst.adjIsFirst[p] { su[e] = p } else { sv[e] = p }
             }
         }
         self.msgOff = msgOff
@@ -120,9 +120,9 @@ enum DualCertificate {
                 total -= q * Int128(inst.capacity[c])
             }
         }
-        for i in 0 ..< inst.n {
-            let o = Int(inst.off[i]), k = Int(inst.k[i])
-            let mi = inst.hasMemory ? prefix[Int(inst.cEnd[i])] - prefix[Int(inst.cFirst[i])] : 0
+        for i in 0 ..< inst.nodeCount {
+            let o = Int(inst.strategyStart[i]), k = Int(inst.strategyCount[i])
+            let mi = inst.hasMemory ? prefix[Int(inst.cliqueEnd[i])] - prefix[Int(inst.cliqueFirst[i])] : 0
             var best: Int128? = nil
             for s in 0 ..< k {
                 if let allowed, !allowed[o + s] { continue }
@@ -135,10 +135,10 @@ enum DualCertificate {
         }
         for e in 0 ..< inst.edgeCount {
             let u = Int(inst.edgeU[e]), v = Int(inst.edgeV[e])
-            let ku = Int(inst.k[u]), kv = Int(inst.k[v])
+            let ku = Int(inst.strategyCount[u]), kv = Int(inst.strategyCount[v])
             let ou = layout.msgOff[layout.slotU[e]], ov = layout.msgOff[layout.slotV[e]]
             let base = inst.edgeOff[e]
-            let au = Int(inst.off[u]), av = Int(inst.off[v])
+            let au = Int(inst.strategyStart[u]), av = Int(inst.strategyStart[v])
             var best: Int128? = nil
             for a in 0 ..< ku {
                 if let allowed, !allowed[au + a] { continue }
@@ -170,13 +170,13 @@ enum DualCertificate {
         for c in 0 ..< cliques { prefix[c + 1] = prefix[c] + abs(mu[c]) }
         var total = 0.0
         for c in 0 ..< cliques { total += abs(mu[c]) * abs(Double(inst.capacity[c])) * s }
-        for i in 0 ..< inst.n {
+        for i in 0 ..< inst.nodeCount {
             var u = 0.0, g = 0.0
-            for x in Int(inst.off[i]) ..< Int(inst.off[i + 1]) {
+            for x in Int(inst.strategyStart[i]) ..< Int(inst.strategyStart[i + 1]) {
                 u = max(u, abs(Double(inst.unary[x])))
                 g = max(g, abs(Double(inst.usage[x])))
             }
-            let f = Int(inst.cFirst[i]), l = Int(inst.cEnd[i])
+            let f = Int(inst.cliqueFirst[i]), l = Int(inst.cliqueEnd[i])
             let mi = inst.hasMemory && f < l && l <= cliques ? prefix[l] - prefix[f] : 0
             total += (u + g * mi) * s
         }

@@ -30,7 +30,7 @@ enum LPDualBound {
         func outcome(_ point: DualPoint?, _ status: String, _ cols: Int = 0, _ rows: Int = 0) -> Outcome {
             Outcome(point: point, status: status, seconds: MonotonicClock.seconds() - t0, columns: cols, rows: rows)
         }
-        let n = inst.n, edges = inst.edgeCount
+        let n = inst.nodeCount, edges = inst.edgeCount
         let memory = inst.hasMemory
         let cliques = memory ? inst.cliqueCount : 0
         let mc = layout.messageCount
@@ -38,7 +38,7 @@ enum LPDualBound {
         var mCol = [Int](repeating: -1, count: n)
         var columnCount = muCol + cliques
         if memory {
-            for i in 0 ..< n where inst.cFirst[i] < inst.cEnd[i] {
+            for i in 0 ..< n where inst.cliqueFirst[i] < inst.cliqueEnd[i] {
                 mCol[i] = columnCount
                 columnCount += 1
             }
@@ -50,12 +50,12 @@ enum LPDualBound {
             columns[muCol + c] = Column(bounds: .lower(0), objective: -Double(inst.capacity[c]))
         }
         var rows = SparseRows()
-        let inf = inst.infinite
+        let inf = inst.infiniteUnit
         do {
             var cols: [Int] = []
             var vals: [Double] = []
             for i in 0 ..< n {
-                let o = Int(inst.off[i]), k = Int(inst.k[i])
+                let o = Int(inst.strategyStart[i]), k = Int(inst.strategyCount[i])
                 let allInfinite = !(0 ..< k).contains { inst.unary[o + $0] < inf }
                 for s in 0 ..< k where inst.unary[o + s] < inf || allInfinite {
                     cols.removeAll(keepingCapacity: true)
@@ -75,7 +75,7 @@ enum LPDualBound {
             }
             for e in 0 ..< edges {
                 let u = Int(inst.edgeU[e]), v = Int(inst.edgeV[e])
-                let ku = Int(inst.k[u]), kv = Int(inst.k[v])
+                let ku = Int(inst.strategyCount[u]), kv = Int(inst.strategyCount[v])
                 let base = inst.edgeOff[e]
                 let ou = layout.msgOff[layout.slotU[e]], ov = layout.msgOff[layout.slotV[e]]
                 let allInfinite = !(base ..< base + ku * kv).contains { inst.edgeCost[$0] < inf }
@@ -91,7 +91,7 @@ enum LPDualBound {
                 vals.removeAll(keepingCapacity: true)
                 cols.append(mCol[i])
                 vals.append(1)
-                for c in Int(inst.cFirst[i]) ..< Int(inst.cEnd[i]) {
+                for c in Int(inst.cliqueFirst[i]) ..< Int(inst.cliqueEnd[i]) {
                     cols.append(muCol + c)
                     vals.append(-1)
                 }

@@ -155,7 +155,7 @@ final class LagrangianDual {
     /// one thread, 5.4M table entries and 536k strategies measured +173 MB of peak RSS, this
     /// says 207 MB.
     static func estimatedBytes(_ inst: SolverInstance) -> Int {
-        bytesPerTableEntry * inst.edgeOff[inst.edgeCount] + bytesPerStrategy * Int(inst.off[inst.n])
+        bytesPerTableEntry * inst.edgeOff[inst.edgeCount] + bytesPerStrategy * Int(inst.strategyStart[inst.nodeCount])
     }
 
     init(_ inst: SolverInstance, eliminate: Bool = true) {
@@ -189,11 +189,11 @@ final class LagrangianDual {
         self.foldedCoreEdges = foldedCoreEdges
 
         // Infinite terms: a value well above any finite solution's spread.
-        let inf = inst.infinite
+        let inf = inst.infiniteUnit
         var spread = 1.0
-        for i in 0 ..< inst.n {
+        for i in 0 ..< inst.nodeCount {
             var lo = Int64.max, hi = Int64.min
-            for s in Int(inst.off[i]) ..< Int(inst.off[i + 1]) where inst.unary[s] < inf {
+            for s in Int(inst.strategyStart[i]) ..< Int(inst.strategyStart[i + 1]) where inst.unary[s] < inf {
                 lo = min(lo, inst.unary[s]); hi = max(hi, inst.unary[s])
             }
             if lo <= hi { spread += Double(hi) - Double(lo) }
@@ -242,7 +242,7 @@ final class LagrangianDual {
         messages = [Double](repeating: 0, count: msgOff[slots])
         mu = [Double](repeating: 0, count: inst.hasMemory ? inst.cliqueCount : 0)
         coreLabelling = [Int32](repeating: 0, count: n)
-        labelling = [Int32](repeating: 0, count: inst.n)
+        labelling = [Int32](repeating: 0, count: inst.nodeCount)
         argminLabelling = [Int32](repeating: 0, count: n)
         let kmax = max(1, k.max() ?? 1)
         scratch = [Double](repeating: 0, count: kmax)
@@ -251,9 +251,9 @@ final class LagrangianDual {
         for p in 0 ..< slots { fillMatrix(p) }
         if inst.hasMemory {
             var boundary = [Bool](repeating: false, count: inst.cliqueCount + 1)
-            for i in 0 ..< inst.n where inst.cFirst[i] < inst.cEnd[i] {
-                boundary[Int(inst.cFirst[i])] = true
-                boundary[Int(inst.cEnd[i])] = true
+            for i in 0 ..< inst.nodeCount where inst.cliqueFirst[i] < inst.cliqueEnd[i] {
+                boundary[Int(inst.cliqueFirst[i])] = true
+                boundary[Int(inst.cliqueEnd[i])] = true
             }
             var active = [Bool](repeating: false, count: inst.cliqueCount)
             var c = 0
@@ -306,10 +306,10 @@ final class LagrangianDual {
         if inst.hasMemory {
             var prefix = [Double](repeating: 0, count: mu.count + 1)
             for c in 0 ..< mu.count { prefix[c + 1] = prefix[c] + mu[c] }
-            for i in 0 ..< inst.n {
-                let f = Int(inst.cFirst[i]), l = Int(inst.cEnd[i])
+            for i in 0 ..< inst.nodeCount {
+                let f = Int(inst.cliqueFirst[i]), l = Int(inst.cliqueEnd[i])
                 let m = f < l ? prefix[l] - prefix[f] : 0
-                for s in Int(inst.off[i]) ..< Int(inst.off[i + 1]) { reducedUnary[s] = unary[s] + usage[s] * m }
+                for s in Int(inst.strategyStart[i]) ..< Int(inst.strategyStart[i + 1]) { reducedUnary[s] = unary[s] + usage[s] * m }
             }
         } else {
             reducedUnary = unary
@@ -324,7 +324,7 @@ final class LagrangianDual {
         }
         core.replayDouble(unary: &reducedUnary, store: &store, scratch: &replayScratch)
         for c in 0 ..< n {
-            let o = Int(inst.off[core.coreNode[c]])
+            let o = Int(inst.strategyStart[core.coreNode[c]])
             for s in 0 ..< k[c] { base[off[c] + s] = reducedUnary[o + s] }
         }
         for (_, su, sv) in foldedCoreEdges {
@@ -366,9 +366,9 @@ final class LagrangianDual {
             }
         }
         var exactUnary = [Int128](repeating: 0, count: inst.unary.count)
-        for i in 0 ..< inst.n {
-            let mi = inst.hasMemory && inst.cFirst[i] < inst.cEnd[i] ? prefix[Int(inst.cEnd[i])] - prefix[Int(inst.cFirst[i])] : 0
-            for s in Int(inst.off[i]) ..< Int(inst.off[i + 1]) {
+        for i in 0 ..< inst.nodeCount {
+            let mi = inst.hasMemory && inst.cliqueFirst[i] < inst.cliqueEnd[i] ? prefix[Int(inst.cliqueEnd[i])] - prefix[Int(inst.cliqueFirst[i])] : 0
+            for s in Int(inst.strategyStart[i]) ..< Int(inst.strategyStart[i + 1]) {
                 exactUnary[s] = Int128(inst.unary[s]) * scale + Int128(inst.usage[s]) * mi
             }
         }
@@ -393,7 +393,7 @@ final class LagrangianDual {
             mq[x] = q
         }
         for c in 0 ..< n {
-            let o = Int(inst.off[core.coreNode[c]])
+            let o = Int(inst.strategyStart[core.coreNode[c]])
             var best = top
             for s in 0 ..< k[c] {
                 var v = exactUnary[o + s]
@@ -463,7 +463,7 @@ final class LagrangianDual {
                 lo = min(lo, collected[s])
             }
             if ki > 0 { total += thLo } else { lo = 0 }
-            let io = Int(inst.off[core.coreNode[c]])
+            let io = Int(inst.strategyStart[core.coreNode[c]])
             for s in 0 ..< ki { rc[io + s] = collected[s] - lo }
         }
         for p in 0 ..< adjOff[n] where core.coreAdjIsU[p] {
@@ -641,7 +641,7 @@ final class LagrangianDual {
     /// Clique loads of a labelling minus the capacities.
     func overload(_ x: [Int32]) -> [Int64] {
         guard inst.hasMemory else { return [] }
-        var out = inst.cliqueLoads { i in inst.usage[Int(inst.off[i]) + Int(x[i])] }
+        var out = inst.cliqueLoads { i in inst.usage[Int(inst.strategyStart[i]) + Int(x[i])] }
         for c in 0 ..< inst.cliqueCount { out[c] &-= inst.capacity[c] }
         return out
     }
@@ -649,7 +649,7 @@ final class LagrangianDual {
     /// Exact reduced cost of a labelling (stored terms).
     func cost(_ x: [Int32]) -> Int128 {
         var t: Int128 = 0
-        for i in 0 ..< inst.n { t += Int128(inst.unary[Int(inst.off[i]) + Int(x[i])]) }
+        for i in 0 ..< inst.nodeCount { t += Int128(inst.unary[Int(inst.strategyStart[i]) + Int(x[i])]) }
         for e in 0 ..< inst.edgeCount { t += Int128(inst.pairCost(e, Int(x[Int(inst.edgeU[e])]), Int(x[Int(inst.edgeV[e])]))) }
         return t
     }

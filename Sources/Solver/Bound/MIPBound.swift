@@ -39,15 +39,15 @@ enum MIPBound {
         func outcome(_ b: Int128?, _ status: String, _ x: [Int32]? = nil) -> Outcome {
             Outcome(bound: b, status: status, seconds: MonotonicClock.seconds() - t0, labelling: x)
         }
-        let inf = inst.infinite
-        let n = inst.n
+        let inf = inst.infiniteUnit
+        let n = inst.nodeCount
         var columns: [Column] = []
         var xCol = [Int](repeating: -1, count: inst.unary.count)
         var constant: Int128 = 0
         var rows = SparseRows()
         do {
             for i in 0 ..< n {
-                let o = Int(inst.off[i]), k = Int(inst.k[i])
+                let o = Int(inst.strategyStart[i]), k = Int(inst.strategyCount[i])
                 var lo = Int64.max
                 for s in 0 ..< k where inst.unary[o + s] < inf { lo = min(lo, inst.unary[o + s]) }
                 if lo == Int64.max { return outcome(nil, "node \(i) has only infinite strategies") }
@@ -62,8 +62,8 @@ enum MIPBound {
             }
             for e in 0 ..< inst.edgeCount {
                 let u = Int(inst.edgeU[e]), v = Int(inst.edgeV[e])
-                let ku = Int(inst.k[u]), kv = Int(inst.k[v])
-                let ou = Int(inst.off[u]), ov = Int(inst.off[v])
+                let ku = Int(inst.strategyCount[u]), kv = Int(inst.strategyCount[v])
+                let ou = Int(inst.strategyStart[u]), ov = Int(inst.strategyStart[v])
                 let base = inst.edgeOff[e]
                 var lo = Int64.max
                 for a in 0 ..< ku where xCol[ou + a] >= 0 {
@@ -112,7 +112,7 @@ enum MIPBound {
         if let values = r.values {
             var x = [Int32](repeating: 0, count: n)
             for i in 0 ..< n {
-                for s in 0 ..< Int(inst.k[i]) where xCol[Int(inst.off[i]) + s] >= 0 && values[xCol[Int(inst.off[i]) + s]] > 0.5 {
+                for s in 0 ..< Int(inst.strategyCount[i]) where xCol[Int(inst.strategyStart[i]) + s] >= 0 && values[xCol[Int(inst.strategyStart[i]) + s]] > 0.5 {
                     x[i] = Int32(s)
                 }
             }
@@ -139,13 +139,13 @@ enum MIPBound {
         let kc = inst.cliqueCount
         var boundary = [Bool](repeating: false, count: kc + 1)
         var members = [[Int]](repeating: [], count: kc)
-        var minUse = [Int64](repeating: 0, count: inst.n)
-        var maxUse = [Int64](repeating: 0, count: inst.n)
-        for i in 0 ..< inst.n where inst.cFirst[i] < inst.cEnd[i] {
-            boundary[Int(inst.cFirst[i])] = true
-            boundary[Int(inst.cEnd[i])] = true
+        var minUse = [Int64](repeating: 0, count: inst.nodeCount)
+        var maxUse = [Int64](repeating: 0, count: inst.nodeCount)
+        for i in 0 ..< inst.nodeCount where inst.cliqueFirst[i] < inst.cliqueEnd[i] {
+            boundary[Int(inst.cliqueFirst[i])] = true
+            boundary[Int(inst.cliqueEnd[i])] = true
             var lo = Int64.max, hi = Int64.min
-            for s in Int(inst.off[i]) ..< Int(inst.off[i + 1]) where xCol[s] >= 0 {
+            for s in Int(inst.strategyStart[i]) ..< Int(inst.strategyStart[i + 1]) where xCol[s] >= 0 {
                 lo = min(lo, inst.usage[s]); hi = max(hi, inst.usage[s])
             }
             minUse[i] = lo
@@ -161,12 +161,12 @@ enum MIPBound {
         }
         var segCap = [Int64](repeating: Int64.max, count: kc)
         for x in 0 ..< kc { segCap[first[x]] = min(segCap[first[x]], inst.capacity[x]) }
-        for i in 0 ..< inst.n where inst.cFirst[i] < inst.cEnd[i] && maxUse[i] > minUse[i] {
-            var x = Int(inst.cFirst[i])
-            while x < Int(inst.cEnd[i]) {
+        for i in 0 ..< inst.nodeCount where inst.cliqueFirst[i] < inst.cliqueEnd[i] && maxUse[i] > minUse[i] {
+            var x = Int(inst.cliqueFirst[i])
+            while x < Int(inst.cliqueEnd[i]) {
                 members[first[x]].append(i)
                 x += 1
-                while x < Int(inst.cEnd[i]) && first[x] == first[x - 1] { x += 1 }
+                while x < Int(inst.cliqueEnd[i]) && first[x] == first[x - 1] { x += 1 }
             }
         }
         // Base load (least usages) per segment, including nodes whose usage cannot vary.
@@ -178,7 +178,7 @@ enum MIPBound {
             var most: Int64 = 0
             for i in members[x] {
                 most += maxUse[i] - minUse[i]
-                for s in Int(inst.off[i]) ..< Int(inst.off[i + 1]) where xCol[s] >= 0 && inst.usage[s] > minUse[i] {
+                for s in Int(inst.strategyStart[i]) ..< Int(inst.strategyStart[i + 1]) where xCol[s] >= 0 && inst.usage[s] > minUse[i] {
                     cols.append(xCol[s])
                     vals.append(Double(inst.usage[s] - minUse[i]))
                 }

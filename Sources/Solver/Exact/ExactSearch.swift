@@ -61,7 +61,7 @@ public final class ExactSearch {
     /// Position -> node, and node -> position.
     let order: [Int32]
     let position: [Int32]
-    /// Reparametrised unary costs (flat, `inst.off`): the starting value of `acc`.
+    /// Reparametrised unary costs (flat, `inst.strategyStart`): the starting value of `acc`.
     private(set) var unaryR: [Int128]
     /// Per position t, the edges to later neighbours: `laterNode[q]` for q in
     /// `laterOff[t] ..< laterOff[t+1]`, with the table oriented (node at t, later node) from
@@ -107,7 +107,7 @@ public final class ExactSearch {
 
     public init(_ inst: SolverInstance) {
         self.inst = inst
-        let n = inst.n
+        let n = inst.nodeCount
         let order = ExactSearch.frontierOrder(inst)
         var position = [Int32](repeating: 0, count: n)
         for (t, i) in order.enumerated() { position[Int(i)] = Int32(t) }
@@ -120,7 +120,7 @@ public final class ExactSearch {
         var table = [Int128](repeating: 0, count: tableOff[inst.edgeCount])
         for e in 0 ..< inst.edgeCount {
             let u = Int(inst.edgeU[e]), v = Int(inst.edgeV[e])
-            let ku = Int(inst.k[u]), kv = Int(inst.k[v])
+            let ku = Int(inst.strategyCount[u]), kv = Int(inst.strategyCount[v])
             let src = inst.edgeOff[e], dst = tableOff[e]
             if position[u] < position[v] {
                 for z in 0 ..< ku * kv { table[dst + z] = Int128(inst.edgeCost[src + z]) }
@@ -148,8 +148,8 @@ public final class ExactSearch {
 
         var minUse = [Int64](repeating: 0, count: n)
         if inst.hasMemory {
-            for i in 0 ..< n where inst.cFirst[i] < inst.cEnd[i] {
-                minUse[i] = inst.usage[Int(inst.off[i]) ..< Int(inst.off[i + 1])].min() ?? 0
+            for i in 0 ..< n where inst.cliqueFirst[i] < inst.cliqueEnd[i] {
+                minUse[i] = inst.usage[Int(inst.strategyStart[i]) ..< Int(inst.strategyStart[i + 1])].min() ?? 0
             }
         }
         self.minUse = minUse
@@ -183,7 +183,7 @@ public final class ExactSearch {
 
     /// Whether `inst` is small enough for the solve and the bound command to search it.
     public static func fits(_ inst: SolverInstance) -> Bool {
-        inst.n <= maxNodes && inst.edgeCost.count <= maxTableEntries
+        inst.nodeCount <= maxNodes && inst.edgeCost.count <= maxTableEntries
     }
 
     /// Share of the time left to the deadline that the diffusion may use.
@@ -204,9 +204,9 @@ public final class ExactSearch {
     /// onto them (afterwards every row has minimum 0).
     static func projectBackward(_ inst: SolverInstance, _ order: [Int32], _ position: [Int32], _ tableOff: [Int],
                                 _ table: inout [Int128], _ unary: inout [Int128]) {
-        for t in stride(from: inst.n - 1, through: 0, by: -1) {
+        for t in stride(from: inst.nodeCount - 1, through: 0, by: -1) {
             let j = Int(order[t])
-            let oj = Int(inst.off[j]), kj = Int(inst.k[j])
+            let oj = Int(inst.strategyStart[j]), kj = Int(inst.strategyCount[j])
             var target = -1, targetPos: Int32 = -1
             for p in Int(inst.adjOff[j]) ..< Int(inst.adjOff[j + 1]) {
                 let i = Int(inst.adjOther[p])
@@ -216,7 +216,7 @@ public final class ExactSearch {
                 let i = Int(inst.adjOther[p])
                 if position[i] >= Int32(t) { continue }
                 let e = Int(inst.adjEdge[p])
-                let oi = Int(inst.off[i]), ki = Int(inst.k[i]), base = tableOff[e]
+                let oi = Int(inst.strategyStart[i]), ki = Int(inst.strategyCount[i]), base = tableOff[e]
                 if e == target {
                     for a in 0 ..< ki { for b in 0 ..< kj { table[base + a * kj + b] += unary[oj + b] } }
                     for b in 0 ..< kj { unary[oj + b] = 0 }
@@ -241,7 +241,7 @@ public final class ExactSearch {
             self.onImprove = nil
             self.incumbentFeed = nil
         }
-        let n = inst.n
+        let n = inst.nodeCount
         upper = nil
         best = nil
         nodes = 0
@@ -261,9 +261,9 @@ public final class ExactSearch {
         reserve = inst.hasMemory ? inst.capacity : []
         if inst.hasMemory {
             var diff = [Int64](repeating: 0, count: inst.cliqueCount + 1)
-            for i in 0 ..< n where inst.cFirst[i] < inst.cEnd[i] {
-                diff[Int(inst.cFirst[i])] &+= minUse[i]
-                diff[Int(inst.cEnd[i])] &-= minUse[i]
+            for i in 0 ..< n where inst.cliqueFirst[i] < inst.cliqueEnd[i] {
+                diff[Int(inst.cliqueFirst[i])] &+= minUse[i]
+                diff[Int(inst.cliqueEnd[i])] &-= minUse[i]
             }
             var load: Int64 = 0
             for c in 0 ..< inst.cliqueCount {
@@ -276,9 +276,9 @@ public final class ExactSearch {
         fixedCost = inst.base
         openBound = 0
         for i in 0 ..< n {
-            let o = Int(inst.off[i])
+            let o = Int(inst.strategyStart[i])
             var m = acc[o]
-            for s in 1 ..< Int(inst.k[i]) { m = Swift.min(m, acc[o + s]) }
+            for s in 1 ..< Int(inst.strategyCount[i]) { m = Swift.min(m, acc[o + s]) }
             minAcc[i] = m
             openBound += m
         }
@@ -317,14 +317,14 @@ public final class ExactSearch {
 
     /// Whether `y` is a complete assignment that fits the memory.
     func isFeasible(_ y: [Int32]) -> Bool {
-        guard inst.feasible, y.count == inst.n else { return false }
-        for i in 0 ..< inst.n where y[i] < 0 || y[i] >= inst.k[i] { return false }
+        guard inst.feasible, y.count == inst.nodeCount else { return false }
+        for i in 0 ..< inst.nodeCount where y[i] < 0 || y[i] >= inst.strategyCount[i] { return false }
         return !inst.hasMemory || SearchState.computeSlack(inst, y).allSatisfy { $0 >= 0 }
     }
 
     /// Branches on the node at position `t` (all earlier positions fixed).
     func search(_ t: Int, _ stop: () -> Bool) {
-        if t == inst.n {
+        if t == inst.nodeCount {
             // Pruning let only assignments cheaper than the incumbent through.
             assert(SearchState.computeCost(inst, x) == fixedCost, "reparametrised cost drifted")
             upper = fixedCost
@@ -343,10 +343,10 @@ public final class ExactSearch {
             adoptFedIncumbent()
         }
         let i = Int(order[t])
-        let o = Int(inst.off[i]), k = Int(inst.k[i])
+        let o = Int(inst.strategyStart[i]), k = Int(inst.strategyCount[i])
         // Strategies that fit the memory, cheapest first.
         var slack = Int64.max
-        let cf = Int(inst.cFirst[i]), ce = Int(inst.cEnd[i])
+        let cf = Int(inst.cliqueFirst[i]), ce = Int(inst.cliqueEnd[i])
         let memory = inst.hasMemory && cf < ce
         if memory { for c in cf ..< ce { slack = Swift.min(slack, reserve[c]) } }
         var cand: [Int32] = []
@@ -369,12 +369,12 @@ public final class ExactSearch {
             if du != 0 { for c in cf ..< ce { reserve[c] -= du } }
             for q in q0 ..< q1 {
                 let j = Int(laterNode[q])
-                let oj = Int(inst.off[j]), kj = Int(inst.k[j])
+                let oj = Int(inst.strategyStart[j]), kj = Int(inst.strategyCount[j])
                 let row = laterTable[q] + s * kj
                 // Only strategies that fit the reserves count for j's minimum: the reserves
                 // only shrink below this search node, so the minimum stays valid there.
                 var room = Int64.max
-                let jf = Int(inst.cFirst[j]), je = Int(inst.cEnd[j])
+                let jf = Int(inst.cliqueFirst[j]), je = Int(inst.cliqueEnd[j])
                 if inst.hasMemory && jf < je { for c in jf ..< je { room = Swift.min(room, reserve[c]) } }
                 var m: Int128? = nil
                 for b in 0 ..< kj {
@@ -393,7 +393,7 @@ public final class ExactSearch {
             if du != 0 { for c in cf ..< ce { reserve[c] += du } }
             for q in stride(from: q1 - 1, through: q0, by: -1) {
                 let j = Int(laterNode[q])
-                let oj = Int(inst.off[j]), kj = Int(inst.k[j])
+                let oj = Int(inst.strategyStart[j]), kj = Int(inst.strategyCount[j])
                 let row = laterTable[q] + s * kj
                 for b in 0 ..< kj { acc[oj + b] -= table[row + b] }
                 minAcc[j] = minStack.removeLast()
@@ -416,8 +416,8 @@ public final class ExactSearch {
     /// sum of node minima + sum of edge minima tends to rise toward the pairwise LP bound.
     static func diffuse(_ inst: SolverInstance, _ order: [Int32], _ position: [Int32], _ tableOff: [Int],
                         _ table: inout [Int128], _ unary: inout [Int128], until: Double, clock: ProcessClock) -> Int {
-        let n = inst.n
-        let off = inst.off, kk = inst.k, adjOff = inst.adjOff, adjEdge = inst.adjEdge, adjOther = inst.adjOther
+        let n = inst.nodeCount
+        let off = inst.strategyStart, kk = inst.strategyCount, adjOff = inst.adjOff, adjEdge = inst.adjEdge, adjOther = inst.adjOther
         var rounds = 0
         table.withUnsafeMutableBufferPointer { tb in
             unary.withUnsafeMutableBufferPointer { un in
@@ -493,8 +493,8 @@ public final class ExactSearch {
     /// search's bound at its root.
     public var rootBound: Int128 {
         var total = inst.base
-        for i in 0 ..< inst.n {
-            total += unaryR[Int(inst.off[i]) ..< Int(inst.off[i + 1])].min() ?? 0
+        for i in 0 ..< inst.nodeCount {
+            total += unaryR[Int(inst.strategyStart[i]) ..< Int(inst.strategyStart[i + 1])].min() ?? 0
         }
         return total
     }
@@ -503,23 +503,23 @@ public final class ExactSearch {
     public var frontierWidth: Int { ExactSearch.width(inst, order) }
 
     static func width(_ inst: SolverInstance, _ order: [Int32]) -> Int {
-        var position = [Int32](repeating: 0, count: inst.n)
+        var position = [Int32](repeating: 0, count: inst.nodeCount)
         for (t, i) in order.enumerated() { position[Int(i)] = Int32(t) }
-        var last = [Int](repeating: -1, count: inst.n)
-        for t in 0 ..< inst.n {
+        var last = [Int](repeating: -1, count: inst.nodeCount)
+        for t in 0 ..< inst.nodeCount {
             let i = Int(order[t])
             for p in Int(inst.adjOff[i]) ..< Int(inst.adjOff[i + 1]) {
                 last[t] = Swift.max(last[t], Int(position[Int(inst.adjOther[p])]))
             }
         }
         // Position t is on the frontier at the depths t+1 ... last[t].
-        var diff = [Int](repeating: 0, count: inst.n + 2)
-        for t in 0 ..< inst.n where last[t] > t {
+        var diff = [Int](repeating: 0, count: inst.nodeCount + 2)
+        for t in 0 ..< inst.nodeCount where last[t] > t {
             diff[t + 1] += 1
             diff[last[t] + 1] -= 1
         }
         var width = 0, current = 0
-        for d in 0 ... inst.n {
+        for d in 0 ... inst.nodeCount {
             current += diff[d]
             width = Swift.max(width, current)
         }
@@ -528,7 +528,7 @@ public final class ExactSearch {
 
     /// Greedy order: next the node (used to compare frontier widths in benchmarks/EXACT.md) that leaves the fewest fixed nodes with unfixed neighbours.
     static func greedyOrder(_ inst: SolverInstance) -> [Int32] {
-        let n = inst.n
+        let n = inst.nodeCount
         var ordered = [Bool](repeating: false, count: n)
         var open = (0 ..< n).map { Int(inst.adjOff[$0 + 1] - inst.adjOff[$0]) }
         var done = [Int](repeating: 0, count: n)
@@ -556,14 +556,14 @@ public final class ExactSearch {
 
     /// Nodes by their first clique (the time line), then index (compared in benchmarks/EXACT.md).
     static func timeOrder(_ inst: SolverInstance) -> [Int32] {
-        (0 ..< Int32(inst.n)).sorted { (inst.cFirst[Int($0)], inst.origNode[Int($0)]) < (inst.cFirst[Int($1)], inst.origNode[Int($1)]) }
+        (0 ..< Int32(inst.nodeCount)).sorted { (inst.cliqueFirst[Int($0)], inst.origNode[Int($0)]) < (inst.cliqueFirst[Int($1)], inst.origNode[Int($1)]) }
     }
 
     /// A static order that keeps the frontier small: repeatedly the node with the most
     /// neighbours already ordered (maximum cardinality search), ties to the higher degree, then
     /// to the lower index; it starts at the node of highest degree.
     static func frontierOrder(_ inst: SolverInstance) -> [Int32] {
-        let n = inst.n
+        let n = inst.nodeCount
         var ordered = [Bool](repeating: false, count: n)
         var count = [Int](repeating: 0, count: n)
         var order: [Int32] = []

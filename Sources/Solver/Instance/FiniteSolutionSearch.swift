@@ -17,14 +17,14 @@ enum FiniteSolutionSearch {
     /// budget ran out first. `constantFinite`: the terms fixed by the reductions are finite.
     static func run(_ inst: SolverInstance, constantFinite: Bool, budget: Int = defaultBudget) -> Bool? {
         if !constantFinite { return false }
-        let n = inst.n
+        let n = inst.nodeCount
         if n == 0 { return true }
-        let inf = inst.infinite
+        let inf = inst.infiniteUnit
         // Finite strategies per node (local indices).
         var domain = [[Int32]](repeating: [], count: n)
         for i in 0 ..< n {
-            let o = Int(inst.off[i])
-            for s in 0 ..< Int(inst.k[i]) where inst.unary[o + s] < inf { domain[i].append(Int32(s)) }
+            let o = Int(inst.strategyStart[i])
+            for s in 0 ..< Int(inst.strategyCount[i]) where inst.unary[o + s] < inf { domain[i].append(Int32(s)) }
             if domain[i].isEmpty { return false }
         }
         // Clique loads with every node at its least usage over its finite strategies.
@@ -32,7 +32,7 @@ enum FiniteSolutionSearch {
         var load = [Int64](repeating: 0, count: inst.cliqueCount)
         if inst.hasMemory {
             load = inst.cliqueLoads { i in
-                let o = Int(inst.off[i])
+                let o = Int(inst.strategyStart[i])
                 minUse[i] = domain[i].map { inst.usage[o + Int($0)] }.min() ?? 0
                 return minUse[i]
             }
@@ -63,11 +63,11 @@ enum FiniteSolutionSearch {
         while d >= 0 {
             if d == n { return true }
             let i = order[d]
-            let o = Int(inst.off[i])
+            let o = Int(inst.strategyStart[i])
             // Undo the node's current strategy, if any.
             if x[i] >= 0 {
                 let delta = inst.usage[o + Int(x[i])] &- minUse[i]
-                for c in Int(inst.cFirst[i]) ..< Int(inst.cEnd[i]) { load[c] &-= delta }
+                for c in Int(inst.cliqueFirst[i]) ..< Int(inst.cliqueEnd[i]) { load[c] &-= delta }
                 x[i] = -1
             }
             var placed = false
@@ -81,14 +81,14 @@ enum FiniteSolutionSearch {
                     let j = Int(inst.adjOther[p])
                     if x[j] >= 0 && inst.slotCost(p, s, Int(x[j])) >= inf { ok = false; break }
                 }
-                if ok && inst.cFirst[i] < inst.cEnd[i] {
+                if ok && inst.cliqueFirst[i] < inst.cliqueEnd[i] {
                     let delta = inst.usage[o + s] &- minUse[i]
-                    work += Int(inst.cEnd[i] - inst.cFirst[i])
-                    for c in Int(inst.cFirst[i]) ..< Int(inst.cEnd[i]) {
+                    work += Int(inst.cliqueEnd[i] - inst.cliqueFirst[i])
+                    for c in Int(inst.cliqueFirst[i]) ..< Int(inst.cliqueEnd[i]) {
                         let (v, overflow) = load[c].addingReportingOverflow(delta)
                         if overflow || v > inst.capacity[c] { ok = false; break }
                     }
-                    if ok { for c in Int(inst.cFirst[i]) ..< Int(inst.cEnd[i]) { load[c] &+= delta } }
+                    if ok { for c in Int(inst.cliqueFirst[i]) ..< Int(inst.cliqueEnd[i]) { load[c] &+= delta } }
                 }
                 if ok {
                     x[i] = Int32(s)

@@ -1,7 +1,7 @@
 import Model
 
 /// Input cost terms at or above this are "infinite" (the evaluator counts them). Inside the
-/// solver one infinite term is worth the instance's unit (`SolverInstance.infinite`, chosen by
+/// solver one infinite term is worth the instance's unit (`SolverInstance.infiniteUnit`, chosen by
 /// `Reducer.termEncoding`); when no exact unit exists, terms are clamped to this value.
 public let infiniteCost: Int64 = Problem.infinity
 
@@ -59,15 +59,16 @@ public struct ReductionStats: Sendable, CustomStringConvertible {
 
 /// The reduced, pairwise instance the search works on. Immutable once built; shared by workers.
 ///
-/// Node `i` has strategies `off[i] ..< off[i+1]` in `unary` and `usage`. Pair edge `e` joins
+/// Node `i` (of `nodeCount`) has `strategyCount[i]` strategies, at
+/// `strategyStart[i] ..< strategyStart[i+1]` in `unary` and `usage`. Pair edge `e` joins
 /// `edgeU[e] < edgeV[e]` with the table `edgeCost[edgeOff[e] ..< edgeOff[e+1]]`, row-major
-/// (`a * k[v] + b`), parallel edges summed. Memory: node `i` lives in the cliques
-/// `cFirst[i] ..< cEnd[i]` (empty for nodes whose usage cannot vary); a solution is feasible when
+/// (`a * strategyCount[v] + b`), parallel edges summed. Memory: node `i` lives in the cliques
+/// `cliqueFirst[i] ..< cliqueEnd[i]` (empty for nodes whose usage cannot vary); a solution is feasible when
 /// every clique's load stays within `capacity[c]` (limit minus the fixed nodes' usage).
 public final class SolverInstance: @unchecked Sendable {
-    public let n: Int
-    public let k: [Int32]
-    public let off: [Int32]
+    public let nodeCount: Int
+    public let strategyCount: [Int32]
+    public let strategyStart: [Int32]
     public let unary: [Int64]
     public let usage: [Int64]
     public let edgeU: [Int32]
@@ -78,11 +79,11 @@ public final class SolverInstance: @unchecked Sendable {
     public let adjEdge: [Int32]
     public let adjOther: [Int32]
     /// True when the node is the edge's first node (`edgeU`).
-    public let adjIsU: [Bool]
+    public let adjIsFirst: [Bool]
     public let hasMemory: Bool
     public let capacity: [Int64]
-    public let cFirst: [Int32]
-    public let cEnd: [Int32]
+    public let cliqueFirst: [Int32]
+    public let cliqueEnd: [Int32]
     /// Cost of everything fixed by the reductions (same arithmetic as the terms); with an exact
     /// unit it also holds the shifts that made every stored term non-negative.
     public let constant: Int64
@@ -94,8 +95,8 @@ public final class SolverInstance: @unchecked Sendable {
     /// Without one (finite terms too large), terms are clamped at 1e18, sums saturate, and only
     /// at the end infinite terms become 1e15 when every reduced finite term is below 1e12.
     /// Costs of assignments without infinite terms are exact either way.
-    public let infinite: Int64
-    /// True when `infinite` is an exact unit (see above).
+    public let infiniteUnit: Int64
+    /// True when `infiniteUnit` is an exact unit (see above).
     public let exactInfinite: Bool
     /// The least terms taken out of every node and edge by the `.relative` encoding (else 0):
     /// part of every assignment's cost, like `constant`.
@@ -127,9 +128,9 @@ public final class SolverInstance: @unchecked Sendable {
          cFirst: [Int32], cEnd: [Int32], constant: Int64, stats: ReductionStats, origNode: [Int32],
          origStrategy: [Int32], fixedWork: [Int32], workOf: [Int32], eliminations: [Elimination],
          originalNodeCount: Int, feasible: Bool) {
-        self.n = n
-        self.k = k
-        self.off = off
+        self.nodeCount = n
+        self.strategyCount = k
+        self.strategyStart = off
         self.unary = unary
         self.usage = usage
         self.edgeU = edgeU
@@ -138,10 +139,10 @@ public final class SolverInstance: @unchecked Sendable {
         self.edgeCost = edgeCost
         self.hasMemory = hasMemory
         self.capacity = capacity
-        self.cFirst = cFirst
-        self.cEnd = cEnd
+        self.cliqueFirst = cFirst
+        self.cliqueEnd = cEnd
         self.constant = constant
-        self.infinite = infinite
+        self.infiniteUnit = infinite
         self.exactInfinite = exactInfinite
         self.offset = offset
         self.stats = stats
@@ -176,26 +177,26 @@ public final class SolverInstance: @unchecked Sendable {
         self.adjOff = adjOff
         self.adjEdge = adjEdge
         self.adjOther = adjOther
-        self.adjIsU = adjIsU
+        self.adjIsFirst = adjIsU
     }
 
     /// Cost of edge `e` when its first node takes `a` and its second `b` (local indices).
     @inline(__always) public func pairCost(_ e: Int, _ a: Int, _ b: Int) -> Int64 {
-        edgeCost[edgeOff[e] + a * Int(k[Int(edgeV[e])]) + b]
+        edgeCost[edgeOff[e] + a * Int(strategyCount[Int(edgeV[e])]) + b]
     }
 
     /// Cost of the edge at adjacency slot `p` of node `i` when `i` takes `a` and the other `b`.
     @inline(__always) public func slotCost(_ p: Int, _ a: Int, _ b: Int) -> Int64 {
         let e = Int(adjEdge[p])
-        return adjIsU[p] ? edgeCost[edgeOff[e] + a * Int(k[Int(edgeV[e])]) + b]
-            : edgeCost[edgeOff[e] + b * Int(k[Int(edgeV[e])]) + a]
+        return adjIsFirst[p] ? edgeCost[edgeOff[e] + a * Int(strategyCount[Int(edgeV[e])]) + b]
+            : edgeCost[edgeOff[e] + b * Int(strategyCount[Int(edgeV[e])]) + a]
     }
 
     /// Maps a reduced solution (local strategy per reduced node) to the original problem.
     public func postsolve(_ local: [Int32]) -> [Int] {
         var work = [Int](repeating: 0, count: fixedWork.count)
         for w in 0 ..< fixedWork.count where fixedWork[w] >= 0 { work[w] = Int(fixedWork[w]) }
-        for r in 0 ..< n { work[Int(workOf[r])] = Int(origStrategy[Int(off[r]) + Int(local[r])]) }
+        for r in 0 ..< nodeCount { work[Int(workOf[r])] = Int(origStrategy[Int(strategyStart[r]) + Int(local[r])]) }
         // Eliminated nodes take their best strategy given their neighbours, last one first.
         for el in eliminations.reversed() {
             var idx = 0
@@ -209,22 +210,22 @@ public final class SolverInstance: @unchecked Sendable {
     /// or disagrees with a fixed node.
     public func presolve(_ original: [Int]) -> [Int32]? {
         guard original.count == originalNodeCount else { return nil }
-        var local = [Int32](repeating: 0, count: n)
+        var local = [Int32](repeating: 0, count: nodeCount)
         for o in 0 ..< originalNodeCount where fixedStrategy[o] >= 0 && original[o] != Int(fixedStrategy[o]) {
             return nil
         }
-        for r in 0 ..< n {
+        for r in 0 ..< nodeCount {
             let o = Int(origNode[r])
             if o < 0 { continue }
             var found = -1
-            for s in Int(off[r]) ..< Int(off[r + 1]) where Int(origStrategy[s]) == original[o] {
-                found = s - Int(off[r])
+            for s in Int(strategyStart[r]) ..< Int(strategyStart[r + 1]) where Int(origStrategy[s]) == original[o] {
+                found = s - Int(strategyStart[r])
             }
             if found < 0 { return nil }
             local[r] = Int32(found)
         }
         // Auxiliary (hyperedge) nodes: choose the consistent combination.
-        for r in 0 ..< n where origNode[r] < 0 {
+        for r in 0 ..< nodeCount where origNode[r] < 0 {
             local[r] = auxConsistentChoice(r, local) ?? 0
         }
         return local
@@ -232,9 +233,9 @@ public final class SolverInstance: @unchecked Sendable {
 
     /// For an auxiliary node, the strategy whose every incident edge is finite given the others.
     func auxConsistentChoice(_ r: Int, _ local: [Int32]) -> Int32? {
-        for a in 0 ..< Int(k[r]) {
+        for a in 0 ..< Int(strategyCount[r]) {
             var ok = true
-            for p in Int(adjOff[r]) ..< Int(adjOff[r + 1]) where slotCost(p, a, Int(local[Int(adjOther[p])])) >= infinite {
+            for p in Int(adjOff[r]) ..< Int(adjOff[r + 1]) where slotCost(p, a, Int(local[Int(adjOther[p])])) >= infiniteUnit {
                 ok = false
                 break
             }

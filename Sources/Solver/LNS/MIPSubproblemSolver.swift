@@ -11,7 +11,7 @@ import GLPK
 /// - `y[e,a,b] >= 0` per edge with both ends free and kept pair, with
 ///   `sum_b y[e,a,b] = x[u,a]` and `sum_a y[e,a,b] = x[v,b]`.
 /// - Infinite terms: a cost `c` counts as `c / I` infinite terms plus the finite part `c % I`,
-///   where `I = inst.infinite` is the value of one infinite term (a folded sum may hold several).
+///   where `I = inst.infiniteUnit` is the value of one infinite term (a folded sum may hold several).
 ///   When the current assignment has no infinite term inside the subproblem, every solution with
 ///   one is worse, so they are left out: a strategy with an infinite term (unary or towards a
 ///   fixed neighbour) is dropped, infinite pairs get no column, and strategies without a finite
@@ -126,9 +126,9 @@ final class MIPSubproblemSolver {
     init(_ inst: SolverInstance, options: Options = Options()) {
         self.inst = inst
         self.options = options
-        unit = inst.infinite
-        mark = [UInt32](repeating: 0, count: inst.n)
-        local = [Int32](repeating: -1, count: inst.n)
+        unit = inst.infiniteUnit
+        mark = [UInt32](repeating: 0, count: inst.nodeCount)
+        local = [Int32](repeating: -1, count: inst.nodeCount)
     }
 
     // MARK: - Subproblem data
@@ -272,7 +272,7 @@ final class MIPSubproblemSolver {
         sub.keepInfinite = keepInfinite
         for v in free {
             let i = Int(v)
-            guard i >= 0 && i < inst.n && mark[i] != curMark else { continue }
+            guard i >= 0 && i < inst.nodeCount && mark[i] != curMark else { continue }
             mark[i] = curMark
             local[i] = Int32(sub.nodes.count)
             sub.nodes.append(i)
@@ -280,19 +280,19 @@ final class MIPSubproblemSolver {
         let x = state.x
         for i in sub.nodes {
             sub.cur.append(Int(x[i]))
-            sub.sOff.append(sub.sOff[sub.sOff.count - 1] + Int(inst.k[i]))
+            sub.sOff.append(sub.sOff[sub.sOff.count - 1] + Int(inst.strategyCount[i]))
         }
         let slots = sub.sOff[sub.count]
         sub.inf = [Int32](repeating: 0, count: slots)
         sub.fin = [Int128](repeating: 0, count: slots)
         for f in 0 ..< sub.count {
             let i = sub.nodes[f]
-            let o = Int(inst.off[i]), k = Int(inst.k[i]), base = sub.sOff[f]
+            let o = Int(inst.strategyStart[i]), k = Int(inst.strategyCount[i]), base = sub.sOff[f]
             for s in 0 ..< k { add(&sub, base + s, inst.unary[o + s]) }
             for p in Int(inst.adjOff[i]) ..< Int(inst.adjOff[i + 1]) {
                 let w = Int(inst.adjOther[p])
                 if mark[w] == curMark {
-                    if inst.adjIsU[p] { sub.edges.append(FreeEdge(e: Int(inst.adjEdge[p]), fu: f, fv: Int(local[w]))) }
+                    if inst.adjIsFirst[p] { sub.edges.append(FreeEdge(e: Int(inst.adjEdge[p]), fu: f, fv: Int(local[w]))) }
                     continue
                 }
                 let y = Int(x[w])
@@ -305,7 +305,7 @@ final class MIPSubproblemSolver {
                 for s in sub.sOff[f] ..< sub.sOff[f + 1] { sub.alive[s] = sub.inf[s] == 0 }
             }
             if let mask = strategyMask {
-                let o = Int(inst.off[sub.nodes[f]]), base = sub.sOff[f]
+                let o = Int(inst.strategyStart[sub.nodes[f]]), base = sub.sOff[f]
                 for s in base ..< sub.sOff[f + 1] where !mask[o + s - base] { sub.alive[s] = false }
             }
             sub.alive[sub.sOff[f] + sub.cur[f]] = true
@@ -330,15 +330,15 @@ final class MIPSubproblemSolver {
     }
 
     @inline(__always) private func usage(_ sub: Sub, _ f: Int, _ s: Int) -> Int64 {
-        inst.usage[Int(inst.off[sub.nodes[f]]) + s]
+        inst.usage[Int(inst.strategyStart[sub.nodes[f]]) + s]
     }
 
     /// Cuts the clique axis at every end of a free node's clique range.
     private func cutSegments(_ state: SearchState, _ sub: inout Sub) {
         var cuts: [Int] = []
-        for i in sub.nodes where inst.cFirst[i] < inst.cEnd[i] {
-            cuts.append(Int(inst.cFirst[i]))
-            cuts.append(Int(inst.cEnd[i]))
+        for i in sub.nodes where inst.cliqueFirst[i] < inst.cliqueEnd[i] {
+            cuts.append(Int(inst.cliqueFirst[i]))
+            cuts.append(Int(inst.cliqueEnd[i]))
         }
         cuts.sort()
         var unique: [Int] = []
@@ -361,9 +361,9 @@ final class MIPSubproblemSolver {
         }
         for f in 0 ..< sub.count {
             let i = sub.nodes[f]
-            if inst.cFirst[i] < inst.cEnd[i] {
-                sub.segFirst[f] = position(Int(inst.cFirst[i]))
-                sub.segEnd[f] = position(Int(inst.cEnd[i]))
+            if inst.cliqueFirst[i] < inst.cliqueEnd[i] {
+                sub.segFirst[f] = position(Int(inst.cliqueFirst[i]))
+                sub.segEnd[f] = position(Int(inst.cliqueEnd[i]))
             }
         }
     }
@@ -835,7 +835,7 @@ final class MIPSubproblemSolver {
         var d: Int128 = 0
         for f in 0 ..< sub.count where newS[f] != sub.cur[f] {
             let i = sub.nodes[f]
-            let o = Int(inst.off[i])
+            let o = Int(inst.strategyStart[i])
             let a = sub.cur[f], b = newS[f]
             d += Int128(inst.unary[o + b]) - Int128(inst.unary[o + a])
             for p in Int(inst.adjOff[i]) ..< Int(inst.adjOff[i + 1]) {
@@ -845,7 +845,7 @@ final class MIPSubproblemSolver {
                 if mark[w] == curMark {
                     wNew = newS[Int(local[w])]
                     // An edge between two changed nodes is counted from its first node.
-                    if wNew != wOld && !inst.adjIsU[p] { continue }
+                    if wNew != wOld && !inst.adjIsFirst[p] { continue }
                 }
                 d += Int128(inst.slotCost(p, b, wNew)) - Int128(inst.slotCost(p, a, wOld))
             }

@@ -23,44 +23,44 @@ final class NeighbourhoodGenerator {
         self.pool = pool
         var hasInf = [Bool](repeating: false, count: inst.edgeCount)
         for e in 0 ..< inst.edgeCount {
-            for t in inst.edgeOff[e] ..< inst.edgeOff[e + 1] where inst.edgeCost[t] >= inst.infinite {
+            for t in inst.edgeOff[e] ..< inst.edgeOff[e + 1] where inst.edgeCost[t] >= inst.infiniteUnit {
                 hasInf[e] = true
                 break
             }
         }
         edgeHasInfinite = hasInf
         var infNodes: [Int32] = []
-        for i in 0 ..< inst.n {
+        for i in 0 ..< inst.nodeCount {
             for p in Int(inst.adjOff[i]) ..< Int(inst.adjOff[i + 1]) where hasInf[Int(inst.adjEdge[p])] {
                 infNodes.append(Int32(i))
                 break
             }
         }
         infiniteNodes = infNodes
-        memoryNodes = (0 ..< inst.n).filter { inst.cFirst[$0] < inst.cEnd[$0] }.map { Int32($0) }
-        growth = RegionGrowth(nodes: inst.n)
+        memoryNodes = (0 ..< inst.nodeCount).filter { inst.cliqueFirst[$0] < inst.cliqueEnd[$0] }.map { Int32($0) }
+        growth = RegionGrowth(nodes: inst.nodeCount)
     }
 
     /// Whether a generator can describe anything on this instance.
     func applies(_ kind: NeighbourhoodKind) -> Bool {
         switch kind {
-        case .costBall, .randomRegion: inst.n > 0
+        case .costBall, .randomRegion: inst.nodeCount > 0
         case .peakWindow: inst.hasMemory && inst.cliqueCount > 0 && !memoryNodes.isEmpty
         case .infiniteCluster: !infiniteNodes.isEmpty
-        case .dualRegion: inst.n > 0 && hints != nil
-        case .merge: inst.n > 0 && pool != nil
+        case .dualRegion: inst.nodeCount > 0 && hints != nil
+        case .merge: inst.nodeCount > 0 && pool != nil
         }
     }
 
     /// The free nodes of a neighbourhood of `kind` with at most `size` nodes (at least one).
     func generate(_ kind: NeighbourhoodKind, state: SearchState, size: Int, rng: inout SeededRNG) -> Neighbourhood {
-        let size = max(1, min(size, inst.n))
+        let size = max(1, min(size, inst.nodeCount))
         switch kind {
         case .costBall: return Neighbourhood(free: costBall(state: state, size: size, rng: &rng))
         case .peakWindow: return Neighbourhood(free: peakWindow(state: state, size: size, rng: &rng))
         case .infiniteCluster:
             return Neighbourhood(free: infiniteCluster(seed: Int(infiniteNodes[rng.below(infiniteNodes.count)]), size: size, rng: &rng))
-        case .randomRegion: return Neighbourhood(free: randomRegion(seed: rng.below(inst.n), size: size, rng: &rng))
+        case .randomRegion: return Neighbourhood(free: randomRegion(seed: rng.below(inst.nodeCount), size: size, rng: &rng))
         case .dualRegion:
             // Columns: 60 per node of the size, at least 500 and at most 40,000 (a model
             // of that size takes GLPK seconds, benchmarks/CONSTANTS.md).
@@ -68,7 +68,7 @@ final class NeighbourhoodGenerator {
             return dualRegion(state: state, hint: hint, columns: max(500, min(40_000, 60 * size)), rng: &rng)
         case .merge:
             // Two to four strategies per node instead of all: windows four times as large.
-            return merge(state: state, size: min(inst.n, 4 * size), rng: &rng)
+            return merge(state: state, size: min(inst.nodeCount, 4 * size), rng: &rng)
                 ?? Neighbourhood(free: costBall(state: state, size: size, rng: &rng))
         }
     }
@@ -122,7 +122,7 @@ final class NeighbourhoodGenerator {
     /// Nodes (in index order) where some of `others` differs from `x`.
     private func differing(_ x: [Int32], _ others: [ElitePool.Entry]) -> [Int32] {
         var diff: [Int32] = []
-        for i in 0 ..< inst.n where others.contains(where: { $0.x[i] != x[i] }) { diff.append(Int32(i)) }
+        for i in 0 ..< inst.nodeCount where others.contains(where: { $0.x[i] != x[i] }) { diff.append(Int32(i)) }
         return diff
     }
 
@@ -130,9 +130,9 @@ final class NeighbourhoodGenerator {
     /// there (the current ones are always allowed by the solver).
     private func mergeWindow(_ diff: [Int32], start: Int, size: Int, _ others: [ElitePool.Entry]) -> Neighbourhood {
         let free = Array(diff[start ..< min(diff.count, start + size)])
-        var mask = [Bool](repeating: false, count: Int(inst.off[inst.n]))
+        var mask = [Bool](repeating: false, count: Int(inst.strategyStart[inst.nodeCount]))
         for v in free {
-            let i = Int(v), o = Int(inst.off[i])
+            let i = Int(v), o = Int(inst.strategyStart[i])
             for e in others { mask[o + Int(e.x[i])] = true }
         }
         return Neighbourhood(free: free, mask: mask)
@@ -143,22 +143,22 @@ final class NeighbourhoodGenerator {
     /// within `dualShare` of the gap (plus the current ones) stays within `columns`, with the
     /// kept strategies as its mask.
     func dualRegion(state: SearchState, hint: DualHints.Hint, columns budget: Int, rng: inout SeededRNG) -> Neighbourhood {
-        let n = inst.n
+        let n = inst.nodeCount
         let rc = hint.reducedCost
         let mask = DualPrimal.keep(inst, reducedCost: rc, dual: hint.dual, cost: state.cost, share: dualShare).mask
         let x = state.x
         /// Strategies node `i` keeps in the restricted model (its current one always).
         func alive(_ i: Int) -> Int {
-            let o = Int(inst.off[i])
+            let o = Int(inst.strategyStart[i])
             var a = mask[o + Int(x[i])] ? 0 : 1
-            for s in o ..< Int(inst.off[i + 1]) where mask[s] { a += 1 }
+            for s in o ..< Int(inst.strategyStart[i + 1]) where mask[s] { a += 1 }
             return a
         }
         var seed = rng.below(n)
         var worst = -1.0
         for _ in 0 ..< 32 {
             let i = rng.below(n)
-            let v = rc[Int(inst.off[i]) + Int(x[i])]
+            let v = rc[Int(inst.strategyStart[i]) + Int(x[i])]
             if v > worst { worst = v; seed = i }
         }
         if regionAlive.count != n { regionAlive = [Int32](repeating: 0, count: n) }
@@ -193,7 +193,7 @@ final class NeighbourhoodGenerator {
     /// cost counts on its edges' behalf when it has none): its two ends, or one node.
     func expensiveSeed(state: SearchState, rng: inout SeededRNG) -> [Int] {
         let x = state.x
-        if inst.edgeCount == 0 { return [rng.below(inst.n)] }
+        if inst.edgeCount == 0 { return [rng.below(inst.nodeCount)] }
         var best = rng.below(inst.edgeCount)
         var bestCost = Int64.min
         for _ in 0 ..< 8 {
@@ -206,8 +206,8 @@ final class NeighbourhoodGenerator {
         var node = -1
         var nodeCost = Int64.min
         for _ in 0 ..< 4 {
-            let i = rng.below(inst.n)
-            let c = inst.unary[Int(inst.off[i]) + Int(x[i])]
+            let i = rng.below(inst.nodeCount)
+            let c = inst.unary[Int(inst.strategyStart[i]) + Int(x[i])]
             if c > nodeCost { node = i; nodeCost = c }
         }
         if nodeCost > bestCost { return [node] }
@@ -295,9 +295,9 @@ final class NeighbourhoodGenerator {
         keyed.reserveCapacity(memoryNodes.count)
         for v in memoryNodes {
             let i = Int(v)
-            let f = Int(inst.cFirst[i]), l = Int(inst.cEnd[i])
+            let f = Int(inst.cliqueFirst[i]), l = Int(inst.cliqueEnd[i])
             let d = center < f ? f - center : (center >= l ? center - l + 1 : 0)
-            if inst.k[i] > 1 { keyed.append((d, rng.next(), v)) }
+            if inst.strategyCount[i] > 1 { keyed.append((d, rng.next(), v)) }
         }
         keyed.sort { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
         let core = max(1, min(keyed.count, (2 * size + 2) / 3))
@@ -308,7 +308,7 @@ final class NeighbourhoodGenerator {
             out.append(v)
         }
         if out.isEmpty {
-            let s = rng.below(inst.n)
+            let s = rng.below(inst.nodeCount)
             growth.insert(s)
             out.append(Int32(s))
         }

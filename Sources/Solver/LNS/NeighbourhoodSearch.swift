@@ -55,11 +55,11 @@ final class NeighbourhoodSearch {
 
     init(_ inst: SolverInstance, exactMode: Bool = false, hints: DualHints? = nil, pool: ElitePool? = nil) {
         self.inst = inst
-        self.exactMode = exactMode && inst.n > 0 && inst.n <= NeighbourhoodSearch.exactNodes
+        self.exactMode = exactMode && inst.nodeCount > 0 && inst.nodeCount <= NeighbourhoodSearch.exactNodes
         let generator = NeighbourhoodGenerator(inst, hints: hints, pool: pool)
         self.generator = generator
         mip = MIPSubproblemSolver(inst)
-        let maxSize = Double(max(8, min(inst.n, 2000)))
+        let maxSize = Double(max(8, min(inst.nodeCount, 2000)))
         self.maxSize = maxSize
         kinds = NeighbourhoodKind.allCases.filter { generator.applies($0) }
         let count = NeighbourhoodKind.allCases.count
@@ -144,12 +144,12 @@ final class NeighbourhoodSearch {
         var fresh: Neighbourhood?
         if freshPending {
             (fresh, freshSerial) = generator.freshMerge(state: state, after: freshSerial,
-                                                        size: min(inst.n, 4 * size(difficulty: difficulty[m])), rng: &rng)
+                                                        size: min(inst.nodeCount, 4 * size(difficulty: difficulty[m])), rng: &rng)
         }
         if fresh == nil && !regular { return false }
         // The worker's own progress since the last solve, for the share (not what it adopted
         // from other workers: counting that gave GLPK its least share on every large instance).
-        if let end = lastStepEnd, costAtStepEnd < Int128(inst.infinite) {
+        if let end = lastStepEnd, costAtStepEnd < Int128(inst.infiniteUnit) {
             searchGain = 0.9 * searchGain + Double(max(0, costAtStepEnd - (ownCost ?? state.cost)))
             searchSeconds = 0.9 * searchSeconds + max(0, now - end)
         }
@@ -179,7 +179,7 @@ final class NeighbourhoodSearch {
         if timedOut { s.timeouts += 1 }
         if skipped { s.skipped += 1 }
         if fresh == nil { stats.generators[g] = s } else { stats.fresh = s }
-        if before < Int128(inst.infinite) {
+        if before < Int128(inst.infiniteUnit) {
             solveGain = 0.9 * solveGain + Double(max(0, before - state.cost))
             solveSeconds = 0.9 * solveSeconds + seconds
             if adaptive && searchSeconds > 0 && solveSeconds > 0 {
@@ -226,7 +226,7 @@ final class NeighbourhoodSearch {
         if let r = mip.solve(state: state, free: free, timeLimit: timeLimit, stop: stop), mip.apply(r, to: state) {
             improved = true
             // Split by the value of one infinite term (finite totals stay far below it).
-            let unit = Int128(inst.infinite)
+            let unit = Int128(inst.infiniteUnit)
             gain = (before % unit - state.cost % unit, before / unit - state.cost / unit)
         }
         let seconds = MonotonicClock.seconds() - t0
@@ -238,7 +238,7 @@ final class NeighbourhoodSearch {
     /// Reduced instances up to this many nodes are solved whole first.
     static let exactNodes = 1200
 
-    var exactApplies: Bool { inst.n > 0 && inst.n <= NeighbourhoodSearch.exactNodes }
+    var exactApplies: Bool { inst.nodeCount > 0 && inst.nodeCount <= NeighbourhoodSearch.exactNodes }
 
     /// Solves the whole reduced instance with an objective cut-off one below the state's cost,
     /// repeatedly while it improves, until GLPK finishes without an improvement, reports the
@@ -261,7 +261,7 @@ final class NeighbourhoodSearch {
             mip.options = saved
             mip.strategyMask = nil
         }
-        let all = (0 ..< inst.n).map { Int32($0) }
+        let all = (0 ..< inst.nodeCount).map { Int32($0) }
         let end = MonotonicClock.seconds() + timeLimit
         var any = false
         while !stop() {
@@ -276,7 +276,7 @@ final class NeighbourhoodSearch {
             var st = mask == nil ? stats.whole : stats.restricted
             st.calls += 1
             st.difficultySum += 1
-            st.freeNodesSum += inst.n
+            st.freeNodesSum += inst.nodeCount
             st.seconds += seconds
             if timedOut { st.timeouts += 1 }
             if skipped { st.skipped += 1 }

@@ -67,9 +67,9 @@ final class DualPrimal {
         let (d, rc) = dual.reducedCosts()
         let (mask, gap) = DualPrimal.keep(inst, reducedCost: rc, dual: d, cost: incumbent, share: share)
         var kept = 0
-        var alive = [Int](repeating: 0, count: inst.n)
-        for i in 0 ..< inst.n {
-            for s in Int(inst.off[i]) ..< Int(inst.off[i + 1]) where mask[s] { alive[i] += 1 }
+        var alive = [Int](repeating: 0, count: inst.nodeCount)
+        for i in 0 ..< inst.nodeCount {
+            for s in Int(inst.strategyStart[i]) ..< Int(inst.strategyStart[i + 1]) where mask[s] { alive[i] += 1 }
             kept += alive[i]
         }
         var columns = kept
@@ -111,8 +111,8 @@ final class DualPrimal {
         let mu = dual.mu
         var prefix = [Double](repeating: 0, count: mu.count + 1)
         for c in 0 ..< mu.count { prefix[c + 1] = prefix[c] + max(0, mu[c]) }
-        for i in 0 ..< inst.n where inst.cFirst[i] < inst.cEnd[i] {
-            memory.setWeight(i, prefix[Int(inst.cEnd[i])] - prefix[Int(inst.cFirst[i])])
+        for i in 0 ..< inst.nodeCount where inst.cliqueFirst[i] < inst.cliqueEnd[i] {
+            memory.setWeight(i, prefix[Int(inst.cliqueEnd[i])] - prefix[Int(inst.cliqueFirst[i])])
         }
     }
 }

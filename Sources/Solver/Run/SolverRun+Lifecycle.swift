@@ -54,7 +54,7 @@ extension SolverRun {
                 if let inst = instance, exactSearchFits(inst) {
                     // Nothing to search when the reductions fixed every node: proved at once,
                     // before `search()` returns and the report is made.
-                    if inst.n == 0 {
+                    if inst.nodeCount == 0 {
                         proveExactly(inst)
                     } else {
                         DetachedThread.start { [self] in proveExactly(inst) }

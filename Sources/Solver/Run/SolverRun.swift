@@ -122,7 +122,7 @@ public final class SolverRun: Sendable {
 
     /// Whether worker 0 runs the dual phase (which also certifies bounds); known after `prepare()`.
     public var dualPhaseRuns: Bool {
-        guard options.useDual, let inst = instance, inst.n > 1 else { return false }
+        guard options.useDual, let inst = instance, inst.nodeCount > 1 else { return false }
         return DualPrimal.estimatedBytes(inst) <= DualPrimal.maxBytes
     }
 
@@ -164,7 +164,7 @@ public final class SolverRun: Sendable {
         let t0 = clock.seconds
         let inst = Reducer.reduce(problem, options: options.reductions)
         instanceBox.withLock { $0 = inst }
-        poolBox.withLock { $0 = ElitePool(nodes: inst.n) }
+        poolBox.withLock { $0 = ElitePool(nodes: inst.nodeCount) }
         phase("reduce", clock.seconds - t0)
         log("reduced: \(inst.stats)")
         if !inst.feasible { return false }
@@ -177,11 +177,11 @@ public final class SolverRun: Sendable {
 
     /// Per node the strategy of least usage, ties broken by unary cost.
     static func minimumUsage(_ inst: SolverInstance) -> [Int32] {
-        var x = [Int32](repeating: 0, count: inst.n)
-        for i in 0 ..< inst.n {
-            let o = Int(inst.off[i])
+        var x = [Int32](repeating: 0, count: inst.nodeCount)
+        for i in 0 ..< inst.nodeCount {
+            let o = Int(inst.strategyStart[i])
             var best = 0
-            for s in 1 ..< Int(inst.k[i]) {
+            for s in 1 ..< Int(inst.strategyCount[i]) {
                 let u = inst.usage[o + s], ub = inst.usage[o + best]
                 if u < ub || (u == ub && inst.unary[o + s] < inst.unary[o + best]) { best = s }
             }
@@ -192,7 +192,7 @@ public final class SolverRun: Sendable {
 
     /// Runs the workers on the calling thread plus `threads - 1` others; returns when all stop.
     public func search() {
-        guard let inst = instance, inst.n > 0 else { return }
+        guard let inst = instance, inst.nodeCount > 0 else { return }
         let t0 = clock.seconds
         let threads = max(1, options.threads)
         let group = DispatchGroup()

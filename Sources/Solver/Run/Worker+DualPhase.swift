@@ -8,7 +8,7 @@ import Model
 extension Worker {
     /// The dual phase's own clock and schedules.
     struct DualPhase {
-        let dp: DualPrimal
+        let dualPrimal: DualPrimal
         let t0: Double
         let end: (time: Double, iterations: Int)
         /// Whether every cost is non-negative (lets the bound be moved to the original problem).
@@ -27,8 +27,8 @@ extension Worker {
 
     func runDualPhase() {
         let t0 = clock.seconds
-        let dp = DualPrimal(inst)
-        var phase = DualPhase(dp: dp, t0: t0, end: phaseEnd(options.dualShare),
+        let dualPrimal = DualPrimal(inst)
+        var phase = DualPhase(dualPrimal: dualPrimal, t0: t0, end: phaseEnd(options.dualShare),
                               nonNegative: solver.problem.costsNonNegative,
                               restricted: options.useMIP && options.maxIterations == nil ? NeighbourhoodSearch(inst) : nil)
         memory.hard = true
@@ -40,61 +40,61 @@ extension Worker {
             // `iopddl bound`): certified now and then, for at most a share of the dual's time
             // (every `certifyInterval` iterations under a work limit, so such runs stay
             // deterministic).
-            if options.maxIterations != nil ? dp.dual.iterations % Tuning.certifyInterval == 0
-                : phase.certifySeconds < Tuning.certifyTimeShare * dp.dualSeconds {
+            if options.maxIterations != nil ? dualPrimal.dual.iterations % Tuning.certifyInterval == 0
+                : phase.certifySeconds < Tuning.certifyTimeShare * dualPrimal.dualSeconds {
                 certify(&phase)
             }
             // Every `restrictedInterval` iterations while the whole restricted model may fit;
             // once it has proved too large at the least share, every `restrictedHintInterval`
             // (the hints only: frequent restrictions cost a noticeable share of the phase).
-            if let rs = phase.restricted,
+            if let restricted = phase.restricted,
                phase.restrictedShare > Tuning.restrictedShareSmall
-                ? dp.dual.iterations % Tuning.restrictedInterval == 0
+                ? dualPrimal.dual.iterations % Tuning.restrictedInterval == 0
                     && phase.restrictedSeconds < Tuning.restrictedTimeShare * (clock.seconds - t0)
-                : dp.dual.iterations % Tuning.restrictedHintInterval == 0 {
-                restrictedSolve(rs, &phase)
+                : dualPrimal.dual.iterations % Tuning.restrictedHintInterval == 0 {
+                restrictedSolve(restricted, &phase)
             }
             // No incumbent as the Polyak target: early incumbents sit far above the optimum
             // and the steps then overshoot.
             let a = clock.seconds
-            if options.maxIterations == nil && dp.dual.iterations % Tuning.patienceUpdateInterval == 0 && dp.dualSeconds > 0 {
+            if options.maxIterations == nil && dualPrimal.dual.iterations % Tuning.patienceUpdateInterval == 0 && dualPrimal.dualSeconds > 0 {
                 // The step halves after `patience` iterations without progress, spread over
                 // the phase's time left as in quickBound.
-                let rate = Double(dp.dual.iterations) / dp.dualSeconds
-                dp.dual.patience = LagrangianDual.patience(iterationsPerSecond: rate, secondsLeft: end.time - a,
+                let rate = Double(dualPrimal.dual.iterations) / dualPrimal.dualSeconds
+                dualPrimal.dual.patience = LagrangianDual.patience(iterationsPerSecond: rate, secondsLeft: end.time - a,
                                                            halvings: LagrangianDual.shortRunHalvings)
             }
-            let fresh = dp.iterate()
+            let fresh = dualPrimal.iterate()
             iterations += Tuning.dualIterationWork
             let b = clock.seconds
-            let overload = fresh ? dp.labellingOverload() : 1
-            if fresh && options.debugChecks { solver.log("dual it \(dp.dual.iterations): overload \(formatFixed(overload, 4)) est \(formatFixed(dp.dual.estimate, 0)) step \(formatFixed(dp.dual.stepScale, 4))") }
+            let overload = fresh ? dualPrimal.labellingOverload() : 1
+            if fresh && options.debugChecks { solver.log("dual it \(dualPrimal.dual.iterations): overload \(formatFixed(overload, 4)) est \(formatFixed(dualPrimal.dual.estimate, 0)) step \(formatFixed(dualPrimal.dual.stepScale, 4))") }
             // Polishing takes at most about as long as the dual iterations (no time test
             // under a work limit, so that such runs stay deterministic).
-            let polishDue = options.maxIterations != nil || dp.polishSeconds <= dp.dualSeconds + Tuning.polishLeadSeconds
+            let polishDue = options.maxIterations != nil || dualPrimal.polishSeconds <= dualPrimal.dualSeconds + Tuning.polishLeadSeconds
             // A labelling over the limit is still taken after `maxSkippedLabellings` skipped ones.
             if fresh && overload >= Tuning.dualOverloadLimit { phase.skippedLabellings += 1 }
             if fresh && (overload < Tuning.dualOverloadLimit || phase.skippedLabellings >= Tuning.maxSkippedLabellings) && polishDue {
                 phase.skippedLabellings = 0
-                let fits = dp.loadLabelling(into: state, stop: stop)
-                if options.debugChecks { solver.log("dual it \(dp.dual.iterations): labelling cost \(dp.lastLabellingCost) slack \(dp.lastLabellingSlack); repaired: fits \(fits) cost \(state.cost) min slack \(state.slack.globalMin) in \(formatFixed(clock.seconds - b, 2)) s") }
+                let fits = dualPrimal.loadLabelling(into: state, stop: stop)
+                if options.debugChecks { solver.log("dual it \(dualPrimal.dual.iterations): labelling cost \(dualPrimal.lastLabellingCost) slack \(dualPrimal.lastLabellingSlack); repaired: fits \(fits) cost \(state.cost) min slack \(state.slack.globalMin) in \(formatFixed(clock.seconds - b, 2)) s") }
                 if fits {
-                    ls.descend(stop: stop)
-                    if options.debugChecks { solver.log("dual it \(dp.dual.iterations): polished cost \(state.cost)") }
-                    if noteBest() { dp.noteImprovement() }
+                    localSearch.descend(stop: stop)
+                    if options.debugChecks { solver.log("dual it \(dualPrimal.dual.iterations): polished cost \(state.cost)") }
+                    if noteBest() { dualPrimal.noteImprovement() }
                     offerToPool()
                 }
             }
-            dp.addTimes(dual: b - a, polish: clock.seconds - b)
+            dualPrimal.addTimes(dual: b - a, polish: clock.seconds - b)
         }
         offerIfDue(force: true)
         if !solver.shouldStop { certify(&phase) }
-        local.dualIterations = dp.dual.iterations
-        local.dualLabellings = dp.extractions
-        local.dualImproved = dp.improvements
-        solver.log("dual phase (worker 0): \(dp.dual.iterations) iterations, \(dp.extractions) labellings polished, \(dp.improvements) improved, dual \(formatFixed(dp.dualSeconds, 2)) s, polish \(formatFixed(dp.polishSeconds, 2)) s, in \(formatFixed(clock.seconds - t0, 2)) s")
+        local.dualIterations = dualPrimal.dual.iterations
+        local.dualLabellings = dualPrimal.extractions
+        local.dualImproved = dualPrimal.improvements
+        solver.log("dual phase (worker 0): \(dualPrimal.dual.iterations) iterations, \(dualPrimal.extractions) labellings polished, \(dualPrimal.improvements) improved, dual \(formatFixed(dualPrimal.dualSeconds, 2)) s, polish \(formatFixed(dualPrimal.polishSeconds, 2)) s, in \(formatFixed(clock.seconds - t0, 2)) s")
         if inst.hasMemory {
-            dp.applyWeights(to: memory)
+            dualPrimal.applyWeights(to: memory)
             dualWeights = true
             solver.shareDualWeights(memory.weight)
         }
@@ -104,9 +104,9 @@ extension Worker {
     /// Certifies the dual's best state (once per state) and offers the bound, moved to the
     /// original problem, to the store.
     func certify(_ phase: inout DualPhase) {
-        guard !phase.dp.dual.bestStateCertified else { return }
+        guard !phase.dualPrimal.dual.bestStateCertified else { return }
         let t = clock.seconds
-        if let b = phase.dp.dual.certifyBest(),
+        if let b = phase.dualPrimal.dual.certifyBest(),
            let ob = originalBound(inst, reducedBound: b, nonNegative: phase.nonNegative) {
             store.offerBound(ob, source: "dual")
         }
@@ -117,7 +117,7 @@ extension Worker {
     /// `restrictedShare` of the gap (`DualPrimal.restriction`); also publishes the dual's
     /// reduced costs as hints for the `dual-region` neighbourhoods.
     func restrictedSolve(_ rs: NeighbourhoodSearch, _ phase: inout DualPhase) {
-        let dp = phase.dp
+        let dualPrimal = phase.dualPrimal
         let t = clock.seconds
         defer { phase.restrictedSeconds += clock.seconds - t }
         // The store's best (usually worker 1's) starts the model when it is better, but does
@@ -126,7 +126,7 @@ extension Worker {
         // 0's own labellings count as no improvement, benchmarks/LNS.md).
         let (start, startCost) = sharedBest(below: bestCost) ?? (bestX, bestCost)
         guard startCost < Int128.max else { return }
-        let r = dp.restriction(incumbent: startCost, share: phase.restrictedShare)
+        let r = dualPrimal.restriction(incumbent: startCost, share: phase.restrictedShare)
         guard r.gap >= 1 else { return }
         solver.dualHints.publish(DualHints.Hint(dual: r.dual, reducedCost: r.rc))
         if r.columns > Tuning.restrictedColumns {
@@ -147,6 +147,6 @@ extension Worker {
         }
         restrictedStats = rs.stats
         publishStats()
-        if options.debugChecks { solver.log("dual it \(dp.dual.iterations): restricted solve, \(r.kept) strategies, \(r.columns) columns, share now \(phase.restrictedShare), best \(bestCost)") }
+        if options.debugChecks { solver.log("dual it \(dualPrimal.dual.iterations): restricted solve, \(r.kept) strategies, \(r.columns) columns, share now \(phase.restrictedShare), best \(bestCost)") }
     }
 }

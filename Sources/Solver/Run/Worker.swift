@@ -19,8 +19,8 @@ final class Worker {
     let clock: ProcessClock
     let state: SearchState
     let memory: MemoryPolicy
-    let ls: LocalSearch
-    let ve: EliminationMove
+    let localSearch: LocalSearch
+    let elimination: EliminationMove
     /// The elite pool of every worker's good solutions (nil without GLPK).
     let pool: ElitePool?
     /// This worker's GLPK neighbourhoods (odd workers and the last one).
@@ -77,10 +77,10 @@ final class Worker {
         // The shared incumbent, unless it uses a strategy the reductions removed.
         let start = store.snapshot.solution.flatMap { inst.presolve($0) } ?? SolverRun.minimumUsage(inst)
         state = SearchState(inst, start)
-        memory = MemoryPolicy(nodes: inst.n)
-        ls = LocalSearch(state, seed: seed, memory: memory)
-        ve = EliminationMove(state, memory: memory)
-        kickGrowth = RegionGrowth(nodes: inst.n)
+        memory = MemoryPolicy(nodes: inst.nodeCount)
+        localSearch = LocalSearch(state, seed: seed, memory: memory)
+        elimination = EliminationMove(state, memory: memory)
+        kickGrowth = RegionGrowth(nodes: inst.nodeCount)
         rng = SeededRNG(seed: seed ^ Tuning.rngSalt)
         // GLPK neighbourhoods on odd workers and the last one, not on worker 0 (its dual and
         // soft phases, the main source of progress on large instances, were slower with them:
@@ -93,8 +93,8 @@ final class Worker {
         bestX = state.x
         bestCost = state.feasible ? state.cost : Int128.max
         bestSource = "ls\(id)"
-        hubs = (0 ..< inst.n).filter { Int(inst.adjOff[$0 + 1] - inst.adjOff[$0]) > Tuning.hubDegree }
-        patience = max(Tuning.patienceMin, min(inst.n / Tuning.patienceNodeDivisor, Tuning.patienceMax))
+        hubs = (0 ..< inst.nodeCount).filter { Int(inst.adjOff[$0 + 1] - inst.adjOff[$0]) > Tuning.hubDegree }
+        patience = max(Tuning.patienceMin, min(inst.nodeCount / Tuning.patienceNodeDivisor, Tuning.patienceMax))
         lambda0 = Worker.baseWeight(inst)
         softFirst = id % 2 == 0
         stop = { [solver] in solver.shouldStop }
@@ -104,12 +104,12 @@ final class Worker {
     /// cycles until the budget is spent.
     func run() {
         searchStart = clock.seconds
-        ls.descend(stop: stop)
+        localSearch.descend(stop: stop)
         noteBest()
         offerIfDue(force: true)
         // Worker 0 first follows the Lagrangian dual: its labellings, made to fit and polished,
         // are starts; its multipliers are the first memory prices.
-        if id == 0 && options.useDual && inst.n > 1 && !solver.dualPhaseRuns {
+        if id == 0 && options.useDual && inst.nodeCount > 1 && !solver.dualPhaseRuns {
             solver.log("dual phase skipped: it would need about \(DualPrimal.estimatedBytes(inst) >> 20) MB")
         }
         if id == 0 && solver.dualPhaseRuns { runDualPhase() }
@@ -129,13 +129,13 @@ final class Worker {
     /// Makes this worker's counters so far visible to the final report.
     func publishStats() {
         var s = local
-        s.treeMoves = ls.treeMoves
-        s.treeImproved = ls.treeImproved
-        s.oneOptMoves = ls.oneOptMoves
-        s.rejectedMemory = ls.rejectedMemory + ve.rejectedMemory
-        s.eliminationMoves = ve.attempts
-        s.eliminationImproved = ve.improved
-        s.eliminationTooWide = ve.tooWide
+        s.treeMoves = localSearch.treeMoves
+        s.treeImproved = localSearch.treeImproved
+        s.oneOptMoves = localSearch.oneOptMoves
+        s.rejectedMemory = localSearch.rejectedMemory + elimination.rejectedMemory
+        s.eliminationMoves = elimination.attempts
+        s.eliminationImproved = elimination.improved
+        s.eliminationTooWide = elimination.tooWide
         s.lns = restrictedStats
         if let lns { s.lns.add(lns.stats) }
         solver.publish(s, worker: id)
@@ -235,21 +235,21 @@ final class Worker {
         if !hubs.isEmpty && rng.below(Tuning.hubMoveOdds) == 0 {
             let h = hubs[rng.below(hubs.count)]
             let deg = Int(inst.adjOff[h + 1] - inst.adjOff[h])
-            let saved = ls.maxWork
-            ls.maxWork = max(saved, Tuning.hubMoveWork)
-            defer { ls.maxWork = saved }
-            return ls.treeMove(root: h, maxSize: deg + 1)
+            let saved = localSearch.maxWork
+            localSearch.maxWork = max(saved, Tuning.hubMoveWork)
+            defer { localSearch.maxWork = saved }
+            return localSearch.treeMove(root: h, maxSize: deg + 1)
         }
         if rng.below(Tuning.treeMoveOdds) == 0 {
             let size = Tuning.treeSizeMin
                 + rng.below(rng.below(Tuning.largeTreeOdds) == 0 ? Tuning.largeTreeSpread : Tuning.treeSpread)
-            return ls.treeMove(root: root, maxSize: size)
+            return localSearch.treeMove(root: root, maxSize: size)
         }
         let size = max(Tuning.eliminationSizeMin, Int(veSize * (Tuning.eliminationSizeJitterLow + rng.unit())))
-        let block = ve.ball(root: root, maxSize: size, maxDegree: Tuning.hubDegree, rng: &rng)
-        let wide = ve.tooWide
-        let moved = ve.run(block: block)
-        if ve.tooWide > wide {
+        let block = elimination.ball(root: root, maxSize: size, maxDegree: Tuning.hubDegree, rng: &rng)
+        let wide = elimination.tooWide
+        let moved = elimination.run(block: block)
+        if elimination.tooWide > wide {
             veSize = max(Tuning.eliminationSizeFloor, veSize * Tuning.eliminationShrink)
         } else {
             veSize = min(Tuning.eliminationSizeCeiling, veSize * Tuning.eliminationGrow)
@@ -259,11 +259,11 @@ final class Worker {
 
     /// Tournament choice: the node with the largest local cost among a few random ones.
     func pickRoot() -> Int {
-        var best = rng.below(inst.n)
+        var best = rng.below(inst.nodeCount)
         if rng.below(Tuning.randomRootOdds) == 0 { return best }
         var bestCost = localCost(best)
         for _ in 0 ..< Tuning.tournamentSize {
-            let c = rng.below(inst.n)
+            let c = rng.below(inst.nodeCount)
             let v = localCost(c)
             if v > bestCost { best = c; bestCost = v }
         }
@@ -274,7 +274,7 @@ final class Worker {
     func localCost(_ i: Int) -> Int64 {
         let x = state.x
         let a = Int(x[i])
-        var c = inst.unary[Int(inst.off[i]) + a]
+        var c = inst.unary[Int(inst.strategyStart[i]) + a]
         let lo = Int(inst.adjOff[i]), hi = Int(inst.adjOff[i + 1])
         if hi - lo > Tuning.hubDegree { return c }
         for p in lo ..< hi { c = addCost(c, inst.slotCost(p, a, Int(x[Int(inst.adjOther[p])]))) }
@@ -284,19 +284,19 @@ final class Worker {
     /// Random strategies on a small connected region (only where memory allows), each node
     /// then polished by a tree move.
     func kick() {
-        let root = rng.below(inst.n)
+        let root = rng.below(inst.nodeCount)
         let target = Tuning.kickSizeMin + rng.below(Tuning.kickSizeSpread)
         kickGrowth.begin()
         kickGrowth.insert(root)
         var grown: [Int32] = [Int32(root)]
         kickGrowth.grow(&grown, in: inst, size: target, rotate: false, rng: &rng)
         let region = grown.map { Int($0) }
-        for i in region where inst.k[i] > 1 {
-            let b = rng.below(Int(inst.k[i]))
+        for i in region where inst.strategyCount[i] > 1 {
+            let b = rng.below(Int(inst.strategyCount[i]))
             if inst.hasMemory && state.usageDelta(i, b) > state.nodeSlack(i) { continue }
             state.apply(i, b, state.delta(i, b))
         }
-        for i in region { ls.treeMove(root: i, maxSize: Tuning.kickTreeSize) }
+        for i in region { localSearch.treeMove(root: i, maxSize: Tuning.kickTreeSize) }
     }
 
     // MARK: Phases
@@ -402,7 +402,7 @@ final class Worker {
             // from the best solution known. (Not for the hard-memory workers: giving them
             // these prices did not help, benchmarks/LNS.md.) The store's best becomes this
             // worker's best without being offered back only if it is better, as above.
-            for i in 0 ..< inst.n where inst.cFirst[i] < inst.cEnd[i] { memory.setWeight(i, shared[i]) }
+            for i in 0 ..< inst.nodeCount where inst.cliqueFirst[i] < inst.cliqueEnd[i] { memory.setWeight(i, shared[i]) }
             dualWeights = true
             if let (sx, cost) = sharedBestEvaluated(below: bestCost) {
                 bestCost = cost
@@ -411,9 +411,9 @@ final class Worker {
             state.reset(bestX)
         } else if (cycle == 1 || (cycle == 2 && !softFirst)) && !dualWeights {
             // First soft phase: every memory node starts at the base price.
-            for i in 0 ..< inst.n where inst.cFirst[i] < inst.cEnd[i] { memory.setWeight(i, lambda0) }
+            for i in 0 ..< inst.nodeCount where inst.cliqueFirst[i] < inst.cliqueEnd[i] { memory.setWeight(i, lambda0) }
             state.reset(Worker.cheapestUnary(inst))
-            ls.descend(stop: stop)
+            localSearch.descend(stop: stop)
         }
         // While the prices are far from fitting, soft phases are short so that they converge
         // in a few quick rounds.
@@ -426,7 +426,7 @@ final class Worker {
         memory.hard = true
         memory.usePenalties = false
         if GreedyRepair.run(state, stop: stop) {
-            ls.descend(stop: stop)
+            localSearch.descend(stop: stop)
             offerToPool()
         }
         if options.debugChecks { solver.log("greedy repair: cost \(state.cost) feasible \(state.feasible)") }
@@ -452,8 +452,8 @@ final class Worker {
     /// Cost plus the memory penalties of the current assignment.
     func penalisedCost() -> Int128 {
         var c = state.cost
-        for i in 0 ..< inst.n where inst.cFirst[i] < inst.cEnd[i] {
-            c += Int128(memory.penalty(i, inst.usage[Int(inst.off[i]) + Int(state.x[i])]))
+        for i in 0 ..< inst.nodeCount where inst.cliqueFirst[i] < inst.cliqueEnd[i] {
+            c += Int128(memory.penalty(i, inst.usage[Int(inst.strategyStart[i]) + Int(state.x[i])]))
         }
         return c
     }
@@ -471,8 +471,8 @@ final class Worker {
             if slack[c] < 0 { worstRatio = max(worstRatio, Double(-slack[c]) / Double(max(1, inst.capacity[c]))) }
         }
         let factor = worstRatio > Tuning.farOverload ? Tuning.weightRiseFar : Tuning.weightRiseNear
-        for i in 0 ..< inst.n where inst.cFirst[i] < inst.cEnd[i] {
-            if prefix[Int(inst.cEnd[i])] > prefix[Int(inst.cFirst[i])] {
+        for i in 0 ..< inst.nodeCount where inst.cliqueFirst[i] < inst.cliqueEnd[i] {
+            if prefix[Int(inst.cliqueEnd[i])] > prefix[Int(inst.cliqueFirst[i])] {
                 memory.setWeight(i, max(memory.weight[i] * factor, lambda0))
             } else {
                 memory.setWeight(i, memory.weight[i] * Tuning.weightDecay)
@@ -485,10 +485,10 @@ final class Worker {
     /// cost spread to its usage spread.
     static func baseWeight(_ inst: SolverInstance) -> Double {
         var ratios: [Double] = []
-        for i in 0 ..< inst.n where inst.cFirst[i] < inst.cEnd[i] {
-            let o = Int(inst.off[i]), k = Int(inst.k[i])
+        for i in 0 ..< inst.nodeCount where inst.cliqueFirst[i] < inst.cliqueEnd[i] {
+            let o = Int(inst.strategyStart[i]), k = Int(inst.strategyCount[i])
             var cmin = Int64.max, cmax = Int64.min, umin = Int64.max, umax = Int64.min
-            for s in 0 ..< k where inst.unary[o + s] < inst.infinite {
+            for s in 0 ..< k where inst.unary[o + s] < inst.infiniteUnit {
                 cmin = min(cmin, inst.unary[o + s]); cmax = max(cmax, inst.unary[o + s])
                 umin = min(umin, inst.usage[o + s]); umax = max(umax, inst.usage[o + s])
             }
@@ -501,11 +501,11 @@ final class Worker {
 
     /// Per node the strategy of least unary cost, ties broken by usage.
     static func cheapestUnary(_ inst: SolverInstance) -> [Int32] {
-        var x = [Int32](repeating: 0, count: inst.n)
-        for i in 0 ..< inst.n {
-            let o = Int(inst.off[i])
+        var x = [Int32](repeating: 0, count: inst.nodeCount)
+        for i in 0 ..< inst.nodeCount {
+            let o = Int(inst.strategyStart[i])
             var best = 0
-            for s in 1 ..< Int(inst.k[i]) {
+            for s in 1 ..< Int(inst.strategyCount[i]) {
                 let c = inst.unary[o + s], cb = inst.unary[o + best]
                 if c < cb || (c == cb && inst.usage[o + s] < inst.usage[o + best]) { best = s }
             }

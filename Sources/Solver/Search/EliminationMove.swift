@@ -24,10 +24,10 @@ final class EliminationMove {
 
     init(_ state: SearchState, memory: MemoryPolicy? = nil) {
         self.state = state
-        self.memory = memory ?? MemoryPolicy(nodes: state.inst.n)
+        self.memory = memory ?? MemoryPolicy(nodes: state.inst.nodeCount)
         inst = state.inst
-        mark = [Int32](repeating: 0, count: inst.n)
-        growth = RegionGrowth(nodes: inst.n)
+        mark = [Int32](repeating: 0, count: inst.nodeCount)
+        growth = RegionGrowth(nodes: inst.nodeCount)
     }
 
     private struct Factor {
@@ -82,10 +82,10 @@ final class EliminationMove {
         var dom = [[Int32]](repeating: [], count: m)
         for j in 0 ..< m {
             let i = Int(block[j])
-            let o = Int(inst.off[i])
+            let o = Int(inst.strategyStart[i])
             let a = Int(x[i])
             let room = inst.hasMemory && memory.hard ? state.nodeSlack(i) : Int64.max / 4
-            for s in 0 ..< Int(inst.k[i]) where s == a || (inst.usage[o + s] - inst.usage[o + a] <= room && !banned.contains(o + s)) {
+            for s in 0 ..< Int(inst.strategyCount[i]) where s == a || (inst.usage[o + s] - inst.usage[o + a] <= room && !banned.contains(o + s)) {
                 dom[j].append(Int32(s))
             }
         }
@@ -133,7 +133,7 @@ final class EliminationMove {
         var byVar = [[Int]](repeating: [], count: m)
         for j in 0 ..< m {
             let i = Int(block[j])
-            let o = Int(inst.off[i])
+            let o = Int(inst.strategyStart[i])
             var t = dom[j].map {
                 addCost(addCost(inst.unary[o + Int($0)], memory.penalty(i, inst.usage[o + Int($0)])),
                         weight > 0 ? Int64(min(1e17, weight * Double(inst.usage[o + Int($0)]))) : 0)
@@ -149,7 +149,7 @@ final class EliminationMove {
         }
         for j in 0 ..< m {
             let i = Int(block[j])
-            for p in Int(inst.adjOff[i]) ..< Int(inst.adjOff[i + 1]) where inst.adjIsU[p] {
+            for p in Int(inst.adjOff[i]) ..< Int(inst.adjOff[i + 1]) where inst.adjIsFirst[p] {
                 let w = Int(inst.adjOther[p])
                 let jw = Int(mark[w]) - 1
                 if jw < 0 { continue }
@@ -286,7 +286,7 @@ final class EliminationMove {
             rejectedMemory += 1
             var raised: [Int] = []
             for j in 0 ..< m where newLocal[j] != x[Int(block[j])] {
-                let i = Int(block[j]), o = Int(inst.off[i])
+                let i = Int(block[j]), o = Int(inst.strategyStart[i])
                 if inst.usage[o + Int(newLocal[j])] > inst.usage[o + Int(x[i])] { raised.append(o + Int(newLocal[j])) }
             }
             return .overflow(gain: before - after, over: over, raised: raised)
@@ -302,14 +302,14 @@ final class EliminationMove {
         for (j, v) in block.enumerated() {
             let i = Int(v)
             let a = Int(newLocal?[j] ?? x[i])
-            c += Int128(inst.unary[Int(inst.off[i]) + a])
-            if withPenalty { c += Int128(memory.penalty(i, inst.usage[Int(inst.off[i]) + a])) }
+            c += Int128(inst.unary[Int(inst.strategyStart[i]) + a])
+            if withPenalty { c += Int128(memory.penalty(i, inst.usage[Int(inst.strategyStart[i]) + a])) }
             for p in Int(inst.adjOff[i]) ..< Int(inst.adjOff[i + 1]) {
                 let w = Int(inst.adjOther[p])
                 let mw = Int(mark[w])
                 if mw > 0 {
                     // Inside the block: count each edge once, from its first node.
-                    if !inst.adjIsU[p] { continue }
+                    if !inst.adjIsFirst[p] { continue }
                     let b = Int(newLocal?[mw - 1] ?? x[w])
                     c += Int128(inst.slotCost(p, a, b))
                 } else {

@@ -1,6 +1,6 @@
 /// Greedy memory repair: while some clique is over capacity, take the most overloaded one and
 /// lower usage there by the single-node changes with the least cost per unit of usage freed
-/// (changes that also lower the cost come first). Infinite terms cost `inst.infinite`, so
+/// (changes that also lower the cost come first). Infinite terms cost `inst.infiniteUnit`, so
 /// they are avoided unless nothing else frees memory.
 enum GreedyRepair {
     /// Returns true when the state fits memory at the end.
@@ -19,16 +19,16 @@ enum GreedyRepair {
             if need <= 0 { break }
             // Candidates: nodes living in the worst clique, with their best usage-lowering change.
             var cands: [(ratio: Double, node: Int, to: Int)] = []
-            for i in 0 ..< inst.n where Int(inst.cFirst[i]) <= worst && worst < Int(inst.cEnd[i]) {
-                let o = Int(inst.off[i])
+            for i in 0 ..< inst.nodeCount where Int(inst.cliqueFirst[i]) <= worst && worst < Int(inst.cliqueEnd[i]) {
+                let o = Int(inst.strategyStart[i])
                 let a = Int(state.x[i])
                 let ua = inst.usage[o + a]
                 var best: (Double, Int)? = nil
                 // After a few rounds only the least-usage strategies are considered, so that
                 // every round frees the most and the repair ends quickly.
                 var floor = Int64.max
-                if rounds > 8 { for b in 0 ..< Int(inst.k[i]) { floor = min(floor, inst.usage[o + b]) } }
-                for b in 0 ..< Int(inst.k[i]) where inst.usage[o + b] < ua && (rounds <= 8 || inst.usage[o + b] == floor) {
+                if rounds > 8 { for b in 0 ..< Int(inst.strategyCount[i]) { floor = min(floor, inst.usage[o + b]) } }
+                for b in 0 ..< Int(inst.strategyCount[i]) where inst.usage[o + b] < ua && (rounds <= 8 || inst.usage[o + b] == floor) {
                     let freed = Double(min(ua - inst.usage[o + b], need))
                     let d = Double(state.delta(i, b))
                     let r = d < 0 ? d * freed : d / freed
@@ -40,7 +40,7 @@ enum GreedyRepair {
             cands.sort { $0.ratio < $1.ratio }
             var applied = 0
             for c in cands where need > 0 {
-                let o = Int(inst.off[c.node])
+                let o = Int(inst.strategyStart[c.node])
                 let freed = inst.usage[o + Int(state.x[c.node])] - inst.usage[o + c.to]
                 if freed <= 0 { continue }
                 state.apply(c.node, c.to, state.delta(c.node, c.to))

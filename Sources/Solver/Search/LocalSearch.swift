@@ -36,19 +36,19 @@ final class LocalSearch {
 
     init(_ state: SearchState, seed: UInt64, memory: MemoryPolicy? = nil) {
         self.state = state
-        self.memory = memory ?? MemoryPolicy(nodes: state.inst.n)
+        self.memory = memory ?? MemoryPolicy(nodes: state.inst.nodeCount)
         inst = state.inst
         rng = SeededRNG(seed: seed)
-        let total = Int(inst.off[inst.n])
-        stamp = [UInt32](repeating: 0, count: inst.n)
-        parent = [Int32](repeating: -1, count: inst.n)
-        parentSlot = [Int32](repeating: -1, count: inst.n)
+        let total = Int(inst.strategyStart[inst.nodeCount])
+        stamp = [UInt32](repeating: 0, count: inst.nodeCount)
+        parent = [Int32](repeating: -1, count: inst.nodeCount)
+        parentSlot = [Int32](repeating: -1, count: inst.nodeCount)
         f = [Int64](repeating: 0, count: total)
         acc = [Int64](repeating: 0, count: total)
-        argOff = [Int32](repeating: 0, count: inst.n)
-        newX = [Int32](repeating: 0, count: inst.n)
+        argOff = [Int32](repeating: 0, count: inst.nodeCount)
+        newX = [Int32](repeating: 0, count: inst.nodeCount)
         var kmax = 1
-        for i in 0 ..< inst.n { kmax = max(kmax, Int(inst.k[i])) }
+        for i in 0 ..< inst.nodeCount { kmax = max(kmax, Int(inst.strategyCount[i])) }
         vec = [Int64](repeating: 0, count: kmax)
     }
 
@@ -57,9 +57,9 @@ final class LocalSearch {
     /// Best feasible single-node change for `i`; applies it if it lowers the cost.
     @discardableResult
     func improveNode(_ i: Int) -> Bool {
-        let k = Int(inst.k[i])
+        let k = Int(inst.strategyCount[i])
         if k <= 1 { return false }
-        let o = Int(inst.off[i])
+        let o = Int(inst.strategyStart[i])
         let x = state.x
         for b in 0 ..< k { vec[b] = addCost(inst.unary[o + b], memory.penalty(i, inst.usage[o + b])) }
         for p in Int(inst.adjOff[i]) ..< Int(inst.adjOff[i + 1]) {
@@ -74,8 +74,8 @@ final class LocalSearch {
         }
         if best == a { return false }
         let d = state.delta(i, best)
-        let dp = Int128(memory.penalty(i, inst.usage[o + best])) - Int128(memory.penalty(i, inst.usage[o + a]))
-        if d + dp >= 0 { return false }
+        let penaltyDelta = Int128(memory.penalty(i, inst.usage[o + best])) - Int128(memory.penalty(i, inst.usage[o + a]))
+        if d + penaltyDelta >= 0 { return false }
         state.apply(i, best, d)
         oneOptMoves += 1
         return true
@@ -83,7 +83,7 @@ final class LocalSearch {
 
     /// Sweeps all nodes in random order until no single change helps (or `stop` says so).
     func descend(stop: () -> Bool) {
-        var nodes = Array(0 ..< inst.n)
+        var nodes = Array(0 ..< inst.nodeCount)
         var improved = true
         var rounds = 0
         while improved && rounds < 50 {
@@ -136,7 +136,7 @@ final class LocalSearch {
                     if inTree > 1 { break }
                 }
                 if inTree != 1 { continue }
-                work += Int(inst.k[w]) * Int(inst.k[t]) + (whi - wlo) * Int(inst.k[w])
+                work += Int(inst.strategyCount[w]) * Int(inst.strategyCount[t]) + (whi - wlo) * Int(inst.strategyCount[w])
                 if work > maxWork { return }
                 stamp[w] = curStamp
                 parent[w] = Int32(t)
@@ -154,8 +154,8 @@ final class LocalSearch {
         for t32 in order {
             let t = Int(t32)
             let a = Int(useNew ? newX[t] : x[t])
-            c += Int128(inst.unary[Int(inst.off[t]) + a])
-            if withPenalty { c += Int128(memory.penalty(t, inst.usage[Int(inst.off[t]) + a])) }
+            c += Int128(inst.unary[Int(inst.strategyStart[t]) + a])
+            if withPenalty { c += Int128(memory.penalty(t, inst.usage[Int(inst.strategyStart[t]) + a])) }
             for p in Int(inst.adjOff[t]) ..< Int(inst.adjOff[t + 1]) {
                 let o = Int(inst.adjOther[p])
                 let inBlock = stamp[o] == curStamp
@@ -179,19 +179,19 @@ final class LocalSearch {
         var need = 0
         for t32 in order where parent[Int(t32)] >= 0 {
             argOff[Int(t32)] = Int32(need)
-            need += Int(inst.k[Int(parent[Int(t32)])])
+            need += Int(inst.strategyCount[Int(parent[Int(t32)])])
         }
         if argBuf.count < need { argBuf = [Int32](repeating: 0, count: need * 2) }
         for t32 in order {
             let t = Int(t32)
-            let o = Int(inst.off[t])
-            for s in 0 ..< Int(inst.k[t]) { acc[o + s] = 0 }
+            let o = Int(inst.strategyStart[t])
+            for s in 0 ..< Int(inst.strategyCount[t]) { acc[o + s] = 0 }
         }
         // Bottom-up: children come after their parents in `order`.
         for idx in stride(from: order.count - 1, through: 0, by: -1) {
             let t = Int(order[idx])
-            let o = Int(inst.off[t])
-            let k = Int(inst.k[t])
+            let o = Int(inst.strategyStart[t])
+            let k = Int(inst.strategyCount[t])
             let a = Int(x[t])
             let room = inst.hasMemory && memory.hard ? state.nodeSlack(t) : Int64.max / 4
             for s in 0 ..< k {
@@ -212,8 +212,8 @@ final class LocalSearch {
             let par = Int(parent[t])
             if par < 0 { continue }
             // Message to the parent: for each parent strategy, the best own strategy.
-            let po = Int(inst.off[par])
-            let pk = Int(inst.k[par])
+            let po = Int(inst.strategyStart[par])
+            let pk = Int(inst.strategyCount[par])
             let slot = Int(parentSlot[t])
             let ab = Int(argOff[t])
             for sp in 0 ..< pk {
@@ -229,9 +229,9 @@ final class LocalSearch {
         }
         // Root choice, then top-down reconstruction.
         let root = Int(order[0])
-        let ro = Int(inst.off[root])
+        let ro = Int(inst.strategyStart[root])
         var bestS = Int(x[root])
-        for s in 0 ..< Int(inst.k[root]) where f[ro + s] < f[ro + bestS] { bestS = s }
+        for s in 0 ..< Int(inst.strategyCount[root]) where f[ro + s] < f[ro + bestS] { bestS = s }
         newX[root] = Int32(bestS)
         var changed = bestS != Int(x[root])
         for idx in 1 ..< order.count {

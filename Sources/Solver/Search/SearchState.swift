@@ -18,7 +18,7 @@ final class SearchState {
 
     static func computeCost(_ inst: SolverInstance, _ x: [Int32]) -> Int128 {
         var c = inst.base
-        for i in 0 ..< inst.n { c += Int128(inst.unary[Int(inst.off[i]) + Int(x[i])]) }
+        for i in 0 ..< inst.nodeCount { c += Int128(inst.unary[Int(inst.strategyStart[i]) + Int(x[i])]) }
         for e in 0 ..< inst.edgeCount {
             c += Int128(inst.pairCost(e, Int(x[Int(inst.edgeU[e])]), Int(x[Int(inst.edgeV[e])])))
         }
@@ -27,7 +27,7 @@ final class SearchState {
 
     static func computeSlack(_ inst: SolverInstance, _ x: [Int32]) -> [Int64] {
         guard inst.hasMemory else { return [] }
-        var slack = inst.cliqueLoads { inst.usage[Int(inst.off[$0]) + Int(x[$0])] }
+        var slack = inst.cliqueLoads { inst.usage[Int(inst.strategyStart[$0]) + Int(x[$0])] }
         for c in 0 ..< inst.cliqueCount { slack[c] = inst.capacity[c] &- slack[c] }
         return slack
     }
@@ -36,13 +36,13 @@ final class SearchState {
 
     /// Smallest slack over the cliques node `i` lives in (huge when it has none).
     @inline(__always) func nodeSlack(_ i: Int) -> Int64 {
-        let f = Int(inst.cFirst[i]), l = Int(inst.cEnd[i])
+        let f = Int(inst.cliqueFirst[i]), l = Int(inst.cliqueEnd[i])
         return f < l ? slack.min(f, l) : Int64.max / 4
     }
 
     /// Extra usage of switching node `i` to local strategy `b`.
     @inline(__always) func usageDelta(_ i: Int, _ b: Int) -> Int64 {
-        let o = Int(inst.off[i])
+        let o = Int(inst.strategyStart[i])
         return inst.usage[o + b] - inst.usage[o + Int(x[i])]
     }
 
@@ -50,7 +50,7 @@ final class SearchState {
     func delta(_ i: Int, _ b: Int) -> Int128 {
         let a = Int(x[i])
         if a == b { return 0 }
-        let o = Int(inst.off[i])
+        let o = Int(inst.strategyStart[i])
         var d = Int128(inst.unary[o + b]) - Int128(inst.unary[o + a])
         for p in Int(inst.adjOff[i]) ..< Int(inst.adjOff[i + 1]) {
             let y = Int(x[Int(inst.adjOther[p])])
@@ -62,8 +62,8 @@ final class SearchState {
     /// Sets node `i` to `b`, with its cost change `d` (from `delta`).
     func apply(_ i: Int, _ b: Int, _ d: Int128) {
         let du = usageDelta(i, b)
-        if du != 0 && inst.cFirst[i] < inst.cEnd[i] {
-            slack.add(Int(inst.cFirst[i]), Int(inst.cEnd[i]), -du)
+        if du != 0 && inst.cliqueFirst[i] < inst.cliqueEnd[i] {
+            slack.add(Int(inst.cliqueFirst[i]), Int(inst.cliqueEnd[i]), -du)
         }
         x[i] = Int32(b)
         cost += d

@@ -25,8 +25,8 @@ extension SolverInstance {
     /// Per clique, the sum of `amount(i)` over the nodes `i` that live in it.
     @inline(__always)
     func cliqueLoads(_ amount: (Int) -> Int64) -> [Int64] {
-        Solver.cliqueLoads(cliqueCount: cliqueCount, items: n) { i in
-            cFirst[i] < cEnd[i] ? (Int(cFirst[i]), Int(cEnd[i]), amount(i)) : nil
+        Solver.cliqueLoads(cliqueCount: cliqueCount, items: nodeCount) { i in
+            cliqueFirst[i] < cliqueEnd[i] ? (Int(cliqueFirst[i]), Int(cliqueEnd[i]), amount(i)) : nil
         }
     }
 }
