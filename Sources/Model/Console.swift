@@ -9,18 +9,22 @@ public enum Console {
     public static func writeErr(_ text: String) { writeAll(2, text) }
     public static func writeOut(_ text: String) { writeAll(1, text) }
 
-    static func writeAll(_ fd: Int32, _ text: String) {
+    /// Writes all of `text` to `fd` (retrying on EINTR); false when a write failed (EPIPE and
+    /// friends: the caller decides whether that is worth saying).
+    @discardableResult
+    public static func writeAll(_ fd: Int32, _ text: String) -> Bool {
         var t = text
-        t.withUTF8 { buf in
+        return t.withUTF8 { buf in
             var off = 0
             while off < buf.count {
                 let n = write(fd, buf.baseAddress! + off, buf.count - off)
                 if n < 0 {
                     if errno == EINTR { continue }
-                    return  // EPIPE and friends: nothing sensible left to do
+                    return false
                 }
                 off += n
             }
+            return true
         }
     }
 }

@@ -36,16 +36,8 @@ struct SolveReportFile: Sendable {
     /// Writes the object and a newline, and closes the file; a failure is said on stderr (the
     /// answer is already printed).
     func write(_ report: SolverReport, _ context: Context) {
-        let bytes = Array((Self.json(report, context) + "\n").utf8)
-        var done = 0
-        while done < bytes.count {
-            let n = bytes[done...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                Console.writeErr("iopddl: --report \(path): write failed: \(String(cString: strerror(errno)))\n")
-                break
-            }
-            done += n
+        if !Console.writeAll(fd, Self.json(report, context) + "\n") {
+            Console.writeErr("iopddl: --report \(path): write failed: \(String(cString: strerror(errno)))\n")
         }
         close(fd)
     }

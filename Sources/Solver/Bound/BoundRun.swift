@@ -263,9 +263,8 @@ public final class BoundRun: Sendable {
     func runExact(until: Double) {
         let inst = instance
         let t0 = clock.seconds
-        let start = options.solution.flatMap { inst.presolve($0) }
-        let result = ExactSearch.solve(inst, incumbent: start.map { ($0, SearchState.computeCost(inst, $0)) },
-                                       deadline: until, clock: clock, stop: { [self] in shouldStop })
+        let result = ExactSearch(inst).run(incumbent: options.solution.flatMap { inst.presolve($0) },
+                                           deadline: until, clock: clock, stop: { [self] in shouldStop })
         let seconds = formatFixed(clock.seconds - t0, 2)
         switch result {
         case .optimal(let x, _):

@@ -260,15 +260,9 @@ public final class ExactSearch {
         // Memory reserves with every node at its least usage.
         reserve = inst.hasMemory ? inst.capacity : []
         if inst.hasMemory {
-            var diff = [Int64](repeating: 0, count: inst.cliqueCount + 1)
-            for i in 0 ..< n where inst.cliqueFirst[i] < inst.cliqueEnd[i] {
-                diff[Int(inst.cliqueFirst[i])] &+= minUse[i]
-                diff[Int(inst.cliqueEnd[i])] &-= minUse[i]
-            }
-            var load: Int64 = 0
+            let least = inst.cliqueLoads { minUse[$0] }
             for c in 0 ..< inst.cliqueCount {
-                load &+= diff[c]
-                reserve[c] -= load
+                reserve[c] -= least[c]
                 if reserve[c] < 0 { return .infeasible }
             }
         }

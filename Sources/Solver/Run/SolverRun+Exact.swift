@@ -29,9 +29,8 @@ extension SolverRun {
             seen = snap.improvements
             return inst.presolve(s)
         }
-        let start = feed()
-        let result = ExactSearch.solve(
-            inst, incumbent: start.map { ($0, SearchState.computeCost(inst, $0)) }, deadline: deadline, clock: clock,
+        let result = ExactSearch(inst).run(
+            incumbent: feed(), deadline: deadline, clock: clock,
             stop: { [self] in stopRequested },
             onImprove: { [self] x, _ in _ = store.offer(inst.postsolve(x), source: "exact") },
             incumbentFeed: feed)

@@ -177,13 +177,19 @@ public final class SolverRun: Sendable {
 
     /// Per node the strategy of least usage, ties broken by unary cost.
     static func minimumUsage(_ inst: SolverInstance) -> [Int32] {
+        leastPerNode(inst, by: inst.usage, then: inst.unary)
+    }
+
+    /// Per node the first strategy of least `key`, ties broken by least `tie` (both flat,
+    /// indexed like `unary`).
+    static func leastPerNode(_ inst: SolverInstance, by key: [Int64], then tie: [Int64]) -> [Int32] {
         var x = [Int32](repeating: 0, count: inst.nodeCount)
         for i in 0 ..< inst.nodeCount {
             let o = Int(inst.strategyStart[i])
             var best = 0
             for s in 1 ..< Int(inst.strategyCount[i]) {
-                let u = inst.usage[o + s], ub = inst.usage[o + best]
-                if u < ub || (u == ub && inst.unary[o + s] < inst.unary[o + best]) { best = s }
+                let u = key[o + s], ub = key[o + best]
+                if u < ub || (u == ub && tie[o + s] < tie[o + best]) { best = s }
             }
             x[i] = Int32(best)
         }

@@ -501,16 +501,6 @@ final class Worker {
 
     /// Per node the strategy of least unary cost, ties broken by usage.
     static func cheapestUnary(_ inst: SolverInstance) -> [Int32] {
-        var x = [Int32](repeating: 0, count: inst.nodeCount)
-        for i in 0 ..< inst.nodeCount {
-            let o = Int(inst.strategyStart[i])
-            var best = 0
-            for s in 1 ..< Int(inst.strategyCount[i]) {
-                let c = inst.unary[o + s], cb = inst.unary[o + best]
-                if c < cb || (c == cb && inst.usage[o + s] < inst.usage[o + best]) { best = s }
-            }
-            x[i] = Int32(best)
-        }
-        return x
+        SolverRun.leastPerNode(inst, by: inst.unary, then: inst.usage)
     }
 }
