@@ -28,7 +28,7 @@ struct Bound: ParsableCommand {
     @Option(help: "The cost of a known solution (alternative to --solution; not checked).")
     var upperBound: String?
 
-    @Option(help: "Worker threads (default: all cores).")
+    @Option(help: "Worker threads (default: all cores). The methods run side by side; threads left over run more Lagrangian runs with another step schedule, and the best bound of all counts.")
     var threads: Int?
 
     @Option(help: "Reduced instances with at most this many nodes also get the GLPK methods (lp, mip).")

@@ -237,6 +237,29 @@ final class BoundTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(checked, 20)
     }
 
+    /// Threads no other method uses run further Lagrangian runs with the other step
+    /// schedules; every run's bound is valid and the best one counts.
+    func testSpareThreadsRunMoreLagrangianSchedules() {
+        var checked = 0
+        for (seed, p) in Self.instances(count: 12) {
+            guard let opt = BruteForce.optimum(p) else { continue }
+            let clock = ProcessClock()
+            var options = BoundOptions(stopAt: clock.seconds + 0.2, threads: 3)
+            options.exact = false
+            options.mip = false
+            let run = BoundRun(problem: p, options: options, clock: clock)
+            run.run()
+            let lagrange = run.methodNotes.filter { $0.hasPrefix("lagrange (") }
+            if run.instance.nodeCount == 0 { continue }
+            XCTAssertEqual(lagrange.count, 3, "seed \(seed): \(run.methodNotes)")
+            XCTAssertEqual(lagrange.filter { $0.hasPrefix("lagrange (60 halvings)") }.count, 1, "seed \(seed)")
+            XCTAssertEqual(lagrange.filter { $0.hasPrefix("lagrange (12 halvings)") }.count, 2, "seed \(seed)")
+            if let b = run.bound { XCTAssertLessThanOrEqual(b, opt.cost, "seed \(seed)") }
+            checked += 1
+        }
+        XCTAssertGreaterThanOrEqual(checked, 5)
+    }
+
     /// The bound command's progress lines: one per rise of the bound, in the shared grammar,
     /// with `best:` and `gap:` when a solution cost is known.
     func testBoundRunWritesOneProgressLinePerRise() throws {

@@ -40,6 +40,13 @@ private enum Timing {
     static let exactShare = 0.25
     /// The LP in dual form gets at most this share of the time left, so the MIP gets its turn.
     static let lpShare = 0.3
+    /// Threads no other method uses run further Lagrangian runs with these step schedules
+    /// (halvings planned over the time left), in turn; the best certified bound of all counts.
+    /// Which schedule is best differs between instances (benchmarks/BOUNDS.md, "Step
+    /// patience"), so a portfolio takes the best of both.
+    static let spareHalvings = [LagrangianDual.shortRunHalvings]
+    /// ... when the dual takes at most this many bytes (`LagrangianDual.estimatedBytes`) per run.
+    static let spareMaxBytes = 2 << 30
     /// `quickBound` certifies a new best state at most once per this share of its budget...
     static let quickCertifyShare = 0.1
     /// ...and stops iterating at this share of its budget, keeping the rest for the last
@@ -190,6 +197,13 @@ public final class BoundRun: Sendable {
             }
             if glpk { jobs.append { [self] in runGLPK() } }
         }
+        // Spare threads: more Lagrangian runs with other step schedules.
+        if options.lagrange && LagrangianDual.estimatedBytes(inst) <= Timing.spareMaxBytes {
+            for i in 0 ..< max(0, options.threads - jobs.count) {
+                let halvings = Timing.spareHalvings[i % Timing.spareHalvings.count]
+                jobs.append { [self] in runLagrange(halvings: halvings) }
+            }
+        }
         if options.threads <= 1 || jobs.count <= 1 {
             // One after the other: a short Lagrangian phase first, then the rest.
             if jobs.count > 1, options.lagrange {
@@ -216,8 +230,9 @@ public final class BoundRun: Sendable {
 
     // MARK: - Methods
 
-    /// Lagrangian + message passing until `until` (default: the stop time).
-    func runLagrange(until: Double? = nil) {
+    /// Lagrangian + message passing until `until` (default: the stop time), the step halving
+    /// `halvings` times over the time left.
+    func runLagrange(until: Double? = nil, halvings: Double = LagrangianDual.boundRunHalvings) {
         let end = until ?? options.stopAt
         let dual = LagrangianDual(instance)
         if let ub = reducedUpperBound { dual.target = Double(ub) }
@@ -234,7 +249,7 @@ public final class BoundRun: Sendable {
             if dual.iterations % Timing.patienceInterval == 0 {
                 let rate = Double(dual.iterations) / max(Timing.minimumElapsed, t1 - started)
                 dual.patience = LagrangianDual.patience(iterationsPerSecond: rate, secondsLeft: end - t1,
-                                                        halvings: LagrangianDual.boundRunHalvings)
+                                                        halvings: halvings)
             }
             // Certify states that beat the last certified estimate.
             if !dual.bestStateCertified && (certifySeconds <= Timing.certifyShare * passSeconds
@@ -255,7 +270,7 @@ public final class BoundRun: Sendable {
             dual.stepMultipliers()
         }
         if !dual.bestStateCertified, let b = dual.certifyBest() { offerReduced(b, method: "lagrange") }
-        note("lagrange: \(dual.iterations) iterations (\(formatFixed(passSeconds, 1)) s passes, \(formatFixed(certifySeconds, 1)) s certificates), best estimate \(formatFixed(dual.bestEstimate + Double(instance.base), 1))")
+        note("lagrange (\(Int(halvings)) halvings): \(dual.iterations) iterations (\(formatFixed(passSeconds, 1)) s passes, \(formatFixed(certifySeconds, 1)) s certificates), best estimate \(formatFixed(dual.bestEstimate + Double(instance.base), 1))")
     }
 
     /// The complete search until `until`: on completion the optimum becomes the bound and the
