@@ -26,7 +26,7 @@ struct Solve: ParsableCommand {
             best cost, the bound and the gap. When the bound meets the best cost, that cost is \
             proved optimal: the run stops early and reports status `optimal`. The bound \
             needs memory for a copy of the edge tables (about 32 bytes per entry) while it \
-            runs; it is skipped when that would exceed 1 GiB.
+            runs; it is skipped when that would exceed 1 GiB. When the best cost has not             improved for 6% of the timeout, the search moves time to GLPK neighbourhoods until it             does, and on large instances the dual phase ends early when its solutions stop             paying; both are logged as `#` lines.
             """)
 
     @Argument(help: "Problem file (.json or .json.gz).")
@@ -61,7 +61,7 @@ struct Solve: ParsableCommand {
     @Flag(help: "No complete search: small reduced instances (at most 2000 nodes) are not proved optimal by branch and bound on an extra thread (never with --max-iterations).")
     var noExact = false
 
-    @Option(help: ArgumentHelp("Share of worker 0's time spent in the Lagrangian-dual phase (0-1).", visibility: .hidden))
+    @Option(help: ArgumentHelp("Most of worker 0's time spent in the Lagrangian-dual phase (0-1); it ends earlier when it stops paying.", visibility: .hidden))
     var dualShare: Double = 0.6
 
     @Flag(help: "No progress lines on stderr.")

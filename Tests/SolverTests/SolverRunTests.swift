@@ -27,6 +27,29 @@ final class SolverRunTests: XCTestCase {
             .deletingLastPathComponent().appendingPathComponent("examples").appendingPathComponent(name).path
     }
 
+    /// Stall detection: not stalled before the first solution or right after an improvement;
+    /// stalled once the store's best has stood still for `stallSeconds`; never under a work
+    /// limit (that would make such runs depend on the clock).
+    func testStallFollowsTheStoresLastImprovement() throws {
+        let p = TestInstances.random(seed: 5, nodes: 8, edges: 10, maxStrategies: 3, infiniteChance: 0)
+        // A short run, so that its stall threshold (a share of the time) is short.
+        let (run, _) = makeRun(p, answerIn: 2)
+        XCTAssertNil(run.store.improvedAt)
+        XCTAssertFalse(run.stalled, "no solution yet")
+        XCTAssertTrue(run.store.offer(p.minimumUsageSolution(), source: "start"))
+        let at = try XCTUnwrap(run.store.improvedAt)
+        XCTAssertLessThanOrEqual(at, run.clock.seconds)
+        XCTAssertFalse(run.stalled, "just improved")
+        XCTAssertGreaterThan(run.stallSeconds, 0)
+        XCTAssertLessThan(run.stallSeconds, 1, "a share of a 2 s run")
+        Thread.sleep(forTimeInterval: run.stallSeconds + 0.05)
+        XCTAssertTrue(run.stalled, "no improvement for longer than \(run.stallSeconds) s")
+        let (limited, _) = makeRun(p, answerIn: 2, maxIterations: 100)
+        XCTAssertTrue(limited.store.offer(p.minimumUsageSolution(), source: "start"))
+        Thread.sleep(forTimeInterval: limited.stallSeconds + 0.05)
+        XCTAssertFalse(limited.stalled, "work-limited runs never stall")
+    }
+
     /// no-limit.json's optimum is 35, and a certified bound meets it: the run stops early and
     /// reports it optimal, with the answer checked by the evaluator.
     func testKnownOptimumIsReportedOptimal() throws {

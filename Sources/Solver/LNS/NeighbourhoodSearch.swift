@@ -76,9 +76,13 @@ final class NeighbourhoodSearch {
         Int((minSize * pow(maxSize / minSize, min(1, max(0, d)))).rounded())
     }
 
+    /// Set by the worker while the whole search has stalled: the solves may then take at
+    /// least `share` of the worker's time, each with `timeFactor` x its usual time limit.
+    var stallBoost: (share: Double, timeFactor: Double)? = nil
+
     /// Whether the worker should spend its next slot on a neighbourhood solve.
     func due(searchSeconds: Double) -> Bool {
-        !kinds.isEmpty && stats.totalSeconds < timeShare * searchSeconds
+        !kinds.isEmpty && stats.totalSeconds < max(timeShare, stallBoost?.share ?? 0) * searchSeconds
     }
 
     /// Most GLPK time share a worker gives fresh merges (which come before `due`).
@@ -168,7 +172,7 @@ final class NeighbourhoodSearch {
         mip.strategyMask = neighbourhood.mask
         defer { mip.strategyMask = nil }
         let base = min(2.0, max(0.2, 0.02 * (stopAt - now)))
-        let limit = min(base * timeFactor[g], max(0, stopAt - now))
+        let limit = min(base * timeFactor[g] * (stallBoost?.timeFactor ?? 1), max(0, stopAt - now))
         let (improved, gain, seconds, timedOut, skipped) = solve(state: state, free: free, timeLimit: limit, stop: stop)
         var s = fresh == nil ? stats.generators[g] : stats.fresh
         s.calls += 1

@@ -73,6 +73,10 @@ public final class IncumbentStore: Sendable {
     }
     public var bestCost: Int128? { state.withLock { $0.cost } }
 
+    /// When (seconds on the run's clock) the best cost last improved; nil before the first
+    /// solution.
+    public var improvedAt: Double? { state.withLock { $0.cost == nil ? nil : $0.foundAt } }
+
     /// True once a bound offered here meets the incumbent's cost: the incumbent is optimal.
     /// Only certified bounds may be offered (see `offerBound`), so this is a proof.
     public var provedOptimal: Bool { state.withLock { $0.provedOptimal } }

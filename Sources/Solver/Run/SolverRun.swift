@@ -135,6 +135,17 @@ public final class SolverRun: Sendable {
         stopFlag.load(ordering: .relaxed) || clock.seconds >= options.stopAt
     }
 
+    /// Seconds a stall must last before the workers react (`WorkerTuning.stallShare` of the
+    /// time the search was given).
+    var stallSeconds: Double { WorkerTuning.stallShare * options.stopAt }
+
+    /// Whether the search has stalled: the store's best has not improved for `stallSeconds`.
+    /// Never under a work limit (the clock would make such runs nondeterministic).
+    var stalled: Bool {
+        guard options.maxIterations == nil, let at = store.improvedAt else { return false }
+        return clock.seconds - at > stallSeconds
+    }
+
     func phase(_ name: String, _ seconds: Double) {
         phaseBox.withLock { $0.append((name, seconds)) }
     }

@@ -23,6 +23,10 @@ extension Worker {
         /// restricted model: it grows while the model is solved without an improvement and
         /// shrinks when it is too large or times out.
         var restrictedShare = Tuning.restrictedShareStart
+        /// When the phase last improved this worker's best (its start, before any).
+        var improvedAt: Double
+        /// The least cost of a polished labelling since then (`Int128.max`: none fitted).
+        var closestSince = Int128.max
     }
 
     func runDualPhase() {
@@ -30,12 +34,27 @@ extension Worker {
         let dualPrimal = DualPrimal(inst)
         var phase = DualPhase(dualPrimal: dualPrimal, t0: t0, end: phaseEnd(options.dualShare),
                               nonNegative: solver.problem.costsNonNegative,
-                              restricted: options.useMIP && options.maxIterations == nil ? NeighbourhoodSearch(inst) : nil)
+                              restricted: options.useMIP && options.maxIterations == nil ? NeighbourhoodSearch(inst) : nil,
+                              improvedAt: t0)
+        // On large instances the phase yields to the other phases when it does not pay: its
+        // labellings and restricted solves have not improved this worker's best for
+        // `dualYieldShare` of the time, and none of its polished labellings since came within
+        // `dualYieldMargin` of that best. (Where memory binds almost everywhere, as on M, the
+        // labellings stay within a fraction of a percent and break through late: the phase
+        // goes on there.)
+        let mayYield = options.maxIterations == nil && inst.nodeCount > Tuning.dualYieldMinNodes
+        let yieldAfter = Tuning.dualYieldShare * options.stopAt
         memory.hard = true
         memory.usePenalties = false
         let end = phase.end
         while budgetLeft() && !store.provedOptimal {
             if iterations >= end.iterations || clock.seconds > end.time { break }
+            if mayYield && clock.seconds - phase.improvedAt > yieldAfter
+                && (phase.closestSince == Int128.max
+                    || Double(phase.closestSince) > Double(bestCost) * (1 + Tuning.dualYieldMargin)) {
+                solver.log("dual phase yields at \(formatFixed(clock.seconds, 2)) s: no improvement for \(formatFixed(clock.seconds - phase.improvedAt, 2)) s")
+                break
+            }
             // The dual's best state is also a certified lower bound (the same computation as
             // `iopddl bound`): certified now and then, for at most a share of the dual's time
             // (every `certifyInterval` iterations under a work limit, so such runs stay
@@ -81,7 +100,13 @@ extension Worker {
                 if fits {
                     localSearch.descend(stop: stop)
                     if options.debugChecks { solver.log("dual it \(dualPrimal.dual.iterations): polished cost \(state.cost)") }
-                    if noteBest() { dualPrimal.noteImprovement() }
+                    if noteBest() {
+                        dualPrimal.noteImprovement()
+                        phase.improvedAt = clock.seconds
+                        phase.closestSince = Int128.max
+                    } else {
+                        phase.closestSince = min(phase.closestSince, state.cost)
+                    }
                     offerToPool()
                 }
             }
@@ -138,7 +163,10 @@ extension Worker {
         let limit = min(Tuning.restrictedSolveRestShare * max(0, options.stopAt - t),
                         max(Tuning.restrictedSolveMinSeconds, Tuning.restrictedSolvePhaseShare * (t - phase.t0)))
         if rs.solveWhole(state: state, timeLimit: limit, mask: r.mask, better: { nil }, stop: stop) {
-            noteBest(byMIP: true)
+            if noteBest(byMIP: true) {
+                phase.improvedAt = clock.seconds
+                phase.closestSince = Int128.max
+            }
             offerIfDue(force: true)
         } else if rs.stats.restricted.timeouts > timeouts {
             phase.restrictedShare = max(Tuning.restrictedShareMin, phase.restrictedShare / 2)

@@ -25,6 +25,9 @@ final class Worker {
     let pool: ElitePool?
     /// This worker's GLPK neighbourhoods (odd workers and the last one).
     let lns: NeighbourhoodSearch?
+    /// A worker without them makes its own on the first stall of the search and solves them
+    /// while the search stays stalled (`stallNeighbourhoods`).
+    var stallLNS: NeighbourhoodSearch?
     /// Hubs (more than `hubDegree` neighbours) only move with a star of their neighbours.
     let hubs: [Int]
     /// Steps without improvement before a phase kicks.
@@ -138,6 +141,7 @@ final class Worker {
         s.eliminationTooWide = elimination.tooWide
         s.lns = restrictedStats
         if let lns { s.lns.add(lns.stats) }
+        if let stallLNS { s.lns.add(stallLNS.stats) }
         solver.publish(s, worker: id)
     }
 
@@ -324,7 +328,7 @@ final class Worker {
         while kicks < maxKicks && budgetLeft() {
             if iterations >= end.iterations
                 || (iterations & (Tuning.clockCheckInterval - 1) == 0 && clock.seconds > deadline) { break }
-            if !soft, let lns, let solved = lnsTurn(lns) {
+            if !soft, let lns = lns ?? stallNeighbourhoods(), let solved = lnsTurn(lns) {
                 if solved.improved { idle = 0 }
                 if solved.solves { continue }
             }
@@ -356,6 +360,18 @@ final class Worker {
         }
     }
 
+    /// The neighbourhoods of a worker without its own, on every `lnsCheckInterval`-th step
+    /// while the search is stalled (made on the first stall); nil otherwise.
+    func stallNeighbourhoods() -> NeighbourhoodSearch? {
+        guard options.useMIP, options.maxIterations == nil, iterations & (Tuning.lnsCheckInterval - 1) == 0,
+              solver.stalled else { return nil }
+        if stallLNS == nil {
+            stallLNS = NeighbourhoodSearch(inst, hints: solver.dualPhaseRuns ? solver.dualHints : nil, pool: pool)
+            solver.log("worker \(id) joins the GLPK neighbourhoods at \(formatFixed(clock.seconds, 2)) s: no improvement for \(formatFixed(solver.stallSeconds, 2)) s")
+        }
+        return stallLNS
+    }
+
     /// GLPK solves of neighbourhoods (memory rows included) in hard phases, about a third of
     /// the worker's time (`NeighbourhoodSearch`), on every `lnsCheckInterval`-th step when
     /// one is due; never under a work limit. Returns nil when none was due, else whether it
@@ -363,6 +379,9 @@ final class Worker {
     func lnsTurn(_ lns: NeighbourhoodSearch) -> (improved: Bool, solves: Bool)? {
         guard options.maxIterations == nil, iterations & (Tuning.lnsCheckInterval - 1) == 0 else { return nil }
         let searchSeconds = clock.seconds - searchStart
+        // While the search is stalled: more GLPK time, longer solves (larger windows follow:
+        // the difficulty rises after solves that end without an improvement).
+        lns.stallBoost = solver.stalled ? (Tuning.stallLNSShare, Tuning.stallTimeFactor) : nil
         let regular = lns.due(searchSeconds: searchSeconds)
         guard regular || lns.freshMergeDue(searchSeconds: searchSeconds) else { return nil }
         // Neighbourhoods of the best known solution: the final answer is almost always worker

@@ -116,6 +116,26 @@ enum WorkerTuning {
     /// ... or this when no node has both spreads.
     static let baseWeightFallback = 1e-6
 
+    // MARK: Stalls
+
+    /// The search has stalled when the store's best has not improved for this share of the
+    /// time the search was given (`SolverRun.stalled`). Then the GLPK neighbourhoods get more
+    /// time and longer solves, and workers without them (worker 0) solve them too.
+    static let stallShare = 0.06
+    /// While stalled, GLPK neighbourhoods may take this share of a worker's search time...
+    static let stallLNSShare = 0.7
+    /// ... and each solve this multiple of its usual time limit.
+    static let stallTimeFactor = 3.0
+    /// Worker 0's dual phase yields to the other phases when it has not improved the worker's
+    /// best for this share of the time the search was given...
+    static let dualYieldShare = 0.1
+    /// ... and none of its polished labellings since came within this share of that best
+    /// (on M they stay within 0.1-1.5% of it, on K 18-60% above: benchmarks/LNS.md, "Stalls").
+    static let dualYieldMargin = 0.01
+    /// ... on reduced instances with more nodes than this: on smaller ones its certified
+    /// bound is worth the time (proofs), and the search is cheap.
+    static let dualYieldMinNodes = 2000
+
     // MARK: Worker 0's dual phase
 
     /// Labellings further over the limit (worst overload) than this are not worth repairing...
