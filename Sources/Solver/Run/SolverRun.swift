@@ -110,7 +110,14 @@ public final class SolverRun: Sendable {
         self.options = options
         self.clock = clock
         self.store = store
+        startedAt = clock.seconds
     }
+
+    /// When the run was made (seconds on its clock, which counts from process start).
+    let startedAt: Double
+    /// The time the run was given: from its making to `stopAt`. Shares of it set the stall
+    /// thresholds (in the CLI the run is made right after loading, so this is about the timeout).
+    var span: Double { max(0, options.stopAt - startedAt) }
 
     public var instance: SolverInstance? { instanceBox.withLock { $0 } }
     public var stats: SearchStats {
@@ -136,8 +143,8 @@ public final class SolverRun: Sendable {
     }
 
     /// Seconds a stall must last before the workers react (`WorkerTuning.stallShare` of the
-    /// time the search was given).
-    var stallSeconds: Double { WorkerTuning.stallShare * options.stopAt }
+    /// run's `span`).
+    var stallSeconds: Double { WorkerTuning.stallShare * span }
 
     /// Whether the search has stalled: the store's best has not improved for `stallSeconds`.
     /// Never under a work limit (the clock would make such runs nondeterministic).

@@ -43,7 +43,7 @@ extension Worker {
         // labellings stay within a fraction of a percent and break through late: the phase
         // goes on there.)
         let mayYield = options.maxIterations == nil && inst.nodeCount > Tuning.dualYieldMinNodes
-        let yieldAfter = Tuning.dualYieldShare * options.stopAt
+        let yieldAfter = Tuning.dualYieldShare * solver.span
         memory.hard = true
         memory.usePenalties = false
         let end = phase.end

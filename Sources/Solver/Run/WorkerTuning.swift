@@ -119,7 +119,7 @@ enum WorkerTuning {
     // MARK: Stalls
 
     /// The search has stalled when the store's best has not improved for this share of the
-    /// time the search was given (`SolverRun.stalled`). Then the GLPK neighbourhoods get more
+    /// time the run was given (`SolverRun.span`, `SolverRun.stalled`). Then the GLPK neighbourhoods get more
     /// time and longer solves, and workers without them (worker 0) solve them too.
     static let stallShare = 0.06
     /// While stalled, GLPK neighbourhoods may take this share of a worker's search time...
@@ -127,7 +127,7 @@ enum WorkerTuning {
     /// ... and each solve this multiple of its usual time limit.
     static let stallTimeFactor = 3.0
     /// Worker 0's dual phase yields to the other phases when it has not improved the worker's
-    /// best for this share of the time the search was given...
+    /// best for this share of the time the run was given (`SolverRun.span`)...
     static let dualYieldShare = 0.1
     /// ... and none of its polished labellings since came within this share of that best
     /// (on M they stay within 0.1-1.5% of it, on K 18-60% above: benchmarks/LNS.md, "Stalls").
