@@ -26,7 +26,10 @@ struct Solve: ParsableCommand {
             best cost, the bound and the gap. When the bound meets the best cost, that cost is \
             proved optimal: the run stops early and reports status `optimal`. The bound \
             needs memory for a copy of the edge tables (about 32 bytes per entry) while it \
-            runs; it is skipped when that would exceed 1 GiB. When the best cost has not             improved for 6% of the timeout, the search moves time to GLPK neighbourhoods until it             does, and on large instances the dual phase ends early when its solutions stop             paying; both are logged as `#` lines.
+            runs; it is skipped when that would exceed 1 GiB. When the best cost has not \
+            improved for 6% of the timeout, the search moves time to GLPK neighbourhoods until it \
+            does, and on large instances the dual phase ends early when its solutions stop \
+            paying; both are logged as `#` lines.
             """)
 
     @Argument(help: "Problem file (.json or .json.gz).")

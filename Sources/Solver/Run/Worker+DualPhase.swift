@@ -27,6 +27,12 @@ extension Worker {
         var improvedAt: Double
         /// The least cost of a polished labelling since then (`Int128.max`: none fitted).
         var closestSince = Int128.max
+
+        /// The phase has just improved the worker's best.
+        mutating func improved(at now: Double) {
+            improvedAt = now
+            closestSince = Int128.max
+        }
     }
 
     func runDualPhase() {
@@ -102,8 +108,7 @@ extension Worker {
                     if options.debugChecks { solver.log("dual it \(dualPrimal.dual.iterations): polished cost \(state.cost)") }
                     if noteBest() {
                         dualPrimal.noteImprovement()
-                        phase.improvedAt = clock.seconds
-                        phase.closestSince = Int128.max
+                        phase.improved(at: clock.seconds)
                     } else {
                         phase.closestSince = min(phase.closestSince, state.cost)
                     }
@@ -163,10 +168,7 @@ extension Worker {
         let limit = min(Tuning.restrictedSolveRestShare * max(0, options.stopAt - t),
                         max(Tuning.restrictedSolveMinSeconds, Tuning.restrictedSolvePhaseShare * (t - phase.t0)))
         if rs.solveWhole(state: state, timeLimit: limit, mask: r.mask, better: { nil }, stop: stop) {
-            if noteBest(byMIP: true) {
-                phase.improvedAt = clock.seconds
-                phase.closestSince = Int128.max
-            }
+            if noteBest(byMIP: true) { phase.improved(at: clock.seconds) }
             offerIfDue(force: true)
         } else if rs.stats.restricted.timeouts > timeouts {
             phase.restrictedShare = max(Tuning.restrictedShareMin, phase.restrictedShare / 2)

@@ -363,8 +363,8 @@ final class Worker {
     /// The neighbourhoods of a worker without its own, on every `lnsCheckInterval`-th step
     /// while the search is stalled (made on the first stall); nil otherwise.
     func stallNeighbourhoods() -> NeighbourhoodSearch? {
-        guard options.useMIP, options.maxIterations == nil, iterations & (Tuning.lnsCheckInterval - 1) == 0,
-              solver.stalled else { return nil }
+        // (`stalled` is never true under a work limit.)
+        guard options.useMIP, iterations & (Tuning.lnsCheckInterval - 1) == 0, solver.stalled else { return nil }
         if stallLNS == nil {
             stallLNS = NeighbourhoodSearch(inst, hints: solver.dualPhaseRuns ? solver.dualHints : nil, pool: pool)
             solver.log("worker \(id) joins the GLPK neighbourhoods at \(formatFixed(clock.seconds, 2)) s: no improvement for \(formatFixed(solver.stallSeconds, 2)) s")
