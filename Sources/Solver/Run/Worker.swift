@@ -146,11 +146,14 @@ final class Worker {
     }
 
     /// Offers this worker's best to the store and the pool when it improved since the last
-    /// offer; offers are throttled unless `force`, except in the last `unthrottledSeconds`.
+    /// offer; offers are throttled unless `force`, except in the last `unthrottledSeconds`,
+    /// and never under a work limit (the store's best is read back by the restarts, so a
+    /// throttle that follows the clock would make such runs nondeterministic).
     func offerIfDue(force: Bool) {
         guard bestCost < offeredCost else { return }
         let now = clock.seconds
-        if !force && now - lastOffer < Tuning.offerInterval && now < options.stopAt - Tuning.unthrottledSeconds { return }
+        if !force && options.maxIterations == nil && now - lastOffer < Tuning.offerInterval
+            && now < options.stopAt - Tuning.unthrottledSeconds { return }
         lastOffer = now
         offeredCost = bestCost
         if options.debugChecks, let problem = state.verify() {
