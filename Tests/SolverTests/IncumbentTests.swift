@@ -187,5 +187,11 @@ final class IncumbentStoreRulesTests: XCTestCase {
         XCTAssertEqual(gapPercent(cost: 200, bound: 199), "0.50")
         XCTAssertEqual(gapPercent(cost: 100, bound: 150), "0.00")
         XCTAssertEqual(gapPercent(cost: 0, bound: 0), "0.00")
+        XCTAssertEqual(gapPercent(cost: 7, bound: 7), "0.00")
+        // Open gaps never print as 0.00.
+        XCTAssertEqual(gapPercent(cost: 190_718, bound: 190_717), "0.00052")
+        XCTAssertEqual(gapPercent(cost: 100_000, bound: 99_996), "0.0040")
+        XCTAssertEqual(gapPercent(cost: 1_000_000_000_000, bound: 999_999_999_999), "0.00000000010")
+        XCTAssertEqual(gapPercent(cost: 20_001, bound: 20_000), "0.0050")
     }
 }

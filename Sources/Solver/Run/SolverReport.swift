@@ -127,7 +127,7 @@ public struct SolverReport: Sendable, Codable {
         if let c = bestCost {
             done += ", best \(c) from \(bestSource ?? "") at \(formatFixed(bestFoundAt ?? 0, 2)) s"
             if let b = bound, let g = gapPercent {
-                done += ", bound \(b) from \(boundSource ?? ""), gap \(formatFixed(g, 2))%"
+                done += ", bound \(b) from \(boundSource ?? ""), gap \(formatGap(g))%"
             } else {
                 done += ", bound none"
             }
@@ -135,7 +135,7 @@ public struct SolverReport: Sendable, Codable {
         var rows: [(String, String)] = [("status", status.rawValue)]
         rows.append(("best", bestCost.map { "\($0)" } ?? "none"))
         rows.append(("bound", bound.map { "\($0)" } ?? "none"))
-        if let g = gapPercent { rows.append(("gap", formatFixed(g, 2) + "%")) }
+        if let g = gapPercent { rows.append(("gap", formatGap(g) + "%")) }
         if let at = bestFoundAt, let source = bestSource {
             rows.append(("answer found", "at \(formatFixed(at, 2)) s by \(source)"))
         }

@@ -22,9 +22,24 @@ public func formatFixed(_ x: Double, _ digits: Int) -> String {
 /// Seconds as progress lines print them: two decimals.
 public func formatSeconds(_ t: Double) -> String { formatFixed(t, 2) }
 
-/// Relative gap (cost - bound) / cost in percent, two decimals, never negative.
+/// Relative gap (cost - bound) / cost in percent, never negative (`formatGap`).
 public func gapPercent(cost: Int128, bound: Int128) -> String {
-    formatFixed(gapPercentValue(cost: cost, bound: bound), 2)
+    formatGap(gapPercentValue(cost: cost, bound: bound))
+}
+
+/// A gap in percent with two decimals, or, when it is positive but would print as 0.00, with
+/// two significant digits (a bound one unit below a cost of 190,718 is 0.00052%, not 0.00%:
+/// "0.00" must only ever mean a closed gap).
+public func formatGap(_ percent: Double) -> String {
+    guard percent > 0 && percent < 0.005 else { return formatFixed(percent, 2) }
+    // Decimals to the first significant digit, plus one.
+    var digits = 3
+    var scaled = percent * 1000
+    while scaled < 1 && digits < 11 {
+        scaled *= 10
+        digits += 1
+    }
+    return formatFixed(percent, digits + 1)
 }
 
 /// The gap (cost - bound) / cost in percent, never negative; 0 when the cost is not positive.
