@@ -193,5 +193,6 @@ final class IncumbentStoreRulesTests: XCTestCase {
         XCTAssertEqual(gapPercent(cost: 100_000, bound: 99_996), "0.0040")
         XCTAssertEqual(gapPercent(cost: 1_000_000_000_000, bound: 999_999_999_999), "0.00000000010")
         XCTAssertEqual(gapPercent(cost: 20_001, bound: 20_000), "0.0050")
+        XCTAssertNotEqual(Double(gapPercent(cost: 1_999_999_999_999_999_999, bound: 1_999_999_999_999_999_998)), 0)
     }
 }

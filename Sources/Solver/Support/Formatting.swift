@@ -32,10 +32,11 @@ public func gapPercent(cost: Int128, bound: Int128) -> String {
 /// "0.00" must only ever mean a closed gap).
 public func formatGap(_ percent: Double) -> String {
     guard percent > 0 && percent < 0.005 else { return formatFixed(percent, 2) }
-    // Decimals to the first significant digit, plus one.
+    // Decimals to the first significant digit, plus one (a gap of one unit on a cost of 2e18,
+    // the largest sum, is 5e-17 %).
     var digits = 3
     var scaled = percent * 1000
-    while scaled < 1 && digits < 11 {
+    while scaled < 1 && digits < 19 {
         scaled *= 10
         digits += 1
     }
