@@ -19,18 +19,28 @@ final class BoundTests: XCTestCase {
         }
     }
 
+    /// A bound run on `p` of `seconds` on a fresh clock, with `configure`'s changes to the
+    /// options, run to its end.
+    func finishedRun(_ p: Problem, seconds: Double, threads: Int,
+                     configure: (inout BoundOptions) -> Void = { _ in }) -> BoundRun {
+        let clock = ProcessClock()
+        var options = BoundOptions(stopAt: clock.seconds + seconds, threads: threads)
+        configure(&options)
+        let run = BoundRun(problem: p, options: options, clock: clock)
+        run.run()
+        return run
+    }
+
     /// `BoundRun`'s exact method alone proves the brute-force optimum of every feasible tiny
     /// instance (the bound equals it, `optimum` holds a solution of that cost) and proves
     /// nothing on infeasible ones.
     func testExactMethodProvesTheOptimum() throws {
         var proved = 0, infeasible = 0
         for (seed, p) in Self.instances(count: 60) {
-            let clock = ProcessClock()
-            var options = BoundOptions(stopAt: clock.seconds + 10, threads: 1)
-            options.lagrange = false
-            options.mip = false
-            let run = BoundRun(problem: p, options: options, clock: clock)
-            run.run()
+            let run = finishedRun(p, seconds: 10, threads: 1) {
+                $0.lagrange = false
+                $0.mip = false
+            }
             guard let opt = BruteForce.optimum(p) else {
                 XCTAssertNil(run.optimum, "seed \(seed)")
                 infeasible += 1
@@ -220,11 +230,7 @@ final class BoundTests: XCTestCase {
         var checked = 0
         for (seed, p) in Self.instances(count: 30) {
             guard let opt = BruteForce.optimum(p) else { continue }
-            let clock = ProcessClock()
-            var options = BoundOptions(stopAt: clock.seconds + 0.3, threads: 2)
-            options.upperBound = nil
-            let run = BoundRun(problem: p, options: options, clock: clock)
-            run.run()
+            let run = finishedRun(p, seconds: 0.3, threads: 2) { $0.upperBound = nil }
             let history = run.history
             for (a, b) in zip(history, history.dropFirst()) {
                 XCTAssertLessThan(a.bound, b.bound, "seed \(seed)")
@@ -243,12 +249,10 @@ final class BoundTests: XCTestCase {
         var checked = 0
         for (seed, p) in Self.instances(count: 12) {
             guard let opt = BruteForce.optimum(p) else { continue }
-            let clock = ProcessClock()
-            var options = BoundOptions(stopAt: clock.seconds + 0.2, threads: 3)
-            options.exact = false
-            options.mip = false
-            let run = BoundRun(problem: p, options: options, clock: clock)
-            run.run()
+            let run = finishedRun(p, seconds: 0.2, threads: 3) {
+                $0.exact = false
+                $0.mip = false
+            }
             let lagrange = run.methodNotes.filter { $0.hasPrefix("lagrange (") }
             if run.instance.nodeCount == 0 { continue }
             XCTAssertEqual(lagrange.count, 3, "seed \(seed): \(run.methodNotes)")
