@@ -364,6 +364,48 @@ final class BoundMonotonicityTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(checked, 60)
     }
 
+    /// A polish goes back to the best state, keeps the multipliers there (the steps do nothing
+    /// meanwhile), never lowers the estimate, certifies below the optimum, and ends by itself.
+    func testPolishFreezesTheBestStateAndOnlyRises() {
+        var checked = 0
+        for (seed, p) in BoundTests.instances(count: 200) {
+            let inst = Reducer.reduce(p)
+            guard inst.nodeCount > 0, inst.hasMemory, let opt = BruteForce.optimum(p) else { continue }
+            checked += 1
+            let dual = LagrangianDual(inst)
+            for _ in 0 ..< 30 {
+                dual.iterate()
+                dual.stepMultipliers()
+            }
+            let best = dual.bestEstimate
+            dual.startPolish()
+            XCTAssertTrue(dual.polishing)
+            let frozen = dual.mu
+            var last = best
+            var iterations = 0
+            while dual.polishing && iterations < 20 * LagrangianDual.polishWindow {
+                let d = dual.iterate()
+                iterations += 1
+                XCTAssertGreaterThanOrEqual(d, last - 1e-7 * max(1, abs(last)), "seed \(seed) iteration \(iterations)")
+                last = d
+                dual.stepMultipliers()
+                if dual.polishing { XCTAssertEqual(dual.mu, frozen, "seed \(seed)") }
+                if let c = dual.certify(), let b = originalBound(inst, reducedBound: c, nonNegative: true) {
+                    XCTAssertLessThanOrEqual(b, opt.cost, "seed \(seed) iteration \(iterations)")
+                } else {
+                    XCTFail("seed \(seed): no certificate")
+                }
+            }
+            XCTAssertFalse(dual.polishing, "seed \(seed): the polish did not end")
+            XCTAssertEqual(dual.polishes, 1)
+            XCTAssertGreaterThanOrEqual(dual.polishGain, 0)
+            // The steps resume afterwards.
+            dual.iterate()
+            dual.stepMultipliers()
+        }
+        XCTAssertGreaterThanOrEqual(checked, 40)
+    }
+
     /// The keeper only ever takes rising bounds, whatever order they are offered in, and
     /// refuses any value above the known cost.
     func testKeeperOnlyRises() {

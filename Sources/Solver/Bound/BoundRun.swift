@@ -40,6 +40,10 @@ private enum Timing {
     static let exactShare = 0.25
     /// The LP in dual form gets at most this share of the time left, so the MIP gets its turn.
     static let lpShare = 0.3
+    /// A Lagrangian run whose best estimate has not risen for this share of its time so far
+    /// (and at least `polishStallSeconds`) polishes its best state (`LagrangianDual.startPolish`).
+    static let polishStallShare = 0.2
+    static let polishStallSeconds = 2.0
     /// Threads no other method uses run further Lagrangian runs with these step schedules
     /// (halvings planned over the time left), in turn; the best certified bound of all counts.
     /// Which schedule is best differs between instances (benchmarks/BOUNDS.md, "Step
@@ -239,13 +243,22 @@ public final class BoundRun: Sendable {
         var certifiedEstimate = -Double.infinity
         let started = clock.seconds
         var lastCertify = clock.seconds
-        var certifySeconds = 0.0, passSeconds = 0.0
+        var certifySeconds = 0.0, passSeconds = 0.0, stepSeconds = 0.0
         var lastTrace = clock.seconds
+        var lastRise = clock.seconds, best = -Double.infinity
         while !shouldStop && clock.seconds < end {
             let t0 = clock.seconds
             dual.iterate()
             let t1 = clock.seconds
             passSeconds += t1 - t0
+            // A stalled run polishes its best state; the stall clock restarts afterwards.
+            if dual.bestEstimate > best || dual.polishing {
+                best = dual.bestEstimate
+                lastRise = t1
+            } else if t1 - lastRise > max(Timing.polishStallSeconds, Timing.polishStallShare * (t1 - started)) {
+                dual.startPolish()
+                lastRise = t1
+            }
             if dual.iterations % Timing.patienceInterval == 0 {
                 let rate = Double(dual.iterations) / max(Timing.minimumElapsed, t1 - started)
                 dual.patience = LagrangianDual.patience(iterationsPerSecond: rate, secondsLeft: end - t1,
@@ -267,10 +280,12 @@ public final class BoundRun: Sendable {
                 // Plain message passing has converged (it is monotone without multipliers).
                 if dual.iterations > Timing.convergedAfter { break }
             }
+            let t2 = clock.seconds
             dual.stepMultipliers()
+            stepSeconds += clock.seconds - t2
         }
         if !dual.bestStateCertified, let b = dual.certifyBest() { offerReduced(b, method: "lagrange") }
-        note("lagrange (\(Int(halvings)) halvings): \(dual.iterations) iterations (\(formatFixed(passSeconds, 1)) s passes, \(formatFixed(certifySeconds, 1)) s certificates), best estimate \(formatFixed(dual.bestEstimate + Double(instance.base), 1))")
+        note("lagrange (\(Int(halvings)) halvings): \(dual.iterations) iterations, \(dual.polishes) polishes adding \(formatFixed(dual.polishGain, 0)) (\(formatFixed(passSeconds, 1)) s passes, \(formatFixed(stepSeconds, 1)) s multiplier steps, \(formatFixed(certifySeconds, 1)) s certificates), best estimate \(formatFixed(dual.bestEstimate + Double(instance.base), 1))")
     }
 
     /// The complete search until `until`: on completion the optimum becomes the bound and the

@@ -23,6 +23,10 @@ import Model
 /// - the forward pass also decodes a labelling (each node's best strategy given the earlier
 ///   nodes' choices and the later nodes' messages), extended to the eliminated nodes; its
 ///   clique loads give the subgradient `load - capacity` for a projected Polyak step on `mu`.
+/// - a polish (`startPolish`, when the caller sees the best estimate stall) returns to the best
+///   state and passes messages at its frozen multipliers until the estimate stops rising: with
+///   one pass pair per step the messages lag the multipliers, so the best state is rarely
+///   converged.
 ///
 /// Bounds are only ever read through `certify()`: the eliminations are replayed in exact
 /// `Int128` fixed point with the multipliers and messages rounded to a grid, and D evaluated
@@ -501,11 +505,12 @@ final class LagrangianDual {
             sinceImprovement = 0
         } else {
             sinceImprovement += 1
-            if sinceImprovement >= patience {
+            if sinceImprovement >= patience && !polishing {
                 stepScale = max(stepScale * Self.stepHalving, Self.minimumStepScale)
                 sinceImprovement = 0
             }
         }
+        checkPolish()
         // The forward pass's labelling is extended to the eliminated nodes and priced every
         // `labellingInterval` iterations, the rhythm at which `DualPrimal` loads it.
         if iterations % Self.labellingInterval == 1 {
@@ -526,10 +531,59 @@ final class LagrangianDual {
         estimate = bestEstimate
     }
 
+    // MARK: - Polishing
+
+    /// Iterations over which a polish's progress is measured...
+    static let polishWindow = 100
+    /// ... and the least relative rise of the best estimate over them that keeps it going.
+    static let polishTolerance = 1e-6
+
+    /// Whether the multipliers are frozen at the best state's (see `startPolish`).
+    private(set) var polishing = false
+    /// Polishes started, and the best estimate's total rise during them.
+    private(set) var polishes = 0
+    private(set) var polishGain = 0.0
+    private var polishMark = (iteration: 0, best: -Double.infinity)
+
+    /// Goes back to the best state and freezes the multipliers there: the next iterations
+    /// are plain message passing at those multipliers, which never lowers the estimate. The
+    /// state whose estimate is best was reached with messages that lag the multiplier steps
+    /// (one pass pair per step), so it usually gains when its messages converge (benchmarks/
+    /// BOUNDS.md, "Polishing the best state"). The polish ends by itself once the best estimate
+    /// rises by less than `polishTolerance` over `polishWindow` iterations; the steps then
+    /// resume from the polished state.
+    func startPolish() {
+        guard !polishing else { return }
+        if let m = bestMessages, let u = bestStateMu {
+            messages = m
+            mu = u
+            refresh()
+        }
+        polishing = true
+        polishes += 1
+        polishMark = (iterations, bestEstimate)
+        direction = []
+        sinceImprovement = 0
+    }
+
+    /// Ends the polish when it has stopped paying (called after each iteration).
+    private func checkPolish() {
+        guard polishing, iterations - polishMark.iteration >= Self.polishWindow else { return }
+        let rise = bestEstimate - polishMark.best
+        polishGain += max(0, rise)
+        if rise < Self.polishTolerance * max(1, abs(bestEstimate)) {
+            polishing = false
+            sinceImprovement = 0
+        } else {
+            polishMark = (iterations, bestEstimate)
+        }
+    }
+
     /// A projected Polyak step on the multipliers. The subgradient comes from the backward
     /// pass's argmin labelling (each core node's best strategy after collecting its messages),
-    /// extended to the eliminated nodes.
+    /// extended to the eliminated nodes. No step while polishing.
     func stepMultipliers() {
+        if polishing { return }
         if skipStep {
             skipStep = false
             return
