@@ -62,6 +62,10 @@ final class BoundCoreTests: XCTestCase {
                 // Expanding the best core labelling gives an optimal full labelling.
                 let full = core.expand(coreArg, unary: u, store: store, top: top)
                 XCTAssertEqual(energy(inst, unary, full), best, "seed \(seed): expansion")
+                // The dual's specialised expansion makes the same choices on the same values.
+                let ud = u.map { Double($0) }, sd = store.map { Double($0) }
+                XCTAssertEqual(core.expandDouble(coreArg, unary: ud, store: sd),
+                               core.expand(coreArg, unary: ud, store: sd, top: .infinity), "seed \(seed): expandDouble")
                 checked += 1
             }
         }

@@ -282,6 +282,54 @@ final class CoreGraph: Sendable {
         }}}
     }
 
+    /// `expand` specialised for the optimiser's doubles (the dual extends a labelling after
+    /// every multiplier step): the same choices, ties included, without the generic code's
+    /// checked accesses.
+    func expandDouble(_ core: [Int32], unary: [Double], store: [Double]) -> [Int32] {
+        var x = [Int32](repeating: 0, count: inst.nodeCount)
+        let off = inst.strategyStart
+        let kk = inst.strategyCount
+        let wOff = self.wOff, wU = self.wU
+        x.withUnsafeMutableBufferPointer { X in
+        unary.withUnsafeBufferPointer { U in
+        store.withUnsafeBufferPointer { W in
+            for (c, i) in coreNode.enumerated() { X[i] = core[c] }
+            for op in ops.reversed() {
+                switch op {
+                case .leaf(let i, let w, let j):
+                    let ki = Int(kk[i]), kj = Int(kk[j]), oi = Int(off[i]), t0 = wOff[w], b = Int(X[j])
+                    var best = Double.infinity, arg = 0
+                    if wU[w] == i {
+                        for s in 0 ..< ki {
+                            let c = U[oi &+ s] + W[t0 &+ s &* kj &+ b]
+                            if c < best { best = c; arg = s }
+                        }
+                    } else {
+                        let r = t0 &+ b &* ki
+                        for s in 0 ..< ki {
+                            let c = U[oi &+ s] + W[r &+ s]
+                            if c < best { best = c; arg = s }
+                        }
+                    }
+                    X[i] = Int32(arg)
+                case .link(let i, let e1, let e2, let u, let v, _):
+                    let ki = Int(kk[i]), ku = Int(kk[u]), kv = Int(kk[v]), oi = Int(off[i])
+                    let a = Int(X[u]), b = Int(X[v])
+                    let t1 = wOff[e1], t2 = wOff[e2]
+                    let iIsU1 = wU[e1] == i, iIsU2 = wU[e2] == i
+                    var best = Double.infinity, arg = 0
+                    for s in 0 ..< ki {
+                        let c = U[oi &+ s] + W[t1 &+ (iIsU1 ? s &* ku &+ a : a &* ki &+ s)]
+                            + W[t2 &+ (iIsU2 ? s &* kv &+ b : b &* ki &+ s)]
+                        if c < best { best = c; arg = s }
+                    }
+                    X[i] = Int32(arg)
+                }
+            }
+        }}}
+        return x
+    }
+
     /// Extends a core labelling to the whole reduced instance (each eliminated node takes its
     /// best strategy given its neighbours, last eliminated first), with the values of the last
     /// replay.

@@ -280,12 +280,16 @@ final class LagrangianDual {
         let j = adjOther[p], ki = k[i], kj = k[j]
         let w = core.coreEdge[core.coreAdjEdge[p]]
         let t0 = core.wOff[w], m0 = matOff[p]
-        if core.coreAdjIsU[p] {
-            // i = u: row r = j's strategy b, column s = a; the table is a * kj + b.
-            for r in 0 ..< kj { for s in 0 ..< ki { mats[m0 + r * ki + s] = store[t0 + s * kj + r] } }
-        } else {
-            for x in 0 ..< ki * kj { mats[m0 + x] = store[t0 + x] }
-        }
+        let isU = core.coreAdjIsU[p]
+        mats.withUnsafeMutableBufferPointer { M in
+        store.withUnsafeBufferPointer { S in
+            if isU {
+                // i = u: row r = j's strategy b, column s = a; the table is a * kj + b.
+                for r in 0 ..< kj { for s in 0 ..< ki { M[m0 &+ r &* ki &+ s] = S[t0 &+ s &* kj &+ r] } }
+            } else {
+                for x in 0 ..< ki * kj { M[m0 &+ x] = S[t0 &+ x] }
+            }
+        }}
     }
 
     private lazy var slotNode: [Int] = {
@@ -310,27 +314,41 @@ final class LagrangianDual {
         if inst.hasMemory {
             var prefix = [Double](repeating: 0, count: mu.count + 1)
             for c in 0 ..< mu.count { prefix[c + 1] = prefix[c] + mu[c] }
-            for i in 0 ..< inst.nodeCount {
-                let f = Int(inst.cliqueFirst[i]), l = Int(inst.cliqueEnd[i])
-                let m = f < l ? prefix[l] - prefix[f] : 0
-                for s in Int(inst.strategyStart[i]) ..< Int(inst.strategyStart[i + 1]) { reducedUnary[s] = unary[s] + usage[s] * m }
-            }
+            let first = inst.cliqueFirst, end = inst.cliqueEnd, start = inst.strategyStart
+            reducedUnary.withUnsafeMutableBufferPointer { R in
+            unary.withUnsafeBufferPointer { U in
+            usage.withUnsafeBufferPointer { G in
+                for i in 0 ..< inst.nodeCount {
+                    let f = Int(first[i]), l = Int(end[i])
+                    let m = f < l ? prefix[l] - prefix[f] : 0
+                    for s in Int(start[i]) ..< Int(start[i + 1]) { R[s] = U[s] + G[s] * m }
+                }
+            }}}
         } else {
             reducedUnary = unary
         }
-        for w in core.folded {
-            let t0 = core.wOff[w]
-            if let orig = pristine[w] {
-                for x in 0 ..< orig.count { store[t0 + x] = orig[x] }
-            } else {
-                for x in t0 ..< core.wOff[w + 1] { store[x] = 0 }
+        let wOff = core.wOff
+        store.withUnsafeMutableBufferPointer { S in
+            for w in core.folded {
+                let t0 = wOff[w]
+                if let orig = pristine[w] {
+                    orig.withUnsafeBufferPointer { O in
+                        for x in 0 ..< O.count { S[t0 &+ x] = O[x] }
+                    }
+                } else {
+                    for x in t0 ..< wOff[w + 1] { S[x] = 0 }
+                }
             }
         }
         core.replayDouble(unary: &reducedUnary, store: &store, scratch: &replayScratch)
-        for c in 0 ..< n {
-            let o = Int(inst.strategyStart[core.coreNode[c]])
-            for s in 0 ..< k[c] { base[off[c] + s] = reducedUnary[o + s] }
-        }
+        let start = inst.strategyStart, coreNode = core.coreNode
+        base.withUnsafeMutableBufferPointer { B in
+        reducedUnary.withUnsafeBufferPointer { R in
+            for c in 0 ..< n {
+                let o = Int(start[coreNode[c]]), b0 = off[c]
+                for s in 0 ..< k[c] { B[b0 &+ s] = R[o &+ s] }
+            }
+        }}
         for (_, su, sv) in foldedCoreEdges {
             fillMatrix(su)
             fillMatrix(sv)
@@ -514,7 +532,7 @@ final class LagrangianDual {
         // The forward pass's labelling is extended to the eliminated nodes and priced every
         // `labellingInterval` iterations, the rhythm at which `DualPrimal` loads it.
         if iterations % Self.labellingInterval == 1 {
-            labelling = core.expand(coreLabelling, unary: reducedUnary, store: store, top: .infinity)
+            labelling = core.expandDouble(coreLabelling, unary: reducedUnary, store: store)
             recordLabelling()
         }
         return dual
@@ -589,7 +607,7 @@ final class LagrangianDual {
             return
         }
         guard inst.hasMemory else { return }
-        let x = core.expand(argminLabelling, unary: reducedUnary, store: store, top: .infinity)
+        let x = core.expandDouble(argminLabelling, unary: reducedUnary, store: store)
         multiplierStep(estimate, x)
     }
 
