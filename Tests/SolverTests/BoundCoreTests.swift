@@ -73,6 +73,45 @@ final class BoundCoreTests: XCTestCase {
         XCTAssertGreaterThan(eliminatedSome, 20)
     }
 
+    /// The incremental replay gives bitwise the full replay's values when only some nodes'
+    /// unary costs change between replays (and catches a change it was not told about: the
+    /// comparison below would fail if the cache reused a stale output).
+    func testIncrementalReplayEqualsFullReplay() {
+        var compared = 0, reused = 0
+        for (seed, p) in BoundTests.instances(count: 120, nodes: 9) {
+            let inst = Reducer.reduce(p)
+            guard inst.nodeCount > 0 else { continue }
+            var rng = SeededRNG(seed: seed)
+            for maxLinkWork in [1_000_000, 8] {
+                let core = CoreGraph(inst, maxLinkWork: maxLinkWork)
+                guard !core.ops.isEmpty else { continue }
+                var base = [Double](repeating: 0, count: core.storeSize)
+                for x in 0 ..< inst.edgeOff[inst.edgeCount] { base[x] = Double(min(inst.edgeCost[x], 1_000_000_000)) }
+                let cache = CoreGraph.ReplayCache(core)
+                var unary = inst.unary.map { Double(min($0, 1_000_000_000)) }
+                var scratch: [Double] = []
+                for round in 0 ..< 12 {
+                    // Change a random subset of the nodes (none in some rounds).
+                    var changed = [Bool](repeating: round == 0, count: inst.nodeCount)
+                    for i in 0 ..< inst.nodeCount where round > 0 && rng.below(3) == 0 {
+                        changed[i] = true
+                        for s in Int(inst.strategyStart[i]) ..< Int(inst.strategyStart[i + 1]) { unary[s] += Double(rng.below(1000)) - 500 }
+                    }
+                    var fullU = unary, fullW = base
+                    core.replayDouble(unary: &fullU, store: &fullW, scratch: &scratch)
+                    var incU = unary, incW = base
+                    core.replayDouble(unary: &incU, store: &incW, scratch: &scratch, cache: cache, changed: changed)
+                    XCTAssertEqual(incU, fullU, "seed \(seed) round \(round)")
+                    XCTAssertEqual(incW, fullW, "seed \(seed) round \(round)")
+                    compared += 1
+                }
+                if cache.recomputed < cache.total { reused += 1 }
+            }
+        }
+        XCTAssertGreaterThan(compared, 200)
+        XCTAssertGreaterThan(reused, 20, "the cache should skip unchanged eliminations")
+    }
+
     /// Certificates with and without eliminations are both valid; the core's is usually at
     /// least as high after the same number of iterations (not asserted: only validity is).
     func testCertificatesWithoutEliminationAreValid() {

@@ -282,6 +282,124 @@ final class CoreGraph: Sendable {
         }}}
     }
 
+    /// The outputs of the eliminations at the last `replayDouble(..., cache:)`, so that the next
+    /// replay recomputes only the eliminations whose inputs changed.
+    final class ReplayCache {
+        /// Per op: where its output starts in `out` (a leaf's vector over the node it folds
+        /// into, a link's table).
+        let outOff: [Int]
+        var out: [Double]
+        var primed = false
+        var dirtyNode: [Bool]
+        var dirtyEdge: [Bool]
+        private(set) var recomputed = 0, total = 0
+
+        init(_ core: CoreGraph) {
+            let kk = core.inst.strategyCount
+            var offs = [Int](repeating: 0, count: core.ops.count + 1)
+            for (q, op) in core.ops.enumerated() {
+                switch op {
+                case .leaf(_, _, let j): offs[q + 1] = offs[q] + Int(kk[j])
+                case .link(_, _, _, let u, let v, _): offs[q + 1] = offs[q] + Int(kk[u]) * Int(kk[v])
+                }
+            }
+            outOff = offs
+            out = [Double](repeating: 0, count: offs[core.ops.count])
+            dirtyNode = [Bool](repeating: false, count: core.inst.nodeCount)
+            dirtyEdge = [Bool](repeating: false, count: core.wOff.count)
+        }
+
+        func count(recomputed r: Int, of t: Int) {
+            recomputed += r
+            total += t
+        }
+    }
+
+    /// `replayDouble` that reuses the outputs of eliminations whose inputs did not change since
+    /// the cache's last replay: `changed[i]` says that node i's unary costs changed (the
+    /// tables are the instance's own, so only the unary costs vary between replays). A changed
+    /// input makes the elimination, and what it folds into, changed in turn. The results are
+    /// bitwise those of `replayDouble`: an unchanged elimination adds the very values it
+    /// computed last time.
+    func replayDouble(unary: inout [Double], store: inout [Double], scratch: inout [Double],
+                      cache: ReplayCache, changed: [Bool]) {
+        let off = inst.strategyStart
+        let kk = inst.strategyCount
+        if scratch.count < 2 * Int(kk.max() ?? 1) { scratch = [Double](repeating: 0, count: 2 * Int(kk.max() ?? 1)) }
+        let wOff = self.wOff, wU = self.wU, outOff = cache.outOff
+        let all = !cache.primed
+        cache.primed = true
+        var recomputed = 0
+        cache.dirtyNode = changed
+        for w in 0 ..< cache.dirtyEdge.count { cache.dirtyEdge[w] = false }
+        unary.withUnsafeMutableBufferPointer { U in
+        store.withUnsafeMutableBufferPointer { W in
+        scratch.withUnsafeMutableBufferPointer { acc in
+        cache.out.withUnsafeMutableBufferPointer { O in
+        cache.dirtyNode.withUnsafeMutableBufferPointer { DN in
+        cache.dirtyEdge.withUnsafeMutableBufferPointer { DE in
+            for (q, op) in ops.enumerated() {
+                let o0 = outOff[q]
+                switch op {
+                case .leaf(let i, let w, let j):
+                    let ki = Int(kk[i]), kj = Int(kk[j]), oi = Int(off[i]), oj = Int(off[j]), t0 = wOff[w]
+                    if all || DN[i] || DE[w] {
+                        recomputed += 1
+                        DN[j] = true
+                        if wU[w] == i {
+                            for b in 0 ..< kj { acc[b] = .infinity }
+                            for s in 0 ..< ki {
+                                let us = U[oi &+ s], r = t0 &+ s &* kj
+                                for b in 0 ..< kj { acc[b] = Swift.min(acc[b], us + W[r &+ b]) }
+                            }
+                            for b in 0 ..< kj { O[o0 &+ b] = acc[b] }
+                        } else {
+                            for b in 0 ..< kj {
+                                let r = t0 &+ b &* ki
+                                var best = Double.infinity
+                                for s in 0 ..< ki { best = Swift.min(best, U[oi &+ s] + W[r &+ s]) }
+                                O[o0 &+ b] = best
+                            }
+                        }
+                    }
+                    for b in 0 ..< kj { U[oj &+ b] += O[o0 &+ b] }
+                case .link(let i, let e1, let e2, let u, let v, let t):
+                    let ku = Int(kk[u]), kv = Int(kk[v]), tt = wOff[t]
+                    if all || DN[i] || DE[e1] || DE[e2] {
+                        recomputed += 1
+                        DE[t] = true
+                        let ki = Int(kk[i]), oi = Int(off[i])
+                        let t1 = wOff[e1], t2 = wOff[e2]
+                        let iIsU1 = wU[e1] == i, iIsU2 = wU[e2] == i
+                        for a in 0 ..< ku {
+                            for s in 0 ..< ki {
+                                acc[kv &+ s] = U[oi &+ s] + W[t1 &+ (iIsU1 ? s &* ku &+ a : a &* ki &+ s)]
+                            }
+                            for b in 0 ..< kv { acc[b] = .infinity }
+                            if iIsU2 {
+                                for s in 0 ..< ki {
+                                    let rs = acc[kv &+ s], r = t2 &+ s &* kv
+                                    for b in 0 ..< kv { acc[b] = Swift.min(acc[b], rs + W[r &+ b]) }
+                                }
+                            } else {
+                                for b in 0 ..< kv {
+                                    let r = t2 &+ b &* ki
+                                    var best = Double.infinity
+                                    for s in 0 ..< ki { best = Swift.min(best, acc[kv &+ s] + W[r &+ s]) }
+                                    acc[b] = best
+                                }
+                            }
+                            let r = o0 &+ a &* kv
+                            for b in 0 ..< kv { O[r &+ b] = acc[b] }
+                        }
+                    }
+                    for x in 0 ..< ku &* kv { W[tt &+ x] += O[o0 &+ x] }
+                }
+            }
+        }}}}}}
+        cache.count(recomputed: recomputed, of: ops.count)
+    }
+
     /// `expand` specialised for the optimiser's doubles (the dual extends a labelling after
     /// every multiplier step): the same choices, ties included, without the generic code's
     /// checked accesses.

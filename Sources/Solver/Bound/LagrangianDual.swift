@@ -97,6 +97,14 @@ final class LagrangianDual {
     /// implies the others' rows.
     private(set) var activeClique: [Bool] = []
     private var replayScratch: [Double] = []
+    /// The eliminations' outputs of the last replay, and per reduced node its penalty then
+    /// (NaN before the first) and whether it changed since: a replay recomputes only what
+    /// changed (`CoreGraph.replayDouble(...cache:changed:)`).
+    private let replayCache: CoreGraph.ReplayCache
+    private var lastPenalty: [Double]
+    private var penaltyChanged: [Bool]
+    /// Eliminations recomputed by the replays so far, of all replayed.
+    var replayCounts: (recomputed: Int, total: Int) { (replayCache.recomputed, replayCache.total) }
     /// The state with the best estimate so far (what `certifyBest` certifies).
     private var bestMessages: [Double]?
     private var bestStateMu: [Double]?
@@ -166,6 +174,9 @@ final class LagrangianDual {
         self.inst = inst
         let core = CoreGraph(inst, eliminate: eliminate)
         self.core = core
+        replayCache = CoreGraph.ReplayCache(core)
+        lastPenalty = [Double](repeating: .nan, count: inst.nodeCount)
+        penaltyChanged = [Bool](repeating: true, count: inst.nodeCount)
         n = core.coreN
         k = core.coreK
         off = core.coreOff
@@ -318,14 +329,20 @@ final class LagrangianDual {
             reducedUnary.withUnsafeMutableBufferPointer { R in
             unary.withUnsafeBufferPointer { U in
             usage.withUnsafeBufferPointer { G in
+            lastPenalty.withUnsafeMutableBufferPointer { P in
+            penaltyChanged.withUnsafeMutableBufferPointer { C in
                 for i in 0 ..< inst.nodeCount {
                     let f = Int(first[i]), l = Int(end[i])
                     let m = f < l ? prefix[l] - prefix[f] : 0
                     for s in Int(start[i]) ..< Int(start[i + 1]) { R[s] = U[s] + G[s] * m }
+                    // Exact comparison: equal penalties give bitwise equal costs.
+                    C[i] = m != P[i]
+                    P[i] = m
                 }
-            }}}
+            }}}}}
         } else {
             reducedUnary = unary
+            for i in 0 ..< penaltyChanged.count { penaltyChanged[i] = false }
         }
         let wOff = core.wOff
         store.withUnsafeMutableBufferPointer { S in
@@ -340,7 +357,9 @@ final class LagrangianDual {
                 }
             }
         }
-        core.replayDouble(unary: &reducedUnary, store: &store, scratch: &replayScratch)
+        let firstReplay = !replayCache.primed
+        core.replayDouble(unary: &reducedUnary, store: &store, scratch: &replayScratch,
+                          cache: replayCache, changed: penaltyChanged)
         let start = inst.strategyStart, coreNode = core.coreNode
         base.withUnsafeMutableBufferPointer { B in
         reducedUnary.withUnsafeBufferPointer { R in
@@ -349,7 +368,8 @@ final class LagrangianDual {
                 for s in 0 ..< k[c] { B[b0 &+ s] = R[o &+ s] }
             }
         }}
-        for (_, su, sv) in foldedCoreEdges {
+        // A folded core table changes only through eliminations that changed.
+        for (ce, su, sv) in foldedCoreEdges where firstReplay || replayCache.dirtyEdge[core.coreEdge[ce]] {
             fillMatrix(su)
             fillMatrix(sv)
         }
