@@ -103,8 +103,6 @@ final class LagrangianDual {
     private let replayCache: CoreGraph.ReplayCache
     private var lastPenalty: [Double]
     private var penaltyChanged: [Bool]
-    /// Eliminations recomputed by the replays so far, of all replayed.
-    var replayCounts: (recomputed: Int, total: Int) { (replayCache.recomputed, replayCache.total) }
     /// The state with the best estimate so far (what `certifyBest` certifies).
     private var bestMessages: [Double]?
     private var bestStateMu: [Double]?
@@ -587,7 +585,7 @@ final class LagrangianDual {
     /// are plain message passing at those multipliers, which never lowers the estimate. The
     /// state whose estimate is best was reached with messages that lag the multiplier steps
     /// (one pass pair per step), so it usually gains when its messages converge (benchmarks/
-    /// BOUNDS.md, "Polishing the best state"). The polish ends by itself once the best estimate
+    /// BOUNDS.md, "polishing the best state"). The polish ends by itself once the best estimate
     /// rises by less than `polishTolerance` over `polishWindow` iterations; the steps then
     /// resume from the polished state.
     func startPolish() {
