@@ -73,7 +73,7 @@ final class BoundCoreTests: XCTestCase {
         XCTAssertGreaterThan(eliminatedSome, 20)
     }
 
-    /// The incremental replay gives bitwise the full replay's values when only some nodes'
+    /// The dual's incremental replay gives bitwise the full replay's values when only some nodes'
     /// unary costs change between replays (and catches a change it was not told about: the
     /// comparison below would fail if the cache reused a stale output).
     func testIncrementalReplayEqualsFullReplay() {
@@ -98,7 +98,7 @@ final class BoundCoreTests: XCTestCase {
                         for s in Int(inst.strategyStart[i]) ..< Int(inst.strategyStart[i + 1]) { unary[s] += Double(rng.below(1000)) - 500 }
                     }
                     var fullU = unary, fullW = base
-                    core.replayDouble(unary: &fullU, store: &fullW, scratch: &scratch)
+                    core.replay(unary: &fullU, store: &fullW, top: .infinity)
                     var incU = unary, incW = base
                     core.replayDouble(unary: &incU, store: &incW, scratch: &scratch, cache: cache, changed: changed)
                     XCTAssertEqual(incU, fullU, "seed \(seed) round \(round)")

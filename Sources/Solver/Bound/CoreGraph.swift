@@ -220,69 +220,7 @@ final class CoreGraph: Sendable {
         }
     }
 
-    /// `replay` specialised for the optimiser's doubles, with contiguous inner loops.
-    func replayDouble(unary: inout [Double], store: inout [Double], scratch: inout [Double]) {
-        let off = inst.strategyStart
-        let kk = inst.strategyCount
-        if scratch.count < 2 * Int(kk.max() ?? 1) { scratch = [Double](repeating: 0, count: 2 * Int(kk.max() ?? 1)) }
-        let wOff = self.wOff, wU = self.wU
-        unary.withUnsafeMutableBufferPointer { U in
-        store.withUnsafeMutableBufferPointer { W in
-        scratch.withUnsafeMutableBufferPointer { acc in
-            for op in ops {
-                switch op {
-                case .leaf(let i, let w, let j):
-                    let ki = Int(kk[i]), kj = Int(kk[j]), oi = Int(off[i]), oj = Int(off[j]), t0 = wOff[w]
-                    for b in 0 ..< kj { acc[b] = .infinity }
-                    if wU[w] == i {
-                        // Table s * kj + b: rows s.
-                        for s in 0 ..< ki {
-                            let us = U[oi &+ s], r = t0 &+ s &* kj
-                            for b in 0 ..< kj { acc[b] = Swift.min(acc[b], us + W[r &+ b]) }
-                        }
-                        for b in 0 ..< kj { U[oj &+ b] += acc[b] }
-                    } else {
-                        // Table b * ki + s: rows b.
-                        for b in 0 ..< kj {
-                            let r = t0 &+ b &* ki
-                            var best = Double.infinity
-                            for s in 0 ..< ki { best = Swift.min(best, U[oi &+ s] + W[r &+ s]) }
-                            U[oj &+ b] += best
-                        }
-                    }
-                case .link(let i, let e1, let e2, let u, let v, let t):
-                    let ki = Int(kk[i]), ku = Int(kk[u]), kv = Int(kk[v]), oi = Int(off[i])
-                    let t1 = wOff[e1], t2 = wOff[e2], tt = wOff[t]
-                    let iIsU1 = wU[e1] == i, iIsU2 = wU[e2] == i
-                    for a in 0 ..< ku {
-                        // row[s] = U_i(s) + w1(s, a), in acc[kv ...].
-                        for s in 0 ..< ki {
-                            acc[kv &+ s] = U[oi &+ s] + W[t1 &+ (iIsU1 ? s &* ku &+ a : a &* ki &+ s)]
-                        }
-                        for b in 0 ..< kv { acc[b] = .infinity }
-                        if iIsU2 {
-                            // w2 table s * kv + b: rows s, contiguous in b.
-                            for s in 0 ..< ki {
-                                let rs = acc[kv &+ s], r = t2 &+ s &* kv
-                                for b in 0 ..< kv { acc[b] = Swift.min(acc[b], rs + W[r &+ b]) }
-                            }
-                        } else {
-                            for b in 0 ..< kv {
-                                let r = t2 &+ b &* ki
-                                var best = Double.infinity
-                                for s in 0 ..< ki { best = Swift.min(best, acc[kv &+ s] + W[r &+ s]) }
-                                acc[b] = best
-                            }
-                        }
-                        let r = tt &+ a &* kv
-                        for b in 0 ..< kv { W[r &+ b] += acc[b] }
-                    }
-                }
-            }
-        }}}
-    }
-
-    /// The outputs of the eliminations at the last `replayDouble(..., cache:)`, so that the next
+    /// The outputs of the eliminations at the last `replayDouble`, so that the next
     /// replay recomputes only the eliminations whose inputs changed.
     final class ReplayCache {
         /// Per op: where its output starts in `out` (a leaf's vector over the node it folds
@@ -315,11 +253,13 @@ final class CoreGraph: Sendable {
         }
     }
 
-    /// `replayDouble` that reuses the outputs of eliminations whose inputs did not change since
-    /// the cache's last replay: `changed[i]` says that node i's unary costs changed (the
-    /// tables are the instance's own, so only the unary costs vary between replays). A changed
-    /// input makes the elimination, and what it folds into, changed in turn. The results are
-    /// bitwise those of `replayDouble`: an unchanged elimination adds the very values it
+    /// `replay` specialised for the optimiser's doubles, with contiguous inner loops, reusing
+    /// the outputs of eliminations whose inputs did not change since the cache's last replay:
+    /// `changed[i]` says that node i's unary costs changed (the tables are the instance's own,
+    /// so only the unary costs vary between replays). A changed input makes the elimination,
+    /// and what it folds into, changed in turn. The first replay with a cache computes every
+    /// elimination. The results are bitwise those of `replay` with `top` infinite: the same
+    /// sums and minima in the same order, and an unchanged elimination adds the very values it
     /// computed last time.
     func replayDouble(unary: inout [Double], store: inout [Double], scratch: inout [Double],
                       cache: ReplayCache, changed: [Bool]) {

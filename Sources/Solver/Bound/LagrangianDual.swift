@@ -99,7 +99,7 @@ final class LagrangianDual {
     private var replayScratch: [Double] = []
     /// The eliminations' outputs of the last replay, and per reduced node its penalty then
     /// (NaN before the first) and whether it changed since: a replay recomputes only what
-    /// changed (`CoreGraph.replayDouble(...cache:changed:)`).
+    /// changed (`CoreGraph.replayDouble`).
     private let replayCache: CoreGraph.ReplayCache
     private var lastPenalty: [Double]
     private var penaltyChanged: [Bool]
