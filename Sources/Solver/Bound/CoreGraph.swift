@@ -227,6 +227,9 @@ final class CoreGraph: Sendable {
         /// into, a link's table).
         let outOff: [Int]
         var out: [Double]
+        /// Per output entry: the eliminated node's strategy attaining it (the first of equal
+        /// ones), so that extending a core labelling is one lookup per elimination.
+        var arg: [Int32]
         var primed = false
         var dirtyNode: [Bool]
         var dirtyEdge: [Bool]
@@ -243,6 +246,7 @@ final class CoreGraph: Sendable {
             }
             outOff = offs
             out = [Double](repeating: 0, count: offs[core.ops.count])
+            arg = [Int32](repeating: 0, count: offs[core.ops.count])
             dirtyNode = [Bool](repeating: false, count: core.inst.nodeCount)
             dirtyEdge = [Bool](repeating: false, count: core.wOff.count)
         }
@@ -276,6 +280,7 @@ final class CoreGraph: Sendable {
         store.withUnsafeMutableBufferPointer { W in
         scratch.withUnsafeMutableBufferPointer { acc in
         cache.out.withUnsafeMutableBufferPointer { O in
+        cache.arg.withUnsafeMutableBufferPointer { A in
         cache.dirtyNode.withUnsafeMutableBufferPointer { DN in
         cache.dirtyEdge.withUnsafeMutableBufferPointer { DE in
             for (q, op) in ops.enumerated() {
@@ -287,18 +292,25 @@ final class CoreGraph: Sendable {
                         recomputed += 1
                         DN[j] = true
                         if wU[w] == i {
-                            for b in 0 ..< kj { acc[b] = .infinity }
+                            for b in 0 ..< kj { acc[b] = .infinity; A[o0 &+ b] = 0 }
                             for s in 0 ..< ki {
-                                let us = U[oi &+ s], r = t0 &+ s &* kj
-                                for b in 0 ..< kj { acc[b] = Swift.min(acc[b], us + W[r &+ b]) }
+                                let us = U[oi &+ s], r = t0 &+ s &* kj, s32 = Int32(truncatingIfNeeded: s)
+                                for b in 0 ..< kj {
+                                    let v = us + W[r &+ b]
+                                    if v < acc[b] { acc[b] = v; A[o0 &+ b] = s32 }
+                                }
                             }
                             for b in 0 ..< kj { O[o0 &+ b] = acc[b] }
                         } else {
                             for b in 0 ..< kj {
                                 let r = t0 &+ b &* ki
-                                var best = Double.infinity
-                                for s in 0 ..< ki { best = Swift.min(best, U[oi &+ s] + W[r &+ s]) }
+                                var best = Double.infinity, arg = 0
+                                for s in 0 ..< ki {
+                                    let v = U[oi &+ s] + W[r &+ s]
+                                    if v < best { best = v; arg = s }
+                                }
                                 O[o0 &+ b] = best
+                                A[o0 &+ b] = Int32(truncatingIfNeeded: arg)
                             }
                         }
                     }
@@ -315,76 +327,57 @@ final class CoreGraph: Sendable {
                             for s in 0 ..< ki {
                                 acc[kv &+ s] = U[oi &+ s] + W[t1 &+ (iIsU1 ? s &* ku &+ a : a &* ki &+ s)]
                             }
-                            for b in 0 ..< kv { acc[b] = .infinity }
+                            let r = o0 &+ a &* kv
                             if iIsU2 {
+                                for b in 0 ..< kv { acc[b] = .infinity; A[r &+ b] = 0 }
                                 for s in 0 ..< ki {
-                                    let rs = acc[kv &+ s], r = t2 &+ s &* kv
-                                    for b in 0 ..< kv { acc[b] = Swift.min(acc[b], rs + W[r &+ b]) }
+                                    let rs = acc[kv &+ s], r2 = t2 &+ s &* kv, s32 = Int32(truncatingIfNeeded: s)
+                                    for b in 0 ..< kv {
+                                        let v = rs + W[r2 &+ b]
+                                        if v < acc[b] { acc[b] = v; A[r &+ b] = s32 }
+                                    }
                                 }
                             } else {
                                 for b in 0 ..< kv {
-                                    let r = t2 &+ b &* ki
-                                    var best = Double.infinity
-                                    for s in 0 ..< ki { best = Swift.min(best, acc[kv &+ s] + W[r &+ s]) }
+                                    let r2 = t2 &+ b &* ki
+                                    var best = Double.infinity, arg = 0
+                                    for s in 0 ..< ki {
+                                        let v = acc[kv &+ s] + W[r2 &+ s]
+                                        if v < best { best = v; arg = s }
+                                    }
                                     acc[b] = best
+                                    A[r &+ b] = Int32(truncatingIfNeeded: arg)
                                 }
                             }
-                            let r = o0 &+ a &* kv
                             for b in 0 ..< kv { O[r &+ b] = acc[b] }
                         }
                     }
                     for x in 0 ..< ku &* kv { W[tt &+ x] += O[o0 &+ x] }
                 }
             }
-        }}}}}}
+        }}}}}}}
         cache.count(recomputed: recomputed, of: ops.count)
     }
 
-    /// `expand` specialised for the optimiser's doubles (the dual extends a labelling after
-    /// every multiplier step): the same choices, ties included, without the generic code's
-    /// checked accesses.
-    func expandDouble(_ core: [Int32], unary: [Double], store: [Double]) -> [Int32] {
+    /// `expand` for the optimiser (the dual extends a labelling after every multiplier step),
+    /// from the strategies the cache's last `replayDouble` recorded with its outputs: the same
+    /// choices, ties included, as `expand` on that replay's values, one lookup per elimination.
+    func expandCached(_ core: [Int32], cache: ReplayCache) -> [Int32] {
+        precondition(cache.primed, "expandCached needs a replay first")
         var x = [Int32](repeating: 0, count: inst.nodeCount)
-        let off = inst.strategyStart
-        let kk = inst.strategyCount
-        let wOff = self.wOff, wU = self.wU
+        let kk = inst.strategyCount, outOff = cache.outOff
         x.withUnsafeMutableBufferPointer { X in
-        unary.withUnsafeBufferPointer { U in
-        store.withUnsafeBufferPointer { W in
+        cache.arg.withUnsafeBufferPointer { A in
             for (c, i) in coreNode.enumerated() { X[i] = core[c] }
-            for op in ops.reversed() {
-                switch op {
-                case .leaf(let i, let w, let j):
-                    let ki = Int(kk[i]), kj = Int(kk[j]), oi = Int(off[i]), t0 = wOff[w], b = Int(X[j])
-                    var best = Double.infinity, arg = 0
-                    if wU[w] == i {
-                        for s in 0 ..< ki {
-                            let c = U[oi &+ s] + W[t0 &+ s &* kj &+ b]
-                            if c < best { best = c; arg = s }
-                        }
-                    } else {
-                        let r = t0 &+ b &* ki
-                        for s in 0 ..< ki {
-                            let c = U[oi &+ s] + W[r &+ s]
-                            if c < best { best = c; arg = s }
-                        }
-                    }
-                    X[i] = Int32(arg)
-                case .link(let i, let e1, let e2, let u, let v, _):
-                    let ki = Int(kk[i]), ku = Int(kk[u]), kv = Int(kk[v]), oi = Int(off[i])
-                    let a = Int(X[u]), b = Int(X[v])
-                    let t1 = wOff[e1], t2 = wOff[e2]
-                    let iIsU1 = wU[e1] == i, iIsU2 = wU[e2] == i
-                    var best = Double.infinity, arg = 0
-                    for s in 0 ..< ki {
-                        let c = U[oi &+ s] + W[t1 &+ (iIsU1 ? s &* ku &+ a : a &* ki &+ s)]
-                            + W[t2 &+ (iIsU2 ? s &* kv &+ b : b &* ki &+ s)]
-                        if c < best { best = c; arg = s }
-                    }
-                    X[i] = Int32(arg)
+            for q in stride(from: ops.count - 1, through: 0, by: -1) {
+                switch ops[q] {
+                case .leaf(let i, _, let j):
+                    X[i] = A[outOff[q] &+ Int(X[j])]
+                case .link(let i, _, _, let u, let v, _):
+                    X[i] = A[outOff[q] &+ Int(X[u]) &* Int(kk[v]) &+ Int(X[v])]
                 }
             }
-        }}}
+        }}
         return x
     }
 

@@ -550,7 +550,7 @@ final class LagrangianDual {
         // The forward pass's labelling is extended to the eliminated nodes and priced every
         // `labellingInterval` iterations, the rhythm at which `DualPrimal` loads it.
         if iterations % Self.labellingInterval == 1 {
-            labelling = core.expandDouble(coreLabelling, unary: reducedUnary, store: store)
+            labelling = core.expandCached(coreLabelling, cache: replayCache)
             recordLabelling()
         }
         return dual
@@ -625,7 +625,7 @@ final class LagrangianDual {
             return
         }
         guard inst.hasMemory else { return }
-        let x = core.expandDouble(argminLabelling, unary: reducedUnary, store: store)
+        let x = core.expandCached(argminLabelling, cache: replayCache)
         multiplierStep(estimate, x)
     }
 
