@@ -269,7 +269,7 @@ final class CoreGraph: Sendable {
                       cache: ReplayCache, changed: [Bool]) {
         let off = inst.strategyStart
         let kk = inst.strategyCount
-        if scratch.count < 2 * Int(kk.max() ?? 1) { scratch = [Double](repeating: 0, count: 2 * Int(kk.max() ?? 1)) }
+        if scratch.count < Int(kk.max() ?? 1) { scratch = [Double](repeating: 0, count: Int(kk.max() ?? 1)) }
         let wOff = self.wOff, wU = self.wU, outOff = cache.outOff
         let all = !cache.primed
         cache.primed = true
@@ -291,28 +291,7 @@ final class CoreGraph: Sendable {
                     if all || DN[i] || DE[w] {
                         recomputed += 1
                         DN[j] = true
-                        if wU[w] == i {
-                            for b in 0 ..< kj { acc[b] = .infinity; A[o0 &+ b] = 0 }
-                            for s in 0 ..< ki {
-                                let us = U[oi &+ s], r = t0 &+ s &* kj, s32 = Int32(truncatingIfNeeded: s)
-                                for b in 0 ..< kj {
-                                    let v = us + W[r &+ b]
-                                    if v < acc[b] { acc[b] = v; A[o0 &+ b] = s32 }
-                                }
-                            }
-                            for b in 0 ..< kj { O[o0 &+ b] = acc[b] }
-                        } else {
-                            for b in 0 ..< kj {
-                                let r = t0 &+ b &* ki
-                                var best = Double.infinity, arg = 0
-                                for s in 0 ..< ki {
-                                    let v = U[oi &+ s] + W[r &+ s]
-                                    if v < best { best = v; arg = s }
-                                }
-                                O[o0 &+ b] = best
-                                A[o0 &+ b] = Int32(truncatingIfNeeded: arg)
-                            }
-                        }
+                        Self.minimise(U.baseAddress! + oi, ki, W, t0, kj, rowsAreI: wU[w] == i, O, A, o0)
                     }
                     for b in 0 ..< kj { U[oj &+ b] += O[o0 &+ b] }
                 case .link(let i, let e1, let e2, let u, let v, let t):
@@ -325,31 +304,9 @@ final class CoreGraph: Sendable {
                         let iIsU1 = wU[e1] == i, iIsU2 = wU[e2] == i
                         for a in 0 ..< ku {
                             for s in 0 ..< ki {
-                                acc[kv &+ s] = U[oi &+ s] + W[t1 &+ (iIsU1 ? s &* ku &+ a : a &* ki &+ s)]
+                                acc[s] = U[oi &+ s] + W[t1 &+ (iIsU1 ? s &* ku &+ a : a &* ki &+ s)]
                             }
-                            let r = o0 &+ a &* kv
-                            if iIsU2 {
-                                for b in 0 ..< kv { acc[b] = .infinity; A[r &+ b] = 0 }
-                                for s in 0 ..< ki {
-                                    let rs = acc[kv &+ s], r2 = t2 &+ s &* kv, s32 = Int32(truncatingIfNeeded: s)
-                                    for b in 0 ..< kv {
-                                        let v = rs + W[r2 &+ b]
-                                        if v < acc[b] { acc[b] = v; A[r &+ b] = s32 }
-                                    }
-                                }
-                            } else {
-                                for b in 0 ..< kv {
-                                    let r2 = t2 &+ b &* ki
-                                    var best = Double.infinity, arg = 0
-                                    for s in 0 ..< ki {
-                                        let v = acc[kv &+ s] + W[r2 &+ s]
-                                        if v < best { best = v; arg = s }
-                                    }
-                                    acc[b] = best
-                                    A[r &+ b] = Int32(truncatingIfNeeded: arg)
-                                }
-                            }
-                            for b in 0 ..< kv { O[r &+ b] = acc[b] }
+                            Self.minimise(acc.baseAddress!, ki, W, t2, kv, rowsAreI: iIsU2, O, A, o0 &+ a &* kv)
                         }
                     }
                     for x in 0 ..< ku &* kv { W[tt &+ x] += O[o0 &+ x] }
@@ -357,6 +314,37 @@ final class CoreGraph: Sendable {
             }
         }}}}}}}
         cache.count(recomputed: recomputed, of: ops.count)
+    }
+
+    /// One elimination's minimisation over node i's strategies: for each strategy b of the
+    /// node it folds into, `O[o + b] = min_s x[s] + table(s, b)` and `A[o + b]` the first `s`
+    /// attaining it. The table (at `t` in `W`) has i's `ki` strategies as rows (`s * kOut + b`)
+    /// when `rowsAreI`, else as columns (`b * ki + s`).
+    @inline(__always)
+    private static func minimise(_ x: UnsafePointer<Double>, _ ki: Int, _ W: UnsafeMutableBufferPointer<Double>,
+                                 _ t: Int, _ kOut: Int, rowsAreI: Bool,
+                                 _ O: UnsafeMutableBufferPointer<Double>, _ A: UnsafeMutableBufferPointer<Int32>, _ o: Int) {
+        if rowsAreI {
+            for b in 0 ..< kOut { O[o &+ b] = .infinity; A[o &+ b] = 0 }
+            for s in 0 ..< ki {
+                let xs = x[s], r = t &+ s &* kOut, s32 = Int32(truncatingIfNeeded: s)
+                for b in 0 ..< kOut {
+                    let v = xs + W[r &+ b]
+                    if v < O[o &+ b] { O[o &+ b] = v; A[o &+ b] = s32 }
+                }
+            }
+        } else {
+            for b in 0 ..< kOut {
+                let r = t &+ b &* ki
+                var best = Double.infinity, arg = 0
+                for s in 0 ..< ki {
+                    let v = x[s] + W[r &+ s]
+                    if v < best { best = v; arg = s }
+                }
+                O[o &+ b] = best
+                A[o &+ b] = Int32(truncatingIfNeeded: arg)
+            }
+        }
     }
 
     /// `expand` for the optimiser (the dual extends a labelling after every multiplier step),
