@@ -117,6 +117,46 @@ final class BoundCoreTests: XCTestCase {
         XCTAssertGreaterThan(reused, 20, "the cache should skip unchanged eliminations")
     }
 
+    /// Passes that skip fresh slots compute bitwise what passes that collect every slot
+    /// compute, through multiplier steps (folded tables change), a polish (messages replaced)
+    /// and its end; and they do skip.
+    func testSkippingFreshSlotsChangesNothing() {
+        var compared = 0, withMemory = 0
+        var skipped = 0, collected = 0, restored = 0
+        for (seed, p) in BoundTests.instances(count: 80, nodes: 12) {
+            let inst = Reducer.reduce(p)
+            guard inst.nodeCount > 0 else { continue }
+            let a = LagrangianDual(inst), b = LagrangianDual(inst)
+            b.skipsFreshSlots = false
+            if inst.hasMemory { withMemory += 1 }
+            for it in 0 ..< 60 {
+                // Large steps make the estimate fall, so that the polish goes back to an
+                // earlier state (its messages replace the current ones).
+                if it == 20 { a.stepScale = 50; b.stepScale = 50 }
+                if it == 25 {
+                    let before = a.messages
+                    a.startPolish(); b.startPolish()
+                    if a.messages != before { restored += 1 }
+                }
+                let ea = a.iterate(), eb = b.iterate()
+                XCTAssertEqual(ea.bitPattern, eb.bitPattern, "seed \(seed) iteration \(it)")
+                XCTAssertEqual(a.messages.map(\.bitPattern), b.messages.map(\.bitPattern), "seed \(seed) iteration \(it)")
+                XCTAssertEqual(a.coreLabelling, b.coreLabelling)
+                a.stepMultipliers(); b.stepMultipliers()
+                XCTAssertEqual(a.mu.map(\.bitPattern), b.mu.map(\.bitPattern))
+            }
+            XCTAssertEqual(a.certify(), b.certify())
+            XCTAssertEqual(b.skippedFresh, 0)
+            skipped += a.skippedFresh
+            collected += a.collected
+            compared += 1
+        }
+        XCTAssertGreaterThan(compared, 40)
+        XCTAssertGreaterThan(withMemory, 10)
+        XCTAssertGreaterThan(restored, 5, "some polishes should go back to an earlier state")
+        XCTAssertGreaterThan(skipped, collected / 4, "about half of the slots should be skipped")
+    }
+
     /// Certificates with and without eliminations are both valid; the core's is usually at
     /// least as high after the same number of iterations (not asserted: only validity is).
     func testCertificatesWithoutEliminationAreValid() {
