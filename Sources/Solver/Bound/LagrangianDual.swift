@@ -569,10 +569,15 @@ final class LagrangianDual {
         return dual
     }
 
+    /// Puts another state's messages in place; no slot is fresh against them.
+    private func replaceMessages(_ m: [Double]) {
+        messages = m
+        for p in 0 ..< fresh.count { fresh[p] = false }
+    }
+
     /// Back to the best state after a numerical breakdown (non-finite values).
     private func recover() {
-        messages = bestMessages ?? [Double](repeating: 0, count: messages.count)
-        for p in 0 ..< fresh.count { fresh[p] = false }
+        replaceMessages(bestMessages ?? [Double](repeating: 0, count: messages.count))
         if inst.hasMemory { mu = bestMu ?? [Double](repeating: 0, count: mu.count) }
         direction = []
         stepScale = max(stepScale * 0.25, 1e-4)
@@ -605,8 +610,7 @@ final class LagrangianDual {
     func startPolish() {
         guard !polishing else { return }
         if let m = bestMessages, let u = bestStateMu {
-            messages = m
-            for p in 0 ..< fresh.count { fresh[p] = false }
+            replaceMessages(m)
             mu = u
             refresh()
         }
