@@ -446,6 +446,28 @@ final class BoundMonotonicityTests: XCTestCase {
 
     /// One patience formula: the iterations the time left allows, per planned halving, within
     /// [15, 1000].
+    /// Plain message passing counts as converged only when its best estimate stops rising over
+    /// a whole window: a slow steady rise (A without its limit) keeps it going, which the old
+    /// rule (the estimate no higher than at the last certificate) did not.
+    func testConvergenceNeedsAFlatWindow() {
+        let w = ConvergenceWatch.window
+        var slow = ConvergenceWatch()
+        var best = 5e9
+        for it in 1 ... 20 * w {
+            best += 5e9 * 2e-6 / Double(w)  // 2e-6 of the value per window
+            XCTAssertFalse(slow.converged(iteration: it, best: best), "iteration \(it)")
+        }
+        var flat = ConvergenceWatch()
+        var stoppedAt: Int?
+        for it in 1 ... 5 * w where stoppedAt == nil {
+            // Rises for two windows, then stays within the tolerance.
+            let value = it <= 2 * w ? 1e6 + Double(it) : 1e6 + Double(2 * w) + 1e-6
+            if flat.converged(iteration: it, best: value) { stoppedAt = it }
+        }
+        // Marks at w (the first), 2w (risen), 3w: the first flat window ends there.
+        XCTAssertEqual(stoppedAt, 3 * w)
+    }
+
     func testPatienceSpreadsTheHalvingsOverTheTimeLeft() {
         XCTAssertEqual(LagrangianDual.patience(iterationsPerSecond: 100, secondsLeft: 60, halvings: 12), 500)
         XCTAssertEqual(LagrangianDual.patience(iterationsPerSecond: 100, secondsLeft: 60, halvings: 60), 100)
