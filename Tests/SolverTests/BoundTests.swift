@@ -68,7 +68,7 @@ final class BoundTests: XCTestCase {
         for (seed, p) in Self.instances() {
             guard let opt = BruteForce.optimum(p) else { continue }
             instances += 1
-            let inst = Reducer.reduce(p)
+            let inst = Reducer.reduce(p, options: .keepingDominated)
             let layout = DualLayout(inst)
             var rng = SeededRNG(seed: seed)
             for trial in 0 ..< 30 {
@@ -96,7 +96,7 @@ final class BoundTests: XCTestCase {
         var checked = 0, claimsAboveOptimum = 0
         for (seed, p) in Self.instances() {
             guard let opt = BruteForce.optimum(p) else { continue }
-            let inst = Reducer.reduce(p)
+            let inst = Reducer.reduce(p, options: .keepingDominated)
             guard inst.nodeCount > 0, inst.edgeCount > 0 else { continue }
             let layout = DualLayout(inst)
             let messages = [Double](repeating: message, count: layout.messageCount)
@@ -148,7 +148,7 @@ final class BoundTests: XCTestCase {
     func testZeroDualPointIsSumOfMinima() {
         var checked = 0
         for (seed, p) in Self.instances(count: 40) {
-            let inst = Reducer.reduce(p)
+            let inst = Reducer.reduce(p, options: .keepingDominated)
             guard inst.nodeCount > 0 else { continue }
             checked += 1
             let layout = DualLayout(inst)
@@ -171,7 +171,7 @@ final class BoundTests: XCTestCase {
         var checked = 0
         for (seed, p) in Self.instances() {
             guard let opt = BruteForce.optimum(p) else { continue }
-            let inst = Reducer.reduce(p)
+            let inst = Reducer.reduce(p, options: .keepingDominated)
             guard inst.nodeCount > 0 else { continue }
             checked += 1
             let dual = LagrangianDual(inst)
@@ -201,7 +201,7 @@ final class BoundTests: XCTestCase {
             guard let opt = BruteForce.optimum(p), opt.cost < Int128(Problem.infinity) else { continue }
             // A forest? Edges are random pairs; only check when the edges form a forest.
             guard isForest(p) else { continue }
-            let inst = Reducer.reduce(p)
+            let inst = Reducer.reduce(p, options: .keepingDominated)
             let dual = LagrangianDual(inst)
             for _ in 0 ..< 5 { dual.iterate() }
             let r = dual.certify().flatMap { originalBound(inst, reducedBound: $0, nonNegative: true) }
@@ -216,7 +216,7 @@ final class BoundTests: XCTestCase {
         var checked = 0
         for (seed, p) in Self.instances(count: 40) {
             guard let opt = BruteForce.optimum(p) else { continue }
-            let inst = Reducer.reduce(p)
+            let inst = Reducer.reduce(p, options: .keepingDominated)
             let b = quickBound(inst, seconds: 0.005)
             XCTAssertNotNil(b, "seed \(seed): no bound")
             if let b { XCTAssertLessThanOrEqual(b, opt.cost, "seed \(seed)") }
@@ -267,7 +267,7 @@ final class BoundTests: XCTestCase {
     /// The bound command's progress lines: one per rise of the bound, in the shared grammar,
     /// with `best:` and `gap:` when a solution cost is known.
     func testBoundRunWritesOneProgressLinePerRise() throws {
-        let (_, p) = try XCTUnwrap(Self.instances(count: 8).first { BruteForce.optimum($0.1) != nil && Reducer.reduce($0.1).nodeCount > 0 })
+        let (_, p) = try XCTUnwrap(Self.instances(count: 8).first { BruteForce.optimum($0.1) != nil && Reducer.reduce($0.1, options: .keepingDominated).nodeCount > 0 })
         let opt = try XCTUnwrap(BruteForce.optimum(p)).cost
         let lines = Mutex<[String]>([])
         let clock = ProcessClock()
@@ -290,7 +290,7 @@ final class BoundTests: XCTestCase {
     func testHugeOrNonFiniteDualValuesGiveNoCertificate() {
         var checked = 0
         for (seed, p) in Self.instances(count: 20) {
-            let inst = Reducer.reduce(p)
+            let inst = Reducer.reduce(p, options: .keepingDominated)
             guard inst.nodeCount > 0, inst.edgeCount > 0 else { continue }
             checked += 1
             let layout = DualLayout(inst)
@@ -341,7 +341,7 @@ final class BoundMonotonicityTests: XCTestCase {
     func testMessagePassingNeverLowersTheBound() {
         var checked = 0
         for (seed, p) in BoundTests.instances(count: 80) {
-            let inst = Reducer.reduce(p)
+            let inst = Reducer.reduce(p, options: .keepingDominated)
             guard inst.nodeCount > 0 else { continue }
             checked += 1
             let dual = LagrangianDual(inst)
@@ -369,7 +369,7 @@ final class BoundMonotonicityTests: XCTestCase {
     func testPolishFreezesTheBestStateAndOnlyRises() {
         var checked = 0
         for (seed, p) in BoundTests.instances(count: 200) {
-            let inst = Reducer.reduce(p)
+            let inst = Reducer.reduce(p, options: .keepingDominated)
             guard inst.nodeCount > 0, inst.hasMemory, let opt = BruteForce.optimum(p) else { continue }
             checked += 1
             let dual = LagrangianDual(inst)
@@ -480,7 +480,7 @@ final class BoundMonotonicityTests: XCTestCase {
 
     /// The solve's dual phase and its extra bound thread use one memory estimate of the dual.
     func testOneMemoryEstimateOfTheDual() {
-        let inst = Reducer.reduce(TestInstances.random(seed: 3, nodes: 8, edges: 10))
+        let inst = Reducer.reduce(TestInstances.random(seed: 3, nodes: 8, edges: 10), options: .keepingDominated)
         let entries = inst.edgeOff[inst.edgeCount], strategies = Int(inst.strategyStart[inst.nodeCount])
         XCTAssertEqual(LagrangianDual.estimatedBytes(inst), 32 * entries + 64 * strategies)
         XCTAssertEqual(DualPrimal.estimatedBytes(inst), LagrangianDual.estimatedBytes(inst))
@@ -498,7 +498,7 @@ final class BoundInSolveTests: XCTestCase {
         for (seed, p) in BoundTests.instances(count: 40) {
             guard let opt = BruteForce.optimum(p) else { continue }
             checked += 1
-            let inst = Reducer.reduce(p)
+            let inst = Reducer.reduce(p, options: .keepingDominated)
             var seen: [Int128] = []
             let b = quickBound(inst, seconds: 0.01, onBound: { seen.append($0) })
             XCTAssertEqual(seen, seen.sorted(), "seed \(seed)")

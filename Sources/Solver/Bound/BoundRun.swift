@@ -192,8 +192,15 @@ public final class BoundRun: Sendable {
     public func run() -> Int128? {
         let inst = instance
         if inst.nodeCount == 0 {
-            // Everything was fixed by the reductions: the constant is the only solution's cost.
-            offerReduced(0, method: "reduction")
+            // Everything was fixed by the reductions: their one solution is optimal. Its cost by
+            // the evaluator is the optimum (the constant alone counts infinite terms in the
+            // reduced unit, 1e15, not 1e18).
+            if let (cost, solution) = originalOptimum(problem, inst, reducedOptimum: []) {
+                optimumBox.withLock { $0 = (cost, solution) }
+                offer(cost, method: "reduction")
+            } else {
+                offerReduced(0, method: "reduction")
+            }
             return bound
         }
         let exact = options.exact && inst.feasible && ExactSearch.fits(inst)
