@@ -37,7 +37,7 @@ final class BoundBenchmarkTests: XCTestCase {
         let name = "asplos-2025-iopddl-\(letter)"
         let best = try XCTUnwrap(try Self.bestKnown(dir)[name], "\(name) not in reference.csv")
         let p = try ProblemReader.read(path: "\(dir)/\(name).json.gz")
-        let inst = Reducer.reduce(p, options: .keepingDominated)
+        let inst = Reducer.reduce(p)
         let b = try XCTUnwrap(quickBound(inst, seconds: seconds, costsNonNegative: p.costsNonNegative))
         XCTAssertLessThanOrEqual(b, best, name)
         if let expect { XCTAssertEqual(b, expect, name) }

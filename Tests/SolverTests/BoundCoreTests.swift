@@ -20,7 +20,7 @@ final class BoundCoreTests: XCTestCase {
     func testCoreOptimumEqualsSubproblemOptimum() {
         var checked = 0, eliminatedSome = 0
         for (seed, p) in BoundTests.instances(count: 80) {
-            let inst = Reducer.reduce(p, options: .keepingDominated)
+            let inst = Reducer.reduce(p)
             guard inst.nodeCount > 0, inst.nodeCount <= 6 else { continue }
             var rng = SeededRNG(seed: seed)
             for maxLinkWork in [1_000_000, 8] {
@@ -76,7 +76,7 @@ final class BoundCoreTests: XCTestCase {
     func testIncrementalReplayEqualsFullReplay() {
         var compared = 0, reused = 0
         for (seed, p) in BoundTests.instances(count: 120, nodes: 9) {
-            let inst = Reducer.reduce(p, options: .keepingDominated)
+            let inst = Reducer.reduce(p)
             guard inst.nodeCount > 0 else { continue }
             var rng = SeededRNG(seed: seed)
             for maxLinkWork in [1_000_000, 8] {
@@ -124,7 +124,7 @@ final class BoundCoreTests: XCTestCase {
         var compared = 0, withMemory = 0
         var skipped = 0, collected = 0, restored = 0
         for (seed, p) in BoundTests.instances(count: 80, nodes: 12) {
-            let inst = Reducer.reduce(p, options: .keepingDominated)
+            let inst = Reducer.reduce(p)
             guard inst.nodeCount > 0 else { continue }
             let a = LagrangianDual(inst), b = LagrangianDual(inst)
             b.skipsFreshSlots = false
@@ -162,7 +162,7 @@ final class BoundCoreTests: XCTestCase {
     func testCertificatesWithoutEliminationAreValid() {
         for (seed, p) in BoundTests.instances(count: 60) {
             guard let opt = BruteForce.optimum(p) else { continue }
-            let inst = Reducer.reduce(p, options: .keepingDominated)
+            let inst = Reducer.reduce(p)
             guard inst.nodeCount > 0 else { continue }
             let dual = LagrangianDual(inst, eliminate: false)
             XCTAssertEqual(dual.core.ops.count, 0)

@@ -17,7 +17,7 @@ final class BoundGLPKTests: XCTestCase {
         var solved = 0
         for (seed, p) in BoundTests.instances(count: 60) {
             guard let opt = BruteForce.optimum(p) else { continue }
-            let inst = Reducer.reduce(p, options: .keepingDominated)
+            let inst = Reducer.reduce(p)
             guard inst.nodeCount > 0 else { continue }
             let layout = DualLayout(inst)
             let r = LPDualBound.solve(inst, layout, timeLimit: 10)
@@ -43,7 +43,7 @@ final class BoundGLPKTests: XCTestCase {
         var proved = 0
         for (seed, p) in BoundTests.instances(count: 60) {
             guard let opt = BruteForce.optimum(p), opt.cost < Int128(Problem.infinity) else { continue }
-            let inst = Reducer.reduce(p, options: .keepingDominated)
+            let inst = Reducer.reduce(p)
             guard inst.nodeCount > 0 else { continue }
             let r = MIPBound.solve(inst, timeLimit: 10, upperBound: nil, stop: { false })
             if let b = r.bound {

@@ -31,6 +31,20 @@ final class BoundTests: XCTestCase {
         return run
     }
 
+    /// When the reductions fix every node, the bound is the evaluator's cost of their one
+    /// solution, infinite terms counted at 1e18 (the reduced constant counts them at the
+    /// reduced unit, 1e15, which gave a valid but lower bound), and the run holds that solution.
+    func testEverythingFixedGivesTheEvaluatorsCost() throws {
+        let inf = Problem.infinity
+        let p = try Problem(intervals: [(0, 1), (0, 1)], costs: [[5], [7]], usages: [[1], [1]],
+                            edges: [[0, 1]], edgeCosts: [[inf]], usageLimit: nil)
+        let run = finishedRun(p, seconds: 5, threads: 1)
+        XCTAssertEqual(run.instance.nodeCount, 0)
+        XCTAssertEqual(run.bound, Int128(inf) + 12)
+        XCTAssertEqual(run.optimum?.cost, Int128(inf) + 12)
+        XCTAssertEqual(run.optimum?.solution, [0, 0])
+    }
+
     /// `BoundRun`'s exact method alone proves the brute-force optimum of every feasible tiny
     /// instance (the bound equals it, `optimum` holds a solution of that cost) and proves
     /// nothing on infeasible ones.
@@ -68,7 +82,7 @@ final class BoundTests: XCTestCase {
         for (seed, p) in Self.instances() {
             guard let opt = BruteForce.optimum(p) else { continue }
             instances += 1
-            let inst = Reducer.reduce(p, options: .keepingDominated)
+            let inst = Reducer.reduce(p)
             let layout = DualLayout(inst)
             var rng = SeededRNG(seed: seed)
             for trial in 0 ..< 30 {
@@ -96,7 +110,7 @@ final class BoundTests: XCTestCase {
         var checked = 0, claimsAboveOptimum = 0
         for (seed, p) in Self.instances() {
             guard let opt = BruteForce.optimum(p) else { continue }
-            let inst = Reducer.reduce(p, options: .keepingDominated)
+            let inst = Reducer.reduce(p)
             guard inst.nodeCount > 0, inst.edgeCount > 0 else { continue }
             let layout = DualLayout(inst)
             let messages = [Double](repeating: message, count: layout.messageCount)
@@ -148,7 +162,7 @@ final class BoundTests: XCTestCase {
     func testZeroDualPointIsSumOfMinima() {
         var checked = 0
         for (seed, p) in Self.instances(count: 40) {
-            let inst = Reducer.reduce(p, options: .keepingDominated)
+            let inst = Reducer.reduce(p)
             guard inst.nodeCount > 0 else { continue }
             checked += 1
             let layout = DualLayout(inst)
@@ -171,7 +185,7 @@ final class BoundTests: XCTestCase {
         var checked = 0
         for (seed, p) in Self.instances() {
             guard let opt = BruteForce.optimum(p) else { continue }
-            let inst = Reducer.reduce(p, options: .keepingDominated)
+            let inst = Reducer.reduce(p)
             guard inst.nodeCount > 0 else { continue }
             checked += 1
             let dual = LagrangianDual(inst)
@@ -201,7 +215,7 @@ final class BoundTests: XCTestCase {
             guard let opt = BruteForce.optimum(p), opt.cost < Int128(Problem.infinity) else { continue }
             // A forest? Edges are random pairs; only check when the edges form a forest.
             guard isForest(p) else { continue }
-            let inst = Reducer.reduce(p, options: .keepingDominated)
+            let inst = Reducer.reduce(p)
             let dual = LagrangianDual(inst)
             for _ in 0 ..< 5 { dual.iterate() }
             let r = dual.certify().flatMap { originalBound(inst, reducedBound: $0, nonNegative: true) }
@@ -216,7 +230,7 @@ final class BoundTests: XCTestCase {
         var checked = 0
         for (seed, p) in Self.instances(count: 40) {
             guard let opt = BruteForce.optimum(p) else { continue }
-            let inst = Reducer.reduce(p, options: .keepingDominated)
+            let inst = Reducer.reduce(p)
             let b = quickBound(inst, seconds: 0.005)
             XCTAssertNotNil(b, "seed \(seed): no bound")
             if let b { XCTAssertLessThanOrEqual(b, opt.cost, "seed \(seed)") }
@@ -267,7 +281,7 @@ final class BoundTests: XCTestCase {
     /// The bound command's progress lines: one per rise of the bound, in the shared grammar,
     /// with `best:` and `gap:` when a solution cost is known.
     func testBoundRunWritesOneProgressLinePerRise() throws {
-        let (_, p) = try XCTUnwrap(Self.instances(count: 8).first { BruteForce.optimum($0.1) != nil && Reducer.reduce($0.1, options: .keepingDominated).nodeCount > 0 })
+        let (_, p) = try XCTUnwrap(Self.instances(count: 8).first { BruteForce.optimum($0.1) != nil && Reducer.reduce($0.1).nodeCount > 0 })
         let opt = try XCTUnwrap(BruteForce.optimum(p)).cost
         let lines = Mutex<[String]>([])
         let clock = ProcessClock()
@@ -290,7 +304,7 @@ final class BoundTests: XCTestCase {
     func testHugeOrNonFiniteDualValuesGiveNoCertificate() {
         var checked = 0
         for (seed, p) in Self.instances(count: 20) {
-            let inst = Reducer.reduce(p, options: .keepingDominated)
+            let inst = Reducer.reduce(p)
             guard inst.nodeCount > 0, inst.edgeCount > 0 else { continue }
             checked += 1
             let layout = DualLayout(inst)
@@ -341,7 +355,7 @@ final class BoundMonotonicityTests: XCTestCase {
     func testMessagePassingNeverLowersTheBound() {
         var checked = 0
         for (seed, p) in BoundTests.instances(count: 80) {
-            let inst = Reducer.reduce(p, options: .keepingDominated)
+            let inst = Reducer.reduce(p)
             guard inst.nodeCount > 0 else { continue }
             checked += 1
             let dual = LagrangianDual(inst)
@@ -369,7 +383,7 @@ final class BoundMonotonicityTests: XCTestCase {
     func testPolishFreezesTheBestStateAndOnlyRises() {
         var checked = 0
         for (seed, p) in BoundTests.instances(count: 200) {
-            let inst = Reducer.reduce(p, options: .keepingDominated)
+            let inst = Reducer.reduce(p)
             guard inst.nodeCount > 0, inst.hasMemory, let opt = BruteForce.optimum(p) else { continue }
             checked += 1
             let dual = LagrangianDual(inst)
@@ -480,7 +494,7 @@ final class BoundMonotonicityTests: XCTestCase {
 
     /// The solve's dual phase and its extra bound thread use one memory estimate of the dual.
     func testOneMemoryEstimateOfTheDual() {
-        let inst = Reducer.reduce(TestInstances.random(seed: 3, nodes: 8, edges: 10), options: .keepingDominated)
+        let inst = Reducer.reduce(TestInstances.random(seed: 3, nodes: 8, edges: 10))
         let entries = inst.edgeOff[inst.edgeCount], strategies = Int(inst.strategyStart[inst.nodeCount])
         XCTAssertEqual(LagrangianDual.estimatedBytes(inst), 32 * entries + 64 * strategies)
         XCTAssertEqual(DualPrimal.estimatedBytes(inst), LagrangianDual.estimatedBytes(inst))
@@ -498,7 +512,7 @@ final class BoundInSolveTests: XCTestCase {
         for (seed, p) in BoundTests.instances(count: 40) {
             guard let opt = BruteForce.optimum(p) else { continue }
             checked += 1
-            let inst = Reducer.reduce(p, options: .keepingDominated)
+            let inst = Reducer.reduce(p)
             var seen: [Int128] = []
             let b = quickBound(inst, seconds: 0.01, onBound: { seen.append($0) })
             XCTAssertEqual(seen, seen.sorted(), "seed \(seed)")

@@ -11,7 +11,7 @@ final class DualPrimalTests: XCTestCase {
         var loaded = 0, fitting = 0, optimal = 0
         for seed in UInt64(1) ... 40 {
             let p = TestInstances.random(seed: seed, nodes: 9, edges: 14, maxStrategies: 4, infiniteChance: 0.15)
-            let inst = Reducer.reduce(p, options: .keepingDominated)
+            let inst = Reducer.reduce(p)
             guard inst.feasible, inst.nodeCount > 1, let opt = BruteForce.optimum(p)?.cost else { continue }
             let dp = DualPrimal(inst)
             let state = SearchState(inst, SolverRun.minimumUsage(inst))
@@ -48,7 +48,7 @@ final class DualPrimalTests: XCTestCase {
         var checked = 0
         for seed in UInt64(1) ... 30 {
             let p = TestInstances.random(seed: seed, nodes: 10, edges: 12, maxStrategies: 4, infiniteChance: 0.1)
-            let inst = Reducer.reduce(p, options: .keepingDominated)
+            let inst = Reducer.reduce(p)
             guard inst.feasible, inst.nodeCount > 1, inst.hasMemory else { continue }
             let dp = DualPrimal(inst)
             for _ in 0 ..< 30 { _ = dp.iterate() }
@@ -80,7 +80,7 @@ final class DualPrimalTests: XCTestCase {
         for seed in UInt64(1) ... 40 {
             let p = TestInstances.random(seed: seed, nodes: 7, edges: 10, maxStrategies: 3, infiniteChance: 0,
                                          memory: seed % 3 != 0)
-            let inst = Reducer.reduce(p, options: .keepingDominated)
+            let inst = Reducer.reduce(p)
             guard inst.feasible, inst.nodeCount > 1 else { continue }
             let dp = DualPrimal(inst)
             for round in 0 ..< 3 {
@@ -108,7 +108,7 @@ final class DualPrimalTests: XCTestCase {
         for seed in UInt64(1) ... 30 {
             let p = TestInstances.random(seed: seed &+ 500, nodes: 7, edges: 12, maxStrategies: 4, infiniteChance: 0,
                                          memory: seed % 2 == 0)
-            let inst = Reducer.reduce(p, options: .keepingDominated)
+            let inst = Reducer.reduce(p)
             guard inst.feasible, inst.nodeCount > 1, let opt = BruteForce.optimum(p) else { continue }
             let state = SearchState(inst, SolverRun.minimumUsage(inst))
             guard state.feasible else { continue }

@@ -57,7 +57,7 @@ final class ElitePoolTests: XCTestCase {
         var checked = 0
         for seed in UInt64(1) ... 20 {
             let p = TestInstances.random(seed: seed, nodes: 60, edges: 90, maxStrategies: 4, infiniteChance: 0, memory: false)
-            let inst = Reducer.reduce(p, options: .keepingDominated)
+            let inst = Reducer.reduce(p)
             guard inst.feasible, inst.nodeCount > 10 else { continue }
             var rng = SeededRNG(seed: seed)
             let state = SearchState(inst, SolverRun.minimumUsage(inst))
@@ -104,7 +104,7 @@ final class ElitePoolTests: XCTestCase {
         for seed in UInt64(1) ... 40 {
             let p = TestInstances.random(seed: seed &+ 500, nodes: 14, edges: 22, maxStrategies: 4,
                                          infiniteChance: 0.1, memory: seed % 3 != 0)
-            let inst = Reducer.reduce(p, options: .keepingDominated)
+            let inst = Reducer.reduce(p)
             guard inst.feasible, inst.nodeCount > 3 else { continue }
             let state = SearchState(inst, SolverRun.minimumUsage(inst))
             guard state.feasible else { continue }
@@ -178,7 +178,7 @@ final class ElitePoolTests: XCTestCase {
         var checked = 0
         for seed in UInt64(1) ... 40 {
             let p = TestInstances.random(seed: seed &+ 40, nodes: 50, edges: 80, maxStrategies: 4, infiniteChance: 0, memory: false)
-            let inst = Reducer.reduce(p, options: .keepingDominated)
+            let inst = Reducer.reduce(p)
             guard inst.feasible, inst.nodeCount > 12 else { continue }
             var rng = SeededRNG(seed: seed)
             let state = SearchState(inst, SolverRun.minimumUsage(inst))
@@ -237,7 +237,7 @@ final class ElitePoolTests: XCTestCase {
         var checked = 0
         for seed in UInt64(1) ... 40 {
             let p = TestInstances.random(seed: seed &+ 90, nodes: 40, edges: 60, maxStrategies: 4, infiniteChance: 0, memory: false)
-            let inst = Reducer.reduce(p, options: .keepingDominated)
+            let inst = Reducer.reduce(p)
             guard inst.feasible, inst.nodeCount > 8 else { continue }
             var rng = SeededRNG(seed: seed)
             let state = SearchState(inst, SolverRun.minimumUsage(inst))
@@ -267,7 +267,7 @@ final class ElitePoolTests: XCTestCase {
         for seed in UInt64(1) ... 20 {
             let p = TestInstances.random(seed: seed &+ 700, nodes: 30, edges: 45, maxStrategies: 4,
                                          infiniteChance: 0, memory: seed % 2 == 0)
-            let inst = Reducer.reduce(p, options: .keepingDominated)
+            let inst = Reducer.reduce(p)
             guard inst.feasible, inst.nodeCount > 5 else { continue }
             let state = SearchState(inst, SolverRun.minimumUsage(inst))
             guard state.feasible else { continue }

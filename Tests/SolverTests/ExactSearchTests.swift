@@ -44,7 +44,7 @@ final class ExactSearchTests: XCTestCase {
         var optimal = 0, infeasible = 0, infiniteOptima = 0, originalChecked = 0
         for seed in UInt64(1) ... 400 {
             let p = instance(seed)
-            let inst = Reducer.reduce(p, options: .keepingDominated)
+            let inst = Reducer.reduce(p)
             let expected = reducedBruteForce(inst)
             let result = ExactSearch.solve(inst, incumbent: nil, deadline: later, clock: clock, stop: { false })
             switch result {
@@ -80,7 +80,7 @@ final class ExactSearchTests: XCTestCase {
     func testIncumbents() {
         var proved = 0, improved = 0
         for seed in UInt64(1) ... 200 {
-            let inst = Reducer.reduce(instance(seed), options: .keepingDominated)
+            let inst = Reducer.reduce(instance(seed))
             guard case let .optimal(opt, cost) = ExactSearch.solve(inst, incumbent: nil, deadline: later, clock: clock, stop: { false }) else { continue }
             let again = ExactSearch.solve(inst, incumbent: (opt, cost), deadline: later, clock: clock, stop: { false })
             XCTAssertEqual(again, .optimal(x: opt, cost: cost), "seed \(seed)")
@@ -121,7 +121,7 @@ final class ExactSearchTests: XCTestCase {
     func testStoppedSearchProvesNothing() {
         var checked = 0
         for seed in UInt64(1) ... 50 {
-            let inst = Reducer.reduce(instance(seed), options: .keepingDominated)
+            let inst = Reducer.reduce(instance(seed))
             guard inst.feasible, case let .optimal(opt, cost) = ExactSearch.solve(inst, incumbent: nil, deadline: later, clock: clock, stop: { false }) else { continue }
             let past = ExactSearch.solve(inst, incumbent: (opt, cost), deadline: clock.seconds - 1, clock: clock, stop: { false })
             XCTAssertEqual(past, .unknown(bestFound: ExactSolution(x: opt, cost: cost), nodesSearched: 0), "seed \(seed)")
@@ -136,7 +136,7 @@ final class ExactSearchTests: XCTestCase {
     /// `unknown` with a feasible best assignment whose cost is recomputed.
     func testInterruptedLargeSearch() throws {
         let p = TestInstances.random(seed: 7, nodes: 150, edges: 400, maxStrategies: 6, infiniteChance: 0.1)
-        let inst = Reducer.reduce(p, options: .keepingDominated)
+        let inst = Reducer.reduce(p)
         XCTAssertGreaterThan(inst.nodeCount, 30)
         var calls = 0
         let result = ExactSearch.solve(inst, incumbent: nil, deadline: later, clock: clock, stop: {
@@ -158,7 +158,7 @@ final class ExactSearchTests: XCTestCase {
         var checked = 0, consulted = 0
         for seed: UInt64 in 1 ... 12 {
             let p = TestInstances.random(seed: seed, nodes: 40, edges: 70, maxStrategies: 6, infiniteChance: 0.1)
-            let inst = Reducer.reduce(p, options: .keepingDominated)
+            let inst = Reducer.reduce(p)
             guard inst.nodeCount > 5, case let .optimal(opt, cost) = ExactSearch.solve(
                 inst, incumbent: nil, deadline: clock.seconds + 20, clock: clock, stop: { false }) else { continue }
             var calls = 0
@@ -199,7 +199,7 @@ final class ExactSearchTests: XCTestCase {
             let p = try Problem(intervals: [(0, 2), (0, 2), (0, 2)], costs: [[1, 3], [2, 0], [3, 1]],
                                 usages: [[1, 3], [2, 5], [1, 1]], edges: [[0, 1], [1, 2]],
                                 edgeCosts: [[0, 5, 6, 1], [2, 7, 0, 9]], usageLimit: limit)
-            var options = Reducer.Options.keepingDominated
+            var options = Reducer.Options()
             options.pruneInfinite = false
             options.pruneMemory = false
             options.fixSingletons = false
@@ -253,7 +253,7 @@ final class ExactSearchMeasurements: XCTestCase {
             let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
             let p = try ProblemReader.read(path: parts[0])
             let start = clock.seconds
-            let inst = Reducer.reduce(p, options: .keepingDominated)
+            let inst = Reducer.reduce(p)
             let search = ExactSearch(inst)
             search.prepare(until: clock.seconds + seconds, clock: clock)
             print("\(parts[0]): reduced in \(formatSeconds(clock.seconds - start)) s to \(inst.nodeCount) nodes, \(inst.edgeCount) edges, \(inst.stats.strategies) strategies, \(inst.cliqueCount) cliques; frontier width \(search.frontierWidth) (greedy \(ExactSearch.width(inst, ExactSearch.greedyOrder(inst))), time \(ExactSearch.width(inst, ExactSearch.timeOrder(inst)))); root bound \(search.rootBound) after \(search.diffusionRoundsDone) diffusion rounds in \(formatSeconds(search.prepareSeconds)) s")

@@ -6,7 +6,7 @@ import XCTest
 final class FiniteSolutionSearchTests: XCTestCase {
     /// No reductions, infinite entries kept: the search sees the problem as it is.
     private func unreduced(_ p: Problem) -> SolverInstance {
-        var o = Reducer.Options.keepingDominated
+        var o = Reducer.Options()
         o.pruneInfinite = false
         o.pruneMemory = false
         o.fixSingletons = false

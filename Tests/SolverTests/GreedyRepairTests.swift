@@ -7,7 +7,7 @@ final class GreedyRepairTests: XCTestCase {
     /// No reductions: the reduced instance keeps every node and strategy in order, so a labelling
     /// of the problem is one of the instance.
     private func unreduced(_ p: Problem) -> SolverInstance {
-        var o = Reducer.Options.keepingDominated
+        var o = Reducer.Options()
         o.pruneInfinite = false
         o.pruneMemory = false
         o.fixSingletons = false

@@ -26,7 +26,7 @@ final class GrowthStreamTests: XCTestCase {
             let p = TestInstances.random(
                 seed: seed, nodes: nodes, edges: 2 * nodes, maxStrategies: 4,
                 infiniteChance: seed % 3 == 0 ? 0 : 0.25, memory: seed % 4 != 0)
-            let inst = Reducer.reduce(p, options: .keepingDominated)
+            let inst = Reducer.reduce(p)
             if inst.feasible && inst.nodeCount > 1 { out.append(inst) }
         }
         return out

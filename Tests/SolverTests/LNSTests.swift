@@ -5,7 +5,7 @@ import XCTest
 
 final class LNSTests: XCTestCase {
     private func setUp(_ p: Problem) -> (SolverInstance, SearchState)? {
-        let inst = Reducer.reduce(p, options: .keepingDominated)
+        let inst = Reducer.reduce(p)
         guard inst.feasible, inst.nodeCount > 0 else { return nil }
         return (inst, SearchState(inst, SolverRun.minimumUsage(inst)))
     }

@@ -9,7 +9,7 @@ final class LocalSearchTests: XCTestCase {
         var checked = 0
         for seed in UInt64(1) ... 60 {
             let p = TestInstances.random(seed: seed, nodes: 12, edges: 20, maxStrategies: 5)
-            let inst = Reducer.reduce(p, options: .keepingDominated)
+            let inst = Reducer.reduce(p)
             guard inst.feasible, inst.nodeCount > 0 else { continue }
             checked += 1
             let state = SearchState(inst, SolverRun.minimumUsage(inst))
@@ -54,7 +54,7 @@ final class TreeMoveTests: XCTestCase {
             let p = try! Problem(intervals: Array(repeating: (0, 1), count: n), costs: costs,
                                  usages: costs.map { $0.map { _ in 1 } }, edges: edges, edgeCosts: tables,
                                  usageLimit: nil)
-            var options = Reducer.Options.keepingDominated
+            var options = Reducer.Options()
             options.fixSingletons = false
             options.pruneInfinite = false
             let inst = Reducer.reduce(p, options: options)
@@ -81,7 +81,7 @@ final class EliminationMoveTests: XCTestCase {
         var checked = 0
         for seed in UInt64(1) ... 60 {
             let p = TestInstances.random(seed: seed, nodes: 7, edges: 12, maxStrategies: 4, memory: false)
-            let inst = Reducer.reduce(p, options: .keepingDominated)
+            let inst = Reducer.reduce(p)
             guard inst.feasible, inst.nodeCount > 0 else { continue }
             checked += 1
             let state = SearchState(inst, SolverRun.minimumUsage(inst))
@@ -102,7 +102,7 @@ final class EliminationMoveTests: XCTestCase {
         var checked = 0
         for seed in UInt64(1) ... 60 {
             let p = TestInstances.random(seed: seed, nodes: 10, edges: 16, maxStrategies: 4)
-            let inst = Reducer.reduce(p, options: .keepingDominated)
+            let inst = Reducer.reduce(p)
             guard inst.feasible, inst.nodeCount > 0 else { continue }
             checked += 1
             let state = SearchState(inst, SolverRun.minimumUsage(inst))

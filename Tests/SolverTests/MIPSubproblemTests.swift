@@ -6,7 +6,7 @@ import XCTest
 final class MIPSubproblemTests: XCTestCase {
     /// Reduced instance and a state at the minimum-usage start; nil when infeasible or empty.
     private func setUp(_ p: Problem) -> (SolverInstance, SearchState)? {
-        let inst = Reducer.reduce(p, options: .keepingDominated)
+        let inst = Reducer.reduce(p)
         guard inst.feasible, inst.nodeCount > 0 else { return nil }
         return (inst, SearchState(inst, SolverRun.minimumUsage(inst)))
     }
@@ -245,7 +245,7 @@ final class MIPSubproblemTests: XCTestCase {
         // From (0, 0, 0, 0), cost `big`: node 0 to 1 costs its 3 edges, saving big - 3.
         for (big, expectSkip) in [(Int64(5_000_000_000_000_000), true), (1_000_000_000_000, false)] {
             let p = fourClique(big: big)
-            let inst = Reducer.reduce(p, options: .keepingDominated)
+            let inst = Reducer.reduce(p)
             guard inst.nodeCount == 4, let start = inst.presolve([0, 0, 0, 0]) else {
                 return XCTFail("the reductions changed the 4-clique: \(inst.stats)")
             }
@@ -274,7 +274,7 @@ final class MIPSubproblemTests: XCTestCase {
                 usages: Array(repeating: [0, 1], count: 4), edges: [[0, 1], [0, 2], [0, 3], [1, 2], [1, 3], [2, 3]],
                 edgeCosts: [[inf, 5, inf, inf], [0, 0, 1, 1], [0, 0, 1, 1], [0, inf, inf, 1], [0, 0, 1, 1], [0, 0, 1, 1]],
                 usageLimit: nil)
-            var options = Reducer.Options.keepingDominated
+            var options = Reducer.Options()
             options.pruneInfinite = false
             let inst = Reducer.reduce(p, options: options)
             guard inst.nodeCount == 4, let start = inst.presolve([0, 0, 0, 0]) else {

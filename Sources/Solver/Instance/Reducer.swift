@@ -1,32 +1,22 @@
 import Model
 
-/// Builds the reduced pairwise instance with exact reductions (each keeps an optimal solution
-/// among the finite ones, and the postsolve map gives back original indices): edges of arity
-/// 0/1 become constants/unary costs, arity >= 3 an auxiliary node; parallel edges are summed;
-/// strategies that are infinite against every remaining strategy of a neighbour, that need
-/// more extra memory than some clique they live in can spare, or that another strategy of
-/// their node dominates are dropped; nodes left with one strategy are fixed and their edges
-/// folded into unary costs; nodes whose usage cannot vary leave the memory model. Iterated to
-/// a fixpoint.
+/// Builds the reduced pairwise instance with exact reductions (each keeps every optimal
+/// solution among the finite ones, and the postsolve map gives back original indices):
+/// edges of arity 0/1 become constants/unary costs, arity >= 3 an auxiliary node; parallel
+/// edges are summed; strategies that are infinite against every remaining strategy of a
+/// neighbour, or that need more extra memory than some clique they live in can spare, are
+/// dropped; nodes left with one strategy are fixed and their edges folded into unary costs;
+/// nodes whose usage cannot vary leave the memory model. Iterated to a fixpoint.
 public enum Reducer {
     public struct Options: Sendable {
         public var pruneInfinite = true
         public var pruneMemory = true
         public var fixSingletons = true
-        /// Drop strategies that another strategy of their node dominates (see `pruneDominated`).
-        public var pruneDominated = true
         /// Fold leaves and degree-2 chain links that can never be memory-critical.
         public var eliminate = true
         /// Largest k_u * k_v * k_w table work for folding one chain link.
         public var maxChainWork = 4_000_000
         public init() {}
-        /// Every reduction but the dominance drops: for tests of other parts that need small
-        /// random instances to stay non-trivial after the reductions.
-        public static var keepingDominated: Options {
-            var o = Options()
-            o.pruneDominated = false
-            return o
-        }
     }
 
     public static func reduce(_ problem: Problem, options: Options = Options()) -> SolverInstance {
@@ -314,7 +304,6 @@ public enum Reducer {
                 if options.pruneMemory && pruneMemory() { changed = true }
                 if memoryInfeasible { return }
                 if options.fixSingletons && fixSingletons() { changed = true }
-                if !changed && options.pruneDominated && pruneDominated() { changed = true }
                 if !changed && options.eliminate && eliminate(maxChainWork: options.maxChainWork) { changed = true }
             }
         }
@@ -474,51 +463,6 @@ public enum Reducer {
                 if keep.count < alive[i].count {
                     stats.strategiesMemory += alive[i].count - keep.count
                     alive[i] = keep
-                    any = true
-                }
-            }
-            return any
-        }
-
-        /// Drops every strategy t of an original node that another live strategy s of it
-        /// dominates: unary cost and usage (when the node is live at some time) no higher, and on every live edge no higher against
-        /// every live strategy of the neighbour. Any solution with t becomes one with s that
-        /// costs and uses no more (the same live range, so no clique's load rises), so an
-        /// optimal solution survives every drop (each checked against the live sets at that
-        /// moment; of two equal strategies only one goes). Exact only while the stored terms
-        /// order like the evaluator's costs, so not with clamped terms. Runs when the other
-        /// prunings are at their fixpoint; nodes left with one strategy are fixed next round.
-        mutating func pruneDominated() -> Bool {
-            guard exact else { return false }
-            var any = false
-            for i in 0 ..< originalCount where !fixed[i] && !eliminated[i] && alive[i].count > 1 {
-                let edges = liveEdges(i)
-                // A node live at no time is in no clique: its usage does not matter.
-                let live = cliques.cliqueFirst[i] < cliques.cliqueEnd[i]
-                var kept = alive[i]
-                var t = 0
-                while t < kept.count && kept.count > 1 {
-                    let a = Int(kept[t])
-                    let dominated = kept.contains { s32 in
-                        let b = Int(s32)
-                        guard b != a, unary[unaryOff[i] + b] <= unary[unaryOff[i] + a],
-                              !live || usage[unaryOff[i] + b] <= usage[unaryOff[i] + a] else { return false }
-                        for e in edges {
-                            let iIsU = eu[e] == i
-                            let j = iIsU ? ev[e] : eu[e]
-                            for c in alive[j] {
-                                let cb = iIsU ? cost(e, b, Int(c)) : cost(e, Int(c), b)
-                                let ca = iIsU ? cost(e, a, Int(c)) : cost(e, Int(c), a)
-                                if cb > ca { return false }
-                            }
-                        }
-                        return true
-                    }
-                    if dominated { kept.remove(at: t) } else { t += 1 }
-                }
-                if kept.count < alive[i].count {
-                    stats.strategiesDominated += alive[i].count - kept.count
-                    alive[i] = kept
                     any = true
                 }
             }

@@ -27,7 +27,6 @@ public struct ReductionStats: Sendable, CustomStringConvertible {
     public var parallelEdgesMerged = 0
     public var strategiesInfinite = 0
     public var strategiesMemory = 0
-    public var strategiesDominated = 0
     public var nodesFixed = 0
     public var edgesFoldedIntoUnary = 0
     public var memoryFreeNodes = 0
@@ -46,7 +45,7 @@ public struct ReductionStats: Sendable, CustomStringConvertible {
             "nodes \(originalNodes) -> \(nodes)", "edges \(originalEdges) -> \(edges)",
             "strategies \(originalStrategies) -> \(strategies)",
             "parallel edges merged \(parallelEdgesMerged)",
-            "strategies pruned: infinite \(strategiesInfinite), memory \(strategiesMemory), dominated \(strategiesDominated)",
+            "strategies pruned: infinite \(strategiesInfinite), memory \(strategiesMemory)",
             "nodes fixed \(nodesFixed)", "edges folded into unary costs \(edgesFoldedIntoUnary + unaryEdges)",
             "leaves folded \(leavesFolded)", "chain links folded \(chainsFolded)",
             "memory-free nodes \(memoryFreeNodes)", "binding cliques \(cliques)",
