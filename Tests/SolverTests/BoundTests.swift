@@ -458,8 +458,6 @@ final class BoundMonotonicityTests: XCTestCase {
         }
     }
 
-    /// One patience formula: the iterations the time left allows, per planned halving, within
-    /// [15, 1000].
     /// Plain message passing counts as converged only when its best estimate stops rising over
     /// a whole window: a slow steady rise (A without its limit) keeps it going, which the old
     /// rule (the estimate no higher than at the last certificate) did not.
@@ -482,6 +480,8 @@ final class BoundMonotonicityTests: XCTestCase {
         XCTAssertEqual(stoppedAt, 3 * w)
     }
 
+    /// One patience formula: the iterations the time left allows, per planned halving, within
+    /// [15, 1000].
     func testPatienceSpreadsTheHalvingsOverTheTimeLeft() {
         XCTAssertEqual(LagrangianDual.patience(iterationsPerSecond: 100, secondsLeft: 60, halvings: 12), 500)
         XCTAssertEqual(LagrangianDual.patience(iterationsPerSecond: 100, secondsLeft: 60, halvings: 60), 100)

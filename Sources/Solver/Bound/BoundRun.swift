@@ -19,8 +19,9 @@ import Synchronization
 
 /// When plain message passing (no memory rows, so no multiplier steps) has converged: it never
 /// lowers the estimate, but on instances with many infinite entries it can rise slowly for
-/// thousands of iterations (A without its limit: +0.6% from 3,000 to 6,000 iterations), so
-/// only a best estimate that has stopped rising over a whole window counts as converged.
+/// tens of thousands of iterations (benchmarks/BOUNDS.md, "A's pairwise part had not
+/// converged"), so only a best estimate that has stopped rising over a whole window counts as
+/// converged.
 struct ConvergenceWatch {
     /// Iterations over which the rise is measured (checked from the first window's end on).
     static let window = 500
