@@ -458,26 +458,32 @@ final class BoundMonotonicityTests: XCTestCase {
         }
     }
 
-    /// Plain message passing counts as converged only when its best estimate stops rising over
-    /// a whole window: a slow steady rise (A without its limit) keeps it going, which the old
-    /// rule (the estimate no higher than at the last certificate) did not.
-    func testConvergenceNeedsAFlatWindow() {
-        let w = ConvergenceWatch.window
-        var slow = ConvergenceWatch()
+    /// A best value counts as flat only when it stops rising over a whole window: a slow
+    /// steady rise (A without its limit) keeps it going, which the bound's old rule for plain
+    /// message passing (the estimate no higher than at the last certificate) did not.
+    func testRiseWindowNeedsAFlatWindow() {
+        let w = 500
+        var slow = RiseWindow(window: w, tolerance: 1e-9)
         var best = 5e9
         for it in 1 ... 20 * w {
             best += 5e9 * 2e-6 / Double(w)  // 2e-6 of the value per window
-            XCTAssertFalse(slow.converged(iteration: it, best: best), "iteration \(it)")
+            XCTAssertNotEqual(slow.check(iteration: it, best: best)?.flat, true, "iteration \(it)")
         }
-        var flat = ConvergenceWatch()
+        var flat = RiseWindow(window: w, tolerance: 1e-9)
         var stoppedAt: Int?
         for it in 1 ... 5 * w where stoppedAt == nil {
             // Rises for two windows, then stays within the tolerance.
             let value = it <= 2 * w ? 1e6 + Double(it) : 1e6 + Double(2 * w) + 1e-6
-            if flat.converged(iteration: it, best: value) { stoppedAt = it }
+            if flat.check(iteration: it, best: value)?.flat == true { stoppedAt = it }
         }
         // Marks at w (the first), 2w (risen), 3w: the first flat window ends there.
         XCTAssertEqual(stoppedAt, 3 * w)
+        // From a finite mark the first window already counts, and reports its rise.
+        var marked = RiseWindow(window: w, tolerance: 1e-9, from: 10, best: 7)
+        XCTAssertNil(marked.check(iteration: 10 + w - 1, best: 9))
+        let first = marked.check(iteration: 10 + w, best: 9)
+        XCTAssertEqual(first?.rise, 2)
+        XCTAssertEqual(first?.flat, false)
     }
 
     /// One patience formula: the iterations the time left allows, per planned halving, within

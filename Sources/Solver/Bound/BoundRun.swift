@@ -17,28 +17,6 @@ import Synchronization
 //   on GLPK's tolerances rather than on an exact certificate.
 // A bound on the reduced instance becomes one on the original through `originalBound`.
 
-/// When plain message passing (no memory rows, so no multiplier steps) has converged: it never
-/// lowers the estimate, but on instances with many infinite entries it can rise slowly for
-/// tens of thousands of iterations (benchmarks/BOUNDS.md, "A's pairwise part had not
-/// converged"), so only a best estimate that has stopped rising over a whole window counts as
-/// converged.
-struct ConvergenceWatch {
-    /// Iterations over which the rise is measured (checked from the first window's end on).
-    static let window = 500
-    /// The least relative rise of the best estimate over a window that keeps the method going.
-    static let tolerance = 1e-9
-
-    private var mark = (iteration: 0, best: -Double.infinity)
-
-    /// Call after each iteration with the iteration count and the best estimate so far.
-    mutating func converged(iteration: Int, best: Double) -> Bool {
-        guard iteration - mark.iteration >= Self.window else { return false }
-        defer { mark = (iteration, best) }
-        guard mark.best.isFinite, best.isFinite else { return false }
-        return best - mark.best <= Self.tolerance * max(1, abs(best))
-    }
-}
-
 /// Time shares and rhythms of the bound methods.
 private enum Timing {
     /// Iterations between two updates of the step patience from the measured rate.
@@ -53,6 +31,10 @@ private enum Timing {
     static let certifyShare = 0.15
     /// ...but certifies a new best state at least this often (s), so the printed bound follows.
     static let certifyAtLeastEvery = 5.0
+    /// Without memory rows, plain message passing ends when its best estimate rose by less
+    /// than `convergenceTolerance` of itself over `convergenceWindow` iterations.
+    static let convergenceWindow = 500
+    static let convergenceTolerance = 1e-9
     /// With one thread, the exact search runs first, for at most this share of the time.
     static let exactShare = 0.25
     /// The LP in dual form gets at most this share of the time left, so the MIP gets its turn.
@@ -176,6 +158,13 @@ public final class BoundRun: Sendable {
         stopFlag.load(ordering: .relaxed) || clock.seconds >= options.stopAt || closed
     }
 
+    /// A proved optimum (original units) with its solution: kept as `optimum` and offered as
+    /// the bound.
+    private func proved(_ cost: Int128, _ solution: [Int], method: String) {
+        optimumBox.withLock { $0 = (cost, solution) }
+        offer(cost, method: method)
+    }
+
     /// Offers a bound on the reduced instance (without the constant and offset).
     func offerReduced(_ reduced: Int128, method: String) {
         if let b = originalBound(instance, reducedBound: reduced, nonNegative: nonNegative) {
@@ -197,8 +186,7 @@ public final class BoundRun: Sendable {
             // the evaluator is the optimum (the constant alone counts infinite terms in the
             // reduced unit, 1e15, not 1e18).
             if let (cost, solution) = originalOptimum(problem, inst, reducedOptimum: []) {
-                optimumBox.withLock { $0 = (cost, solution) }
-                offer(cost, method: "reduction")
+                proved(cost, solution, method: "reduction")
             } else {
                 offerReduced(0, method: "reduction")
             }
@@ -269,7 +257,7 @@ public final class BoundRun: Sendable {
         var certifySeconds = 0.0, passSeconds = 0.0, stepSeconds = 0.0
         var lastTrace = clock.seconds
         var lastRise = clock.seconds, best = -Double.infinity
-        var convergence = ConvergenceWatch()
+        var convergence = RiseWindow(window: Timing.convergenceWindow, tolerance: Timing.convergenceTolerance)
         while !shouldStop && clock.seconds < end {
             let t0 = clock.seconds
             dual.iterate()
@@ -299,7 +287,7 @@ public final class BoundRun: Sendable {
                 lastTrace = t1
                 trace(dual.traceLine(constant: instance.constant))
             }
-            if !instance.hasMemory && convergence.converged(iteration: dual.iterations, best: dual.bestEstimate) {
+            if !instance.hasMemory, convergence.check(iteration: dual.iterations, best: dual.bestEstimate)?.flat == true {
                 break
             }
             let t2 = clock.seconds
@@ -321,8 +309,7 @@ public final class BoundRun: Sendable {
         switch result {
         case .optimal(let x, _):
             if let (cost, solution) = originalOptimum(problem, inst, reducedOptimum: x) {
-                optimumBox.withLock { $0 = (cost, solution) }
-                offer(cost, method: "exact")
+                proved(cost, solution, method: "exact")
                 note("exact: optimum \(cost) proved in \(seconds) s")
                 requestStop()
             } else {

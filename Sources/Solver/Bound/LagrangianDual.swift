@@ -598,7 +598,7 @@ final class LagrangianDual {
     /// Polishes started, and the best estimate's total rise during them.
     private(set) var polishes = 0
     private(set) var polishGain = 0.0
-    private var polishMark = (iteration: 0, best: -Double.infinity)
+    private var polishWatch = RiseWindow(window: LagrangianDual.polishWindow, tolerance: LagrangianDual.polishTolerance)
 
     /// Goes back to the best state and freezes the multipliers there: the next iterations
     /// are plain message passing at those multipliers, which never lowers the estimate. The
@@ -616,21 +616,19 @@ final class LagrangianDual {
         }
         polishing = true
         polishes += 1
-        polishMark = (iterations, bestEstimate)
+        polishWatch = RiseWindow(window: Self.polishWindow, tolerance: Self.polishTolerance,
+                                 from: iterations, best: bestEstimate)
         direction = []
         sinceImprovement = 0
     }
 
     /// Ends the polish when it has stopped paying (called after each iteration).
     private func checkPolish() {
-        guard polishing, iterations - polishMark.iteration >= Self.polishWindow else { return }
-        let rise = bestEstimate - polishMark.best
-        polishGain += max(0, rise)
-        if rise < Self.polishTolerance * max(1, abs(bestEstimate)) {
+        guard polishing, let window = polishWatch.check(iteration: iterations, best: bestEstimate) else { return }
+        polishGain += max(0, window.rise)
+        if window.flat {
             polishing = false
             sinceImprovement = 0
-        } else {
-            polishMark = (iterations, bestEstimate)
         }
     }
 
