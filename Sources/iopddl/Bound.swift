@@ -11,9 +11,11 @@ struct Bound: ParsableCommand {
             one JSON object). Every reported value is a valid lower bound of the optimum: \
             `lagrange` and `lp` are certified in exact integer arithmetic, `mip` rests on GLPK's \
             branch-and-cut with a safety margin. On small reduced instances (at most 2000 nodes) \
-            `exact` searches completely; when it completes, the bound is the optimum, the run \
-            stops and says `optimal`. The run stops at the time limit or when the bound meets \
-            the cost of the --solution.
+            `exact` searches completely, and `branch` then branches on the Lagrangian dual's \
+            certificates to prove the best known cost (--solution, --upper-bound or the exact \
+            search's best) optimal; when either completes, the bound is the optimum (or the \
+            --upper-bound, proved), the run stops and says `optimal`. The run stops at the time \
+            limit or when the bound meets the cost of the --solution.
             """)
 
     @Argument(help: "Problem file (.json or .json.gz).")
@@ -34,8 +36,8 @@ struct Bound: ParsableCommand {
     @Option(help: "Reduced instances with at most this many nodes also get the GLPK methods (lp, mip).")
     var glpkNodes: Int = 1000
 
-    @Option(help: "Methods to run, comma-separated, from lagrange, lp, mip, exact.")
-    var methods: String = "lagrange,mip,exact"
+    @Option(help: "Methods to run, comma-separated, from lagrange, lp, mip, exact, branch.")
+    var methods: String = "lagrange,mip,exact,branch"
 
     @Flag(help: "Print one JSON object as the last stdout line instead of the bare bound.")
     var json = false
@@ -53,8 +55,8 @@ struct Bound: ParsableCommand {
         if let t = threads, t < 1 || t > 1024 {
             throw ValidationError("--threads must be between 1 and 1024, found \(t)")
         }
-        for m in methods.split(separator: ",") where !["lagrange", "lp", "mip", "exact"].contains(String(m)) {
-            throw ValidationError("--methods: unknown method '\(m)' (expected lagrange, lp, mip, exact)")
+        for m in methods.split(separator: ",") where !["lagrange", "lp", "mip", "exact", "branch"].contains(String(m)) {
+            throw ValidationError("--methods: unknown method '\(m)' (expected lagrange, lp, mip, exact, branch)")
         }
     }
 
@@ -86,6 +88,7 @@ struct Bound: ParsableCommand {
         options.lp = chosen.contains("lp")
         options.mip = chosen.contains("mip")
         options.exact = chosen.contains("exact")
+        options.branch = chosen.contains("branch")
         options.solution = known
         options.traceEvery = trace
         let log = !quiet

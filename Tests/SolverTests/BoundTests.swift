@@ -265,6 +265,7 @@ final class BoundTests: XCTestCase {
             guard let opt = BruteForce.optimum(p) else { continue }
             let run = finishedRun(p, seconds: 0.2, threads: 3) {
                 $0.exact = false
+                $0.branch = false
                 $0.mip = false
             }
             let lagrange = run.methodNotes.filter { $0.hasPrefix("lagrange (") }

@@ -35,8 +35,12 @@ private enum Timing {
     /// than `convergenceTolerance` of itself over `convergenceWindow` iterations.
     static let convergenceWindow = 500
     static let convergenceTolerance = 1e-9
-    /// With one thread, the exact search runs first, for at most this share of the time.
-    static let exactShare = 0.25
+    /// The exact search runs first on its thread, for at most this share of the time (when
+    /// it can complete at all, it does within about a second: benchmarks/EXACT.md).
+    static let exactShare = 0.05
+    /// Share of the time left after the exact search that the branch and bound on dual
+    /// certificates gets (GLPK, when it runs, has the rest of that thread).
+    static let branchShare = 0.5
     /// The LP in dual form gets at most this share of the time left, so the MIP gets its turn.
     static let lpShare = 0.3
     /// A Lagrangian run whose best estimate has not risen for this share of its time so far
@@ -74,6 +78,9 @@ public struct BoundOptions: Sendable {
     public var mip = true
     /// The complete search on reduced instances that `ExactSearch.fits`.
     public var exact = true
+    /// After an unfinished exact search: branch and bound on dual certificates
+    /// (`DualBranchAndBound`) to prove the best known cost optimal.
+    public var branch = true
     /// A solution of the original problem (the exact search's first incumbent), if known.
     public var solution: [Int]? = nil
     /// Seconds between diagnostic trace lines of the Lagrangian method (0: none).
@@ -192,7 +199,9 @@ public final class BoundRun: Sendable {
             }
             return bound
         }
-        let exact = options.exact && inst.feasible && ExactSearch.fits(inst)
+        let fitsProof = inst.feasible && ExactSearch.fits(inst)
+        let exact = options.exact && fitsProof
+        let branch = options.branch && fitsProof
         var jobs: [@Sendable () -> Void] = []
         if options.lagrange { jobs.append { [self] in runLagrange() } }
         let small = inst.nodeCount <= options.glpkNodeLimit
@@ -201,14 +210,18 @@ public final class BoundRun: Sendable {
         // does in well under a second: benchmarks/EXACT.md); GLPK after it on the same thread,
         // since GLPK's root LP does not look at the stop request for seconds.
         let exactShareEnd = clock.seconds + Timing.exactShare * max(0, options.stopAt - clock.seconds)
-        if exact && options.threads > 1 {
+        // The dual branch and bound after it, on the same thread, from the exact search's best.
+        if (exact || branch) && options.threads > 1 {
             jobs.append { [self] in
-                runExact(until: exactShareEnd)
+                let found = exact ? runExact(until: exactShareEnd) : nil
+                if branch && !shouldStop { runBranch(until: branchEnd(), incumbent: found) }
                 if glpk && !shouldStop { runGLPK() }
             }
         } else {
-            if exact {
-                runExact(until: exactShareEnd)
+            let found = exact ? runExact(until: exactShareEnd) : nil
+            if closed { return bound }
+            if branch {
+                runBranch(until: branchEnd(), incumbent: found)
                 if closed { return bound }
             }
             if glpk { jobs.append { [self] in runGLPK() } }
@@ -298,9 +311,17 @@ public final class BoundRun: Sendable {
         note("lagrange (\(Int(halvings)) halvings): \(dual.iterations) iterations, \(dual.polishes) polishes adding \(formatFixed(dual.polishGain, 0)) (\(formatFixed(passSeconds, 1)) s passes, \(formatFixed(stepSeconds, 1)) s multiplier steps, \(formatFixed(certifySeconds, 1)) s certificates), best estimate \(formatFixed(dual.bestEstimate + Double(instance.base), 1))")
     }
 
+    /// When the branch and bound after the exact search stops: after `branchShare` of the
+    /// time left.
+    func branchEnd() -> Double {
+        clock.seconds + Timing.branchShare * max(0, options.stopAt - clock.seconds)
+    }
+
     /// The complete search until `until`: on completion the optimum becomes the bound and the
-    /// run stops. Starts from `options.solution` when it is given.
-    func runExact(until: Double) {
+    /// run stops. Starts from `options.solution` when it is given. Returns the cheapest
+    /// assignment it knows when it stops unproved.
+    @discardableResult
+    func runExact(until: Double) -> ExactSolution? {
         let inst = instance
         let t0 = clock.seconds
         let result = ExactSearch(inst).run(incumbent: options.solution.flatMap { inst.presolve($0) },
@@ -317,8 +338,58 @@ public final class BoundRun: Sendable {
             }
         case .infeasible:
             note("exact: no assignment of the reduced instance fits the memory (\(seconds) s)")
-        case .unknown(_, let nodes):
+        case .unknown(let found, let nodes):
             note("exact: stopped after \(nodes) search nodes, \(seconds) s, nothing proved")
+            return found
+        }
+        return nil
+    }
+
+    /// The branch and bound on dual certificates (`DualBranchAndBound`) until `until`, to prove
+    /// that nothing costs less than the best known cost: `incumbent` (the exact search's best),
+    /// or the known upper bound. On completion that cost is the bound, and the optimum when an
+    /// assignment of that cost is in hand.
+    func runBranch(until: Double, incumbent: ExactSolution?) {
+        let inst = instance
+        var u = incumbent.map { $0.cost - inst.base }
+        var x = incumbent?.x
+        if x == nil, let given = options.solution.flatMap({ inst.presolve($0) }),
+           !inst.hasMemory || !SearchState.computeSlack(inst, given).contains(where: { $0 < 0 }) {
+            x = given
+            u = DualBranchAndBound.cost(inst, given)
+        }
+        if let claimed = reducedUpperBound, u == nil || claimed < u! {
+            u = claimed
+            x = nil
+        }
+        guard let u else {
+            note("branch: no known cost to prove")
+            return
+        }
+        // The dual's optimiser caps infinite terms, so its certificates cannot separate costs
+        // that hold one: only finite costs are worth proving this way.
+        guard u < Int128(inst.infiniteUnit) else {
+            note("branch: the known cost holds an infinite term; not tried")
+            return
+        }
+        let t0 = clock.seconds
+        let search = DualBranchAndBound(inst)
+        let result = search.run(upperBound: u, incumbent: x, deadline: until, clock: clock,
+                                stop: { [self] in shouldStop })
+        let seconds = formatFixed(clock.seconds - t0, 2)
+        switch result {
+        case .complete(let lower, let best):
+            if let best, DualBranchAndBound.cost(inst, best) == lower,
+               let (cost, solution) = originalOptimum(problem, inst, reducedOptimum: best) {
+                proved(cost, solution, method: "branch")
+                note("branch: optimum \(cost) proved in \(seconds) s, \(search.branches) branches")
+                requestStop()
+            } else {
+                offerReduced(lower, method: "branch")
+                note("branch: nothing costs less than \(lower + inst.base) (\(seconds) s, \(search.branches) branches)")
+            }
+        case .stopped(let branches, _, _):
+            note("branch: stopped after \(branches) branches, \(seconds) s, nothing proved")
         }
     }
 

@@ -80,6 +80,9 @@ final class LagrangianDual {
     private(set) var collected = 0
     private(set) var skippedFresh = 0
     private(set) var mu: [Double]
+    /// The labelling whose overloads gave the last multiplier step (the backward pass's
+    /// argmins, extended); empty before the first step.
+    private(set) var stepLabelling: [Int32] = []
     /// The core labelling decoded by the last forward pass, and its extension.
     private(set) var coreLabelling: [Int32]
     private(set) var labelling: [Int32]
@@ -569,6 +572,18 @@ final class LagrangianDual {
         return dual
     }
 
+    /// The state with the best estimate so far (messages and multipliers), or the current one.
+    var bestState: (messages: [Double], mu: [Double]) { (bestMessages ?? messages, bestStateMu ?? mu) }
+
+    /// Starts from another dual's state on an instance with the same graph and strategy counts
+    /// (e.g. a parent branch's): its messages and multipliers, with this instance's costs.
+    func adopt(messages m: [Double], mu newMu: [Double]) {
+        precondition(m.count == messages.count && newMu.count == mu.count)
+        replaceMessages(m)
+        for c in 0 ..< mu.count { mu[c] = max(0, newMu[c].isFinite ? newMu[c] : 0) }
+        refresh()
+    }
+
     /// Puts another state's messages in place; no slot is fresh against them.
     private func replaceMessages(_ m: [Double]) {
         messages = m
@@ -643,6 +658,7 @@ final class LagrangianDual {
         }
         guard inst.hasMemory else { return }
         let x = core.expandCached(argminLabelling, cache: replayCache)
+        stepLabelling = x
         multiplierStep(estimate, x)
     }
 

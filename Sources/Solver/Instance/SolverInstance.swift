@@ -180,6 +180,30 @@ public final class SolverInstance: @unchecked Sendable {
         self.adjIsFirst = adjIsU
     }
 
+    /// The same instance with every strategy not marked in `allowed` made one infinite term
+    /// dearer (its unary cost plus `infiniteUnit`). Assignments of allowed strategies cost what
+    /// they cost here, so any lower bound on this instance's optimum bounds each of them (what
+    /// a branch of a search needs); the others cost an infinite term more, which keeps such a
+    /// bound from being dragged down by them. Nil when some node has no allowed strategy.
+    func forbidding(_ allowed: [Bool]) -> SolverInstance? {
+        precondition(allowed.count == unary.count)
+        var u = unary
+        for i in 0 ..< nodeCount {
+            var any = false
+            for s in Int(strategyStart[i]) ..< Int(strategyStart[i + 1]) {
+                if allowed[s] { any = true } else { u[s] = unary[s] &+ infiniteUnit }
+            }
+            if !any { return nil }
+        }
+        return SolverInstance(n: nodeCount, k: strategyCount, off: strategyStart, unary: u, usage: usage,
+                              edgeU: edgeU, edgeV: edgeV, edgeOff: edgeOff, edgeCost: edgeCost,
+                              infinite: infiniteUnit, exactInfinite: exactInfinite, offset: offset,
+                              hasMemory: hasMemory, capacity: capacity, cFirst: cliqueFirst, cEnd: cliqueEnd,
+                              constant: constant, stats: stats, origNode: origNode, origStrategy: origStrategy,
+                              fixedWork: fixedWork, workOf: workOf, eliminations: eliminations,
+                              originalNodeCount: originalNodeCount, feasible: feasible)
+    }
+
     /// Cost of edge `e` when its first node takes `a` and its second `b` (local indices).
     @inline(__always) public func pairCost(_ e: Int, _ a: Int, _ b: Int) -> Int64 {
         edgeCost[edgeOff[e] + a * Int(strategyCount[Int(edgeV[e])]) + b]

@@ -8,6 +8,12 @@ extension SolverRun {
     /// Share of the time to the workers' stop that the search may use: it takes a core from the
     /// workers, and a search that has not completed by then rarely does (benchmarks/EXACT.md).
     static let exactTimeShare = 0.25
+    /// Of that time, the share the complete search (`ExactSearch`) gets before the branch and
+    /// bound on dual certificates (`DualBranchAndBound`) takes over: the complete search
+    /// proves what it can prove within about a second, the dual branch and bound closes the
+    /// instances whose relaxation is within a few units of the optimum
+    /// (benchmarks/EXACT.md, "Branch and bound on dual certificates").
+    static let exactSearchShare = 0.1
 
     /// Whether the exact search runs on `inst`: asked for, not under a work limit (its offers
     /// would make such runs depend on the clock), and small enough (`ExactSearch.fits`).
@@ -19,7 +25,8 @@ extension SolverRun {
     /// time is used; offers what it finds and, on completion, the optimum as the bound.
     func proveExactly(_ inst: SolverInstance) {
         let t0 = clock.seconds
-        let deadline = t0 + SolverRun.exactTimeShare * max(0, options.stopAt - t0)
+        let end = t0 + SolverRun.exactTimeShare * max(0, options.stopAt - t0)
+        let deadline = t0 + SolverRun.exactSearchShare * (end - t0)
         var seen = -1
         // The store's best, once per improvement (nil when it uses a strategy the reductions
         // removed, or when nothing is new).
@@ -47,7 +54,42 @@ extension SolverRun {
             log("exact: no assignment of the reduced instance fits the memory")
         case .unknown(_, let nodes):
             log("exact: stopped after \(nodes) search nodes, \(formatFixed(clock.seconds - t0, 2)) s, nothing proved")
+            if !stopRequested { proveByBranching(inst, until: end) }
         }
         phase("exact", clock.seconds - t0)
+    }
+
+    /// `DualBranchAndBound` until `end`, proving the store's best optimal: it follows the
+    /// store's improvements, and on completion offers the optimum (or, when the last
+    /// improvement came from elsewhere than an assignment it holds, the proved bound).
+    func proveByBranching(_ inst: SolverInstance, until end: Double) {
+        let t0 = clock.seconds
+        var seen = -1
+        let feed: () -> (x: [Int32], cost: Int128)? = { [self] in
+            let snap = store.snapshot
+            guard snap.improvements != seen, let s = snap.solution, let x = inst.presolve(s) else { return nil }
+            seen = snap.improvements
+            return (x, DualBranchAndBound.cost(inst, x))
+        }
+        // Only finite costs (the dual's optimiser caps infinite terms, see `BoundRun.runBranch`).
+        guard let (x0, c0) = feed(), c0 < Int128(inst.infiniteUnit) else { return }
+        let search = DualBranchAndBound(inst)
+        let result = search.run(upperBound: c0, incumbent: x0, deadline: end, clock: clock,
+                                stop: { [self] in stopRequested }, incumbentFeed: feed)
+        let seconds = formatFixed(clock.seconds - t0, 2)
+        switch result {
+        case .complete(let lower, let best):
+            if let best, DualBranchAndBound.cost(inst, best) == lower,
+               let (cost, solution) = originalOptimum(problem, inst, reducedOptimum: best) {
+                _ = store.offer(solution, source: "branch")
+                _ = store.offerBound(cost, source: "branch")
+                log("branch: optimum \(cost) proved in \(seconds) s, \(search.branches) branches")
+            } else if let b = originalBound(inst, reducedBound: lower, nonNegative: problem.costsNonNegative) {
+                _ = store.offerBound(b, source: "branch")
+                log("branch: nothing costs less than \(b) (\(seconds) s, \(search.branches) branches)")
+            }
+        case .stopped(let branches, _, _):
+            log("branch: stopped after \(branches) branches, \(seconds) s, nothing proved")
+        }
     }
 }
