@@ -257,6 +257,31 @@ final class BoundTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(checked, 20)
     }
 
+    /// Without the exact search and without a known cost, the branch and bound waits for the
+    /// Lagrangian run's first feasible labelling and proves the optimum from there; whatever
+    /// it proves is the brute-force optimum.
+    func testBranchFromTheLagrangianLabellings() {
+        var proved = 0, checked = 0
+        for (seed, p) in Self.instances(count: 40) {
+            guard let opt = BruteForce.optimum(p), opt.cost < Int128(Problem.infinity) else { continue }
+            let run = finishedRun(p, seconds: 0.5, threads: 2) {
+                $0.exact = false
+                $0.mip = false
+                $0.upperBound = nil
+            }
+            if run.instance.nodeCount == 0 { continue }
+            checked += 1
+            if let b = run.bound { XCTAssertLessThanOrEqual(b, opt.cost, "seed \(seed)") }
+            if let o = run.optimum {
+                XCTAssertEqual(o.cost, opt.cost, "seed \(seed)")
+                XCTAssertTrue(run.methodNotes.contains { $0.hasPrefix("branch: optimum") }, "seed \(seed): \(run.methodNotes)")
+                proved += 1
+            }
+        }
+        XCTAssertGreaterThan(checked, 15)
+        XCTAssertGreaterThan(proved, 12, "the branch and bound rarely got a labelling's cost")
+    }
+
     /// Threads no other method uses run further Lagrangian runs with the other step
     /// schedules; every run's bound is valid and the best one counts.
     func testSpareThreadsRunMoreLagrangianSchedules() {

@@ -1,4 +1,7 @@
 import Dispatch
+#if canImport(Glibc)
+import Glibc
+#endif
 import GLPK
 import Model
 import Synchronization
@@ -41,6 +44,9 @@ private enum Timing {
     /// Share of the time left after the exact search that the branch and bound on dual
     /// certificates gets (GLPK, when it runs, has the rest of that thread).
     static let branchShare = 0.5
+    /// Seconds between looks for the Lagrangian runs' first labelling when the branch and
+    /// bound has no cost to prove yet.
+    static let labellingPoll = 0.01
     /// The LP in dual form gets at most this share of the time left, so the MIP gets its turn.
     static let lpShare = 0.3
     /// A Lagrangian run whose best estimate has not risen for this share of its time so far
@@ -108,6 +114,10 @@ public final class BoundRun: Sendable {
     private let stopFlag = Atomic<Bool>(false)
     private let notes = Mutex<[String]>([])
     private let optimumBox = Mutex<(cost: Int128, solution: [Int])?>(nil)
+    /// The cheapest assignment of the reduced instance that fits, found by the Lagrangian runs'
+    /// decoded labellings (reduced units), with a serial that counts its improvements: the
+    /// branch and bound follows it.
+    private let labellingBox = Mutex<(x: [Int32], cost: Int128, serial: Int)?>(nil)
     private let trace: @Sendable (String) -> Void
 
     /// `progress` receives a line on each rise of the bound (nil: none); `trace` the
@@ -271,6 +281,7 @@ public final class BoundRun: Sendable {
         var lastTrace = clock.seconds
         var lastRise = clock.seconds, best = -Double.infinity
         var convergence = RiseWindow(window: Timing.convergenceWindow, tolerance: Timing.convergenceTolerance)
+        var offeredLabelling = Int128.max
         while !shouldStop && clock.seconds < end {
             let t0 = clock.seconds
             dual.iterate()
@@ -302,6 +313,12 @@ public final class BoundRun: Sendable {
             }
             if !instance.hasMemory, convergence.check(iteration: dual.iterations, best: dual.bestEstimate)?.flat == true {
                 break
+            }
+            if let x = dual.bestLabelling, let c = dual.bestLabellingCost, c < offeredLabelling {
+                offeredLabelling = c
+                labellingBox.withLock { box in
+                    if box == nil || c < box!.cost { box = (x, c, (box?.serial ?? 0) + 1) }
+                }
             }
             let t2 = clock.seconds
             dual.stepMultipliers()
@@ -347,7 +364,8 @@ public final class BoundRun: Sendable {
 
     /// The branch and bound on dual certificates (`DualBranchAndBound`) until `until`, to prove
     /// that nothing costs less than the best known cost: `incumbent` (the exact search's best),
-    /// or the known upper bound. On completion that cost is the bound, and the optimum when an
+    /// the given solution or the known upper bound, and then whatever cheaper labelling the
+    /// Lagrangian runs find. On completion that cost is the bound, and the optimum when an
     /// assignment of that cost is in hand.
     func runBranch(until: Double, incumbent: ExactSolution?) {
         let inst = instance
@@ -362,6 +380,16 @@ public final class BoundRun: Sendable {
             u = claimed
             x = nil
         }
+        // Without any known cost, the Lagrangian runs' first feasible labelling is awaited
+        // (they decode one every few iterations).
+        while u == nil && options.lagrange && options.threads > 1 && labellingBox.withLock({ $0 }) == nil
+                && !shouldStop && clock.seconds < until {
+            usleep(useconds_t(Timing.labellingPoll * 1e6))
+        }
+        if let box = labellingBox.withLock({ $0 }), u == nil || box.cost < u! {
+            u = box.cost
+            x = box.x
+        }
         guard let u else {
             note("branch: no known cost to prove")
             return
@@ -374,8 +402,14 @@ public final class BoundRun: Sendable {
         }
         let t0 = clock.seconds
         let search = DualBranchAndBound(inst)
+        var seen = 0
         let result = search.run(upperBound: u, incumbent: x, deadline: until, clock: clock,
-                                stop: { [self] in shouldStop })
+                                stop: { [self] in shouldStop },
+                                incumbentFeed: { [self] in
+                                    guard let box = labellingBox.withLock({ $0 }), box.serial != seen else { return nil }
+                                    seen = box.serial
+                                    return (box.x, box.cost)
+                                })
         let seconds = formatFixed(clock.seconds - t0, 2)
         switch result {
         case .complete(let lower, let best):
