@@ -1,8 +1,9 @@
 import Model
 
-// The complete search beside the workers on small reduced instances: it starts from the
-// store's best, adopts every better solution the workers find, and when it completes the best
-// cost is proved optimal (the bound meets the cost and the run stops).
+// The proof search beside the workers on small reduced instances: the complete search, then
+// the branch and bound on dual certificates. Both start from the store's best and adopt every
+// better solution the workers find; when either completes, the best cost is proved optimal
+// (the bound meets the cost and the run stops).
 
 extension SolverRun {
     /// Share of the time to the workers' stop that the search may use: it takes a core from the
@@ -21,8 +22,9 @@ extension SolverRun {
         options.useExact && options.maxIterations == nil && inst.feasible && ExactSearch.fits(inst)
     }
 
-    /// Runs `ExactSearch` on `inst` until it completes, the run stops, or its share of the
-    /// time is used; offers what it finds and, on completion, the optimum as the bound.
+    /// Runs `ExactSearch` on `inst` until it completes, the run stops, or its part of the
+    /// share is used; offers what it finds and, on completion, the optimum as the bound. If it
+    /// stops unproved, `proveByBranching` has the rest of the share.
     func proveExactly(_ inst: SolverInstance) {
         let t0 = clock.seconds
         let end = t0 + SolverRun.exactTimeShare * max(0, options.stopAt - t0)
