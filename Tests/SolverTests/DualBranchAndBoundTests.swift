@@ -20,19 +20,10 @@ final class DualBranchAndBoundTests: XCTestCase {
     /// The cheapest assignment of the reduced instance that fits, in reduced units (stored
     /// terms, without `inst.base`), by enumeration; nil when none fits.
     func bruteForce(_ inst: SolverInstance) -> Int128? {
-        guard inst.feasible else { return nil }
-        var best: Int128? = nil
-        TestInstances.forEachLabelling(inst) { x in
-            if inst.hasMemory && SearchState.computeSlack(inst, x).contains(where: { $0 < 0 }) { return }
-            let c = DualBranchAndBound.cost(inst, x)
-            if best == nil || c < best! { best = c }
-        }
-        return best
+        TestInstances.reducedOptimum(inst).map { $0 - inst.base }
     }
 
-    func fits(_ inst: SolverInstance, _ x: [Int32]) -> Bool {
-        !inst.hasMemory || !SearchState.computeSlack(inst, x).contains { $0 < 0 }
-    }
+    func fits(_ inst: SolverInstance, _ x: [Int32]) -> Bool { TestInstances.fits(inst, x) }
 
     /// Started from a value above the optimum and no assignment, the search ends complete at
     /// the brute-force optimum, with an assignment that fits and costs that; on instances

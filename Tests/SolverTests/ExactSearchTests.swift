@@ -8,23 +8,9 @@ final class ExactSearchTests: XCTestCase {
     let clock = ProcessClock()
     var later: Double { clock.seconds + 3600 }
 
-    /// Brute force over the reduced instance: the cheapest assignment (cost as `SearchState`)
-    /// among those that fit the memory, nil when none fits.
-    func reducedBruteForce(_ inst: SolverInstance) -> Int128? {
-        var best: Int128? = nil
-        guard inst.feasible else { return nil }
-        TestInstances.forEachLabelling(inst) { x in
-            if inst.hasMemory && SearchState.computeSlack(inst, x).contains(where: { $0 < 0 }) { return }
-            let c = SearchState.computeCost(inst, x)
-            if best == nil || c < best! { best = c }
-        }
-        return best
-    }
+    func reducedBruteForce(_ inst: SolverInstance) -> Int128? { TestInstances.reducedOptimum(inst) }
 
-    func fits(_ inst: SolverInstance, _ x: [Int32]) -> Bool {
-        x.count == inst.nodeCount && inst.feasible
-            && (!inst.hasMemory || !SearchState.computeSlack(inst, x).contains { $0 < 0 })
-    }
+    func fits(_ inst: SolverInstance, _ x: [Int32]) -> Bool { TestInstances.fits(inst, x) }
 
     /// Seeded random instance number `seed`: 2-8 nodes, memory limits, infinite entries and
     /// some edges of arity 3; every fifth one (when the limit stays >= 0) with a limit below the

@@ -57,6 +57,26 @@ enum TestInstances {
         BruteForce.forEachLabelling(inst.strategyCount.map { Int($0) }, body)
     }
 
+    /// Whether `x` is a complete assignment of `inst` that fits every clique.
+    static func fits(_ inst: SolverInstance, _ x: [Int32]) -> Bool {
+        x.count == inst.nodeCount && inst.feasible
+            && (!inst.hasMemory || !SearchState.computeSlack(inst, x).contains { $0 < 0 })
+    }
+
+    /// Brute force over the reduced instance: the cheapest assignment's cost (as
+    /// `SearchState.computeCost`, `inst.base` included) among those that fit the memory, nil
+    /// when none fits.
+    static func reducedOptimum(_ inst: SolverInstance) -> Int128? {
+        guard inst.feasible else { return nil }
+        var best: Int128? = nil
+        forEachLabelling(inst) { x in
+            guard fits(inst, x) else { return }
+            let c = SearchState.computeCost(inst, x)
+            if best == nil || c < best! { best = c }
+        }
+        return best
+    }
+
     /// `BruteForce.forEachLabelling`; kept for the tests that still call it.
     static func forEachLabelling(_ k: [Int], _ body: ([Int32]) -> Void) {
         BruteForce.forEachLabelling(k, body)

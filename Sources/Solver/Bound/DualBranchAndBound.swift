@@ -228,12 +228,5 @@ final class DualBranchAndBound {
     }
 
     /// Stored terms of `x` (reduced units, without `inst.base`).
-    static func cost(_ inst: SolverInstance, _ x: [Int32]) -> Int128 {
-        var t: Int128 = 0
-        for i in 0 ..< inst.nodeCount { t += Int128(inst.unary[Int(inst.strategyStart[i]) + Int(x[i])]) }
-        for e in 0 ..< inst.edgeCount {
-            t += Int128(inst.pairCost(e, Int(x[Int(inst.edgeU[e])]), Int(x[Int(inst.edgeV[e])])))
-        }
-        return t
-    }
+    static func cost(_ inst: SolverInstance, _ x: [Int32]) -> Int128 { inst.storedCost(x) }
 }

@@ -781,12 +781,7 @@ final class LagrangianDual {
     }
 
     /// Exact reduced cost of a labelling (stored terms).
-    func cost(_ x: [Int32]) -> Int128 {
-        var t: Int128 = 0
-        for i in 0 ..< inst.nodeCount { t += Int128(inst.unary[Int(inst.strategyStart[i]) + Int(x[i])]) }
-        for e in 0 ..< inst.edgeCount { t += Int128(inst.pairCost(e, Int(x[Int(inst.edgeU[e])]), Int(x[Int(inst.edgeV[e])]))) }
-        return t
-    }
+    func cost(_ x: [Int32]) -> Int128 { inst.storedCost(x) }
 
     private func recordLabelling() {
         let over = overload(labelling)

@@ -204,6 +204,15 @@ public final class SolverInstance: @unchecked Sendable {
                               originalNodeCount: originalNodeCount, feasible: feasible)
     }
 
+    /// The sum of the stored unary and edge terms of the assignment `x` (local strategy per
+    /// node): its cost without `base`.
+    func storedCost(_ x: [Int32]) -> Int128 {
+        var t: Int128 = 0
+        for i in 0 ..< nodeCount { t += Int128(unary[Int(strategyStart[i]) + Int(x[i])]) }
+        for e in 0 ..< edgeCount { t += Int128(pairCost(e, Int(x[Int(edgeU[e])]), Int(x[Int(edgeV[e])]))) }
+        return t
+    }
+
     /// Cost of edge `e` when its first node takes `a` and its second `b` (local indices).
     @inline(__always) public func pairCost(_ e: Int, _ a: Int, _ b: Int) -> Int64 {
         edgeCost[edgeOff[e] + a * Int(strategyCount[Int(edgeV[e])]) + b]
