@@ -53,7 +53,7 @@ final class DualBranchAndBoundTests: XCTestCase {
                     continue
                 }
                 XCTAssertTrue(fits(inst, best), "seed \(seed): the optimum does not fit")
-                XCTAssertEqual(DualBranchAndBound.cost(inst, best), expected, "seed \(seed)")
+                XCTAssertEqual(inst.storedCost(best), expected, "seed \(seed)")
                 proved += 1
                 if search.branches > 1 { split += 1 }
                 if inst.hasMemory { withMemory += 1 }
@@ -76,7 +76,7 @@ final class DualBranchAndBoundTests: XCTestCase {
             guard inst.nodeCount > 0, let opt = bruteForce(inst), opt < Int128(inst.infiniteUnit) else { continue }
             var x: [Int32]? = nil
             TestInstances.forEachLabelling(inst) { y in
-                if x == nil && fits(inst, y) && DualBranchAndBound.cost(inst, y) == opt { x = y }
+                if x == nil && fits(inst, y) && inst.storedCost(y) == opt { x = y }
             }
             let proof = DualBranchAndBound(inst).run(upperBound: opt, incumbent: x, deadline: later, clock: clock, stop: { false })
             XCTAssertEqual(proof, .complete(lowerBound: opt, best: x), "seed \(seed)")
@@ -106,7 +106,7 @@ final class DualBranchAndBoundTests: XCTestCase {
         let masked = try XCTUnwrap(inst.forbidding(allowed))
         TestInstances.forEachLabelling(inst) { x in
             let extra = x[i] == 0 ? Int128(inst.infiniteUnit) : 0
-            XCTAssertEqual(DualBranchAndBound.cost(masked, x), DualBranchAndBound.cost(inst, x) + extra)
+            XCTAssertEqual(masked.storedCost(x), inst.storedCost(x) + extra)
         }
         for s in 0 ..< Int(inst.strategyCount[i]) { allowed[o + s] = false }
         XCTAssertNil(inst.forbidding(allowed))

@@ -59,8 +59,7 @@ enum TestInstances {
 
     /// Whether `x` is a complete assignment of `inst` that fits every clique.
     static func fits(_ inst: SolverInstance, _ x: [Int32]) -> Bool {
-        x.count == inst.nodeCount && inst.feasible
-            && (!inst.hasMemory || !SearchState.computeSlack(inst, x).contains { $0 < 0 })
+        x.count == inst.nodeCount && inst.feasible && SearchState.fits(inst, x)
     }
 
     /// Brute force over the reduced instance: the cheapest assignment's cost (as

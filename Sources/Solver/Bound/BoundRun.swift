@@ -371,10 +371,9 @@ public final class BoundRun: Sendable {
         let inst = instance
         var u = incumbent.map { $0.cost - inst.base }
         var x = incumbent?.x
-        if x == nil, let given = options.solution.flatMap({ inst.presolve($0) }),
-           !inst.hasMemory || !SearchState.computeSlack(inst, given).contains(where: { $0 < 0 }) {
+        if x == nil, let given = options.solution.flatMap({ inst.presolve($0) }), SearchState.fits(inst, given) {
             x = given
-            u = DualBranchAndBound.cost(inst, given)
+            u = inst.storedCost(given)
         }
         if let claimed = reducedUpperBound, u == nil || claimed < u! {
             u = claimed
@@ -413,7 +412,7 @@ public final class BoundRun: Sendable {
         let seconds = formatFixed(clock.seconds - t0, 2)
         switch result {
         case .complete(let lower, let best):
-            if let best, DualBranchAndBound.cost(inst, best) == lower,
+            if let best, inst.storedCost(best) == lower,
                let (cost, solution) = originalOptimum(problem, inst, reducedOptimum: best) {
                 proved(cost, solution, method: "branch")
                 note("branch: optimum \(cost) proved in \(seconds) s, \(search.branches) branches")
@@ -422,7 +421,7 @@ public final class BoundRun: Sendable {
                 offerReduced(lower, method: "branch")
                 note("branch: nothing costs less than \(lower + inst.base) (\(seconds) s, \(search.branches) branches)")
             }
-        case .stopped(let branches, _, _):
+        case .stopped(let branches):
             note("branch: stopped after \(branches) branches, \(seconds) s, nothing proved")
         }
     }

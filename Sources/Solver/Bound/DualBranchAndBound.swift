@@ -14,10 +14,10 @@
 ///
 /// Each branch starts from its parent's best dual state and runs a limited number of
 /// iterations (`iterationsPerBranch`), certifying when the estimate nears U. The dual's
-/// feasible labellings that beat U lower it on the way. Which node is split: the core node
-/// with the most strategies whose reduced cost (the dual's `reducedCosts`) is below the gap
-/// U - D, those strategies ordered by reduced cost and cut in half (the cheaper half first).
-/// This is a heuristic choice only; the proof rests on the certificates alone.
+/// feasible labellings that beat U lower it on the way. Which node is split: the one whose
+/// strategy the labellings of the branch's multiplier steps mix most (`splitMixed`); when
+/// they all agree, a node chosen from the dual's reduced costs (`split`). This is a heuristic
+/// choice only; the proof rests on the certificates alone.
 final class DualBranchAndBound {
     let inst: SolverInstance
 
@@ -35,11 +35,10 @@ final class DualBranchAndBound {
         /// `best` is an assignment of that cost when one is known.
         case complete(lowerBound: Int128, best: [Int32]?)
         /// Stopped first: nothing proved beyond what was certified at the root.
-        case stopped(branches: Int, best: [Int32]?, bestCost: Int128)
+        case stopped(branches: Int)
     }
 
     private(set) var branches = 0
-    private(set) var closedByBound = 0
 
     init(_ inst: SolverInstance) {
         self.inst = inst
@@ -56,7 +55,7 @@ final class DualBranchAndBound {
     /// `incumbentFeed`, asked before each branch, may offer a cheaper assignment found
     /// elsewhere (with its cost): U drops to it, which only makes the remaining branches
     /// easier to close.
-    func run(upperBound: Int128, incumbent: [Int32]?, root: (messages: [Double], mu: [Double])? = nil,
+    func run(upperBound: Int128, incumbent: [Int32]?,
              deadline: Double, clock: ProcessClock, stop: () -> Bool,
              incumbentFeed: () -> (x: [Int32], cost: Int128)? = { nil }) -> Outcome {
         // No assignment fits at all (the fixed usages alone exceed the limit somewhere):
@@ -64,10 +63,10 @@ final class DualBranchAndBound {
         guard inst.feasible else { return .complete(lowerBound: upperBound, best: nil) }
         var u = upperBound
         var best = incumbent
-        var stack = [Branch(allowed: [Bool](repeating: true, count: inst.unary.count), state: root)]
+        var stack = [Branch(allowed: [Bool](repeating: true, count: inst.unary.count), state: nil)]
         while let branch = stack.popLast() {
             if stop() || clock.seconds >= deadline {
-                return .stopped(branches: branches, best: best, bestCost: u)
+                return .stopped(branches: branches)
             }
             if let (x, c) = incumbentFeed(), c < u {
                 u = c
@@ -88,7 +87,7 @@ final class DualBranchAndBound {
                 dual.iterate()
                 if let x = dual.bestLabelling, let c = dual.bestLabellingCost, c < u {
                     // Priced on the instance itself (allowed strategies cost the same).
-                    let exact = Self.cost(inst, x)
+                    let exact = inst.storedCost(x)
                     if exact < u { u = exact; best = x }
                 }
                 let near = dual.bestEstimate >= Double(u) - 1
@@ -106,12 +105,9 @@ final class DualBranchAndBound {
                 }
             }
             if !closed && !dual.bestStateCertified, let b = dual.certifyBest(), b >= u { closed = true }
-            if closed {
-                closedByBound += 1
-                continue
-            }
+            if closed { continue }
             if stop() || clock.seconds >= deadline {
-                return .stopped(branches: branches, best: best, bestCost: u)
+                return .stopped(branches: branches)
             }
             guard let (first, second) = splitMixed(branch.allowed, used: used, steps: steps)
                     ?? split(branch.allowed, dual: dual, upperBound: u) else {
@@ -121,8 +117,8 @@ final class DualBranchAndBound {
                     let o = Int(inst.strategyStart[i])
                     x[i] = Int32((0 ..< Int(inst.strategyCount[i])).first { branch.allowed[o + $0] } ?? 0)
                 }
-                if fits(x) {
-                    let c = Self.cost(inst, x)
+                if SearchState.fits(inst, x) {
+                    let c = inst.storedCost(x)
                     if c < u { u = c; best = x }
                 }
                 continue
@@ -219,14 +215,4 @@ final class DualBranchAndBound {
         return (first, second)
     }
 
-    /// Whether `x` fits every clique.
-    private func fits(_ x: [Int32]) -> Bool {
-        guard inst.hasMemory else { return true }
-        let loads = inst.cliqueLoads { i in inst.usage[Int(inst.strategyStart[i]) + Int(x[i])] }
-        for c in 0 ..< inst.cliqueCount where loads[c] > inst.capacity[c] { return false }
-        return true
-    }
-
-    /// Stored terms of `x` (reduced units, without `inst.base`).
-    static func cost(_ inst: SolverInstance, _ x: [Int32]) -> Int128 { inst.storedCost(x) }
 }

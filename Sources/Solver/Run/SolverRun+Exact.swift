@@ -71,7 +71,7 @@ extension SolverRun {
             let snap = store.snapshot
             guard snap.improvements != seen, let s = snap.solution, let x = inst.presolve(s) else { return nil }
             seen = snap.improvements
-            return (x, DualBranchAndBound.cost(inst, x))
+            return (x, inst.storedCost(x))
         }
         // Only finite costs (the dual's optimiser caps infinite terms, see `BoundRun.runBranch`).
         guard let (x0, c0) = feed(), c0 < Int128(inst.infiniteUnit) else { return }
@@ -81,7 +81,7 @@ extension SolverRun {
         let seconds = formatFixed(clock.seconds - t0, 2)
         switch result {
         case .complete(let lower, let best):
-            if let best, DualBranchAndBound.cost(inst, best) == lower,
+            if let best, inst.storedCost(best) == lower,
                let (cost, solution) = originalOptimum(problem, inst, reducedOptimum: best) {
                 _ = store.offer(solution, source: "branch")
                 _ = store.offerBound(cost, source: "branch")
@@ -90,7 +90,7 @@ extension SolverRun {
                 _ = store.offerBound(b, source: "branch")
                 log("branch: nothing costs less than \(b) (\(seconds) s, \(search.branches) branches)")
             }
-        case .stopped(let branches, _, _):
+        case .stopped(let branches):
             log("branch: stopped after \(branches) branches, \(seconds) s, nothing proved")
         }
     }

@@ -17,12 +17,7 @@ final class SearchState {
     }
 
     static func computeCost(_ inst: SolverInstance, _ x: [Int32]) -> Int128 {
-        var c = inst.base
-        for i in 0 ..< inst.nodeCount { c += Int128(inst.unary[Int(inst.strategyStart[i]) + Int(x[i])]) }
-        for e in 0 ..< inst.edgeCount {
-            c += Int128(inst.pairCost(e, Int(x[Int(inst.edgeU[e])]), Int(x[Int(inst.edgeV[e])])))
-        }
-        return c
+        inst.base + inst.storedCost(x)
     }
 
     static func computeSlack(_ inst: SolverInstance, _ x: [Int32]) -> [Int64] {
@@ -30,6 +25,11 @@ final class SearchState {
         var slack = inst.cliqueLoads { inst.usage[Int(inst.strategyStart[$0]) + Int(x[$0])] }
         for c in 0 ..< inst.cliqueCount { slack[c] = inst.capacity[c] &- slack[c] }
         return slack
+    }
+
+    /// Whether the assignment `x` fits every clique.
+    static func fits(_ inst: SolverInstance, _ x: [Int32]) -> Bool {
+        !inst.hasMemory || !computeSlack(inst, x).contains { $0 < 0 }
     }
 
     var feasible: Bool { !inst.hasMemory || slack.globalMin >= 0 }
