@@ -421,8 +421,13 @@ public final class BoundRun: Sendable {
                 offerReduced(lower, method: "branch")
                 note("branch: nothing costs less than \(lower + inst.base) (\(seconds) s, \(search.branches) branches)")
             }
-        case .stopped(let branches):
-            note("branch: stopped after \(branches) branches, \(seconds) s, nothing proved")
+        case .stopped(let branches, let lower):
+            if let lower {
+                offerReduced(lower, method: "branch")
+                note("branch: stopped after \(branches) branches, \(seconds) s; the open branches cost at least \(lower + inst.base)")
+            } else {
+                note("branch: stopped after \(branches) branches, \(seconds) s, nothing proved")
+            }
         }
     }
 

@@ -13,7 +13,11 @@
 /// diffusion bound of `ExactSearch` does not.
 ///
 /// Each branch starts from its parent's best dual state and runs a limited number of
-/// iterations (`iterationsPerBranch`), certifying when the estimate nears U. The dual's
+/// iterations (`iterationsPerBranch`), certifying when the estimate nears U. Branches are
+/// searched best first (the least bound, then the deepest): a complete proof must search
+/// every branch whose bound is below U in any order, and best first makes the least bound of
+/// the open branches, which bounds every assignment cheaper than U, rise as early as it can,
+/// so a search stopped early still reports it (`Outcome.stopped`). The dual's
 /// feasible labellings that beat U lower it on the way. Which node is split: the one whose
 /// strategy the labellings of the branch's multiplier steps mix most (`splitMixed`); when
 /// they all agree, a node chosen from the dual's reduced costs (`split`). This is a heuristic
@@ -34,8 +38,9 @@ final class DualBranchAndBound {
         /// Every branch closed: no assignment costs less than `lowerBound` (reduced units);
         /// `best` is an assignment of that cost when one is known.
         case complete(lowerBound: Int128, best: [Int32]?)
-        /// Stopped first: nothing proved beyond what was certified at the root.
-        case stopped(branches: Int)
+        /// Stopped first. `lowerBound`: nothing costs less (reduced units): the least bound
+        /// of the branches still open, or U when that is lower; nil when no branch was certified.
+        case stopped(branches: Int, lowerBound: Int128?)
     }
 
     private(set) var branches = 0
@@ -44,9 +49,67 @@ final class DualBranchAndBound {
         self.inst = inst
     }
 
+    /// Doubles of dual states (messages and multipliers) the open branches may hold; branches
+    /// made beyond it start from the root's best state instead of their parent's.
+    static let stateBudget = 16_000_000
+
     private struct Branch {
         var allowed: [Bool]
         var state: (messages: [Double], mu: [Double])?
+        /// Nothing allowed here costs less (reduced units): the parent's certificate or more;
+        /// nil before the root's first certificate.
+        var bound: Int128?
+        var depth: Int
+    }
+
+    /// The open branches, least bound first (an uncertified one before all), then deepest.
+    private struct OpenBranches {
+        private var heap: [Branch] = []
+        private(set) var stateDoubles = 0
+
+        var isEmpty: Bool { heap.isEmpty }
+
+        /// The least bound of the open branches (nil when the first is uncertified or none is open).
+        var leastBound: Int128? { heap.first?.bound }
+
+        private static func before(_ a: Branch, _ b: Branch) -> Bool {
+            switch (a.bound, b.bound) {
+            case (nil, nil): return a.depth > b.depth
+            case (nil, _): return true
+            case (_, nil): return false
+            case let (x?, y?): return x < y || (x == y && a.depth > b.depth)
+            }
+        }
+
+        mutating func push(_ b: Branch) {
+            stateDoubles += b.state.map { $0.messages.count + $0.mu.count } ?? 0
+            heap.append(b)
+            var i = heap.count - 1
+            while i > 0 {
+                let parent = (i - 1) / 2
+                guard Self.before(heap[i], heap[parent]) else { break }
+                heap.swapAt(i, parent)
+                i = parent
+            }
+        }
+
+        mutating func pop() -> Branch? {
+            guard !heap.isEmpty else { return nil }
+            heap.swapAt(0, heap.count - 1)
+            let top = heap.removeLast()
+            stateDoubles -= top.state.map { $0.messages.count + $0.mu.count } ?? 0
+            var i = 0
+            while true {
+                let l = 2 * i + 1, r = l + 1
+                var m = i
+                if l < heap.count && Self.before(heap[l], heap[m]) { m = l }
+                if r < heap.count && Self.before(heap[r], heap[m]) { m = r }
+                if m == i { break }
+                heap.swapAt(i, m)
+                i = m
+            }
+            return top
+        }
     }
 
     /// Searches until every branch is closed, `deadline` passes or `stop` says so. `upperBound`:
@@ -63,19 +126,35 @@ final class DualBranchAndBound {
         guard inst.feasible else { return .complete(lowerBound: upperBound, best: nil) }
         var u = upperBound
         var best = incumbent
-        var stack = [Branch(allowed: [Bool](repeating: true, count: inst.unary.count), state: nil)]
-        while let branch = stack.popLast() {
+        var open = OpenBranches()
+        open.push(Branch(allowed: [Bool](repeating: true, count: inst.unary.count), state: nil, bound: nil, depth: 0))
+        var rootState: (messages: [Double], mu: [Double])?
+        // The least bound of the open branches and `current` (the branch being searched), at most U.
+        // An uncertified one (only before the root's first certificate) bounds nothing.
+        func stopped(_ current: Int128?) -> Outcome {
+            var least = u
+            for b in [current] + (open.isEmpty ? [] : [open.leastBound]) {
+                guard let b else { return .stopped(branches: branches, lowerBound: nil) }
+                least = min(least, b)
+            }
+            return .stopped(branches: branches, lowerBound: least)
+        }
+        while let branch = open.pop() {
             if stop() || clock.seconds >= deadline {
-                return .stopped(branches: branches)
+                return stopped(branch.bound)
             }
             if let (x, c) = incumbentFeed(), c < u {
                 u = c
                 best = x
             }
+            if let b = branch.bound, b >= u { continue }
             branches += 1
             guard let masked = inst.forbidding(branch.allowed) else { continue }
             let dual = LagrangianDual(masked)
-            if let s = branch.state { dual.adopt(messages: s.messages, mu: s.mu) }
+            if let s = branch.state ?? rootState { dual.adopt(messages: s.messages, mu: s.mu) }
+            // Nothing allowed here costs less: the parent's bound, raised by this branch's certificates.
+            var bound = branch.bound
+            func certified(_ b: Int128) { bound = max(bound ?? b, b) }
             var closed = false
             var watch = RiseWindow(window: Self.flatWindow, tolerance: Self.flatTolerance)
             // How often each strategy was in the labellings of the multiplier steps (the
@@ -91,10 +170,12 @@ final class DualBranchAndBound {
                     if exact < u { u = exact; best = x }
                 }
                 let near = dual.bestEstimate >= Double(u) - 1
-                if !dual.bestStateCertified && (near || it % Self.certifyEvery == 0),
-                   let b = dual.certifyBest(), b >= u {
-                    closed = true
-                    break
+                if !dual.bestStateCertified && (near || it % Self.certifyEvery == 0), let b = dual.certifyBest() {
+                    certified(b)
+                    if b >= u {
+                        closed = true
+                        break
+                    }
                 }
                 if watch.check(iteration: dual.iterations, best: dual.bestEstimate)?.flat == true { break }
                 if stop() || clock.seconds >= deadline { break }
@@ -104,10 +185,13 @@ final class DualBranchAndBound {
                     for i in 0 ..< inst.nodeCount { used[Int(inst.strategyStart[i]) + Int(dual.stepLabelling[i])] += 1 }
                 }
             }
-            if !closed && !dual.bestStateCertified, let b = dual.certifyBest(), b >= u { closed = true }
+            if !closed && !dual.bestStateCertified, let b = dual.certifyBest() {
+                certified(b)
+                if b >= u { closed = true }
+            }
             if closed { continue }
             if stop() || clock.seconds >= deadline {
-                return .stopped(branches: branches)
+                return stopped(bound)
             }
             guard let (first, second) = splitMixed(branch.allowed, used: used, steps: steps)
                     ?? split(branch.allowed, dual: dual, upperBound: u) else {
@@ -124,8 +208,10 @@ final class DualBranchAndBound {
                 continue
             }
             let state = dual.bestState
-            stack.append(Branch(allowed: second, state: state))
-            stack.append(Branch(allowed: first, state: state))
+            if rootState == nil { rootState = state }
+            let kept = open.stateDoubles < Self.stateBudget ? state : nil
+            open.push(Branch(allowed: second, state: kept, bound: bound, depth: branch.depth + 1))
+            open.push(Branch(allowed: first, state: kept, bound: bound, depth: branch.depth + 1))
         }
         return .complete(lowerBound: u, best: best)
     }

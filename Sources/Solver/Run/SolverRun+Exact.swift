@@ -90,8 +90,15 @@ extension SolverRun {
                 _ = store.offerBound(b, source: "branch")
                 log("branch: nothing costs less than \(b) (\(seconds) s, \(search.branches) branches)")
             }
-        case .stopped(let branches):
-            log("branch: stopped after \(branches) branches, \(seconds) s, nothing proved")
+        case .stopped(let branches, let lower):
+            // The least bound of the open branches (usually above the root's certificate,
+            // which the bound thread has offered already).
+            if let lower, let b = originalBound(inst, reducedBound: lower, nonNegative: problem.costsNonNegative) {
+                _ = store.offerBound(b, source: "branch")
+                log("branch: stopped after \(branches) branches, \(seconds) s; the open branches cost at least \(b)")
+            } else {
+                log("branch: stopped after \(branches) branches, \(seconds) s, nothing proved")
+            }
         }
     }
 }
