@@ -42,6 +42,32 @@ final class DualPrimalTests: XCTestCase {
         XCTAssertGreaterThan(optimal, 0)
     }
 
+    /// Given the clock, a dual whose best estimate stops rising polishes its best state (as
+    /// `iopddl bound`'s runs do, `PolishOnStall`); without it (runs under a work limit) it
+    /// never does, and its iterations stay the same as before. The clock here is simulated:
+    /// each iteration takes 0.1 s.
+    func testStalledDualPolishesOnlyWithTheClock() {
+        var polished = 0, checked = 0
+        for seed in UInt64(1) ... 20 {
+            let p = TestInstances.random(seed: seed, nodes: 10, edges: 14, maxStrategies: 4, infiniteChance: 0.1)
+            let inst = Reducer.reduce(p)
+            guard inst.feasible, inst.nodeCount > 1, inst.hasMemory else { continue }
+            let timed = DualPrimal(inst), plain = DualPrimal(inst), reference = LagrangianDual(inst)
+            for it in 0 ..< 2000 {
+                _ = timed.iterate(now: 0.1 * Double(it))
+                _ = plain.iterate()
+                reference.iterate()
+                reference.stepMultipliers()
+            }
+            XCTAssertEqual(plain.dual.polishes, 0, "seed \(seed)")
+            XCTAssertEqual(plain.dual.bestEstimate, reference.bestEstimate, "seed \(seed)")
+            if timed.dual.polishes > 0 { polished += 1 }
+            checked += 1
+        }
+        XCTAssertGreaterThan(checked, 5)
+        XCTAssertGreaterThan(polished, checked / 2, "stalled duals did not polish")
+    }
+
     /// A node's weight is the sum of its cliques' multipliers (the Lagrangian penalty per unit
     /// of usage).
     func testWeightsAreSumsOfCliqueMultipliers() {

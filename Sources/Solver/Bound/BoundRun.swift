@@ -49,10 +49,6 @@ private enum Timing {
     static let labellingPoll = 0.01
     /// The LP in dual form gets at most this share of the time left, so the MIP gets its turn.
     static let lpShare = 0.3
-    /// A Lagrangian run whose best estimate has not risen for this share of its time so far
-    /// (and at least `polishStallSeconds`) polishes its best state (`LagrangianDual.startPolish`).
-    static let polishStallShare = 0.2
-    static let polishStallSeconds = 2.0
     /// Threads no other method uses run further Lagrangian runs with these step schedules
     /// (halvings planned over the time left), in turn; the best certified bound of all counts.
     /// Which schedule is best differs between instances (benchmarks/BOUNDS.md, "Step
@@ -279,7 +275,7 @@ public final class BoundRun: Sendable {
         var lastCertify = clock.seconds
         var certifySeconds = 0.0, passSeconds = 0.0, stepSeconds = 0.0
         var lastTrace = clock.seconds
-        var lastRise = clock.seconds, best = -Double.infinity
+        var stall = PolishOnStall(started: started)
         var convergence = RiseWindow(window: Timing.convergenceWindow, tolerance: Timing.convergenceTolerance)
         var offeredLabelling = Int128.max
         while !shouldStop && clock.seconds < end {
@@ -287,14 +283,7 @@ public final class BoundRun: Sendable {
             dual.iterate()
             let t1 = clock.seconds
             passSeconds += t1 - t0
-            // A stalled run polishes its best state; the stall clock restarts afterwards.
-            if dual.bestEstimate > best || dual.polishing {
-                best = dual.bestEstimate
-                lastRise = t1
-            } else if t1 - lastRise > max(Timing.polishStallSeconds, Timing.polishStallShare * (t1 - started)) {
-                dual.startPolish()
-                lastRise = t1
-            }
+            stall.check(dual, now: t1)
             if dual.iterations % Timing.patienceInterval == 0 {
                 let rate = Double(dual.iterations) / max(Timing.minimumElapsed, t1 - started)
                 dual.patience = LagrangianDual.patience(iterationsPerSecond: rate, secondsLeft: end - t1,

@@ -28,3 +28,32 @@ struct RiseWindow {
         return (rise, flat)
     }
 }
+
+/// Polishes a Lagrangian run's best state (`LagrangianDual.startPolish`) when its best
+/// estimate has not risen for `share` of the run's time so far, and at least `seconds`; the
+/// stall clock restarts after each polish. Besides its own gain (benchmarks/BOUNDS.md,
+/// "polishing the best state"), the polish is how a run gets back from a step that threw its
+/// multipliers far off. Used by `iopddl bound`'s runs and by the solve's dual phase.
+struct PolishOnStall {
+    static let share = 0.2
+    static let seconds = 2.0
+    let started: Double
+    private var best = -Double.infinity
+    private var lastRise: Double
+
+    init(started: Double) {
+        self.started = started
+        lastRise = started
+    }
+
+    /// Call after each iteration, with the time on the run's clock.
+    mutating func check(_ dual: LagrangianDual, now: Double) {
+        if dual.bestEstimate > best || dual.polishing {
+            best = dual.bestEstimate
+            lastRise = now
+        } else if now - lastRise > max(Self.seconds, Self.share * (now - started)) {
+            dual.startPolish()
+            lastRise = now
+        }
+    }
+}

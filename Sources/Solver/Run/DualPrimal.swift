@@ -29,15 +29,24 @@ final class DualPrimal {
     /// under 250 MB.
     static let maxBytes = 2 << 30
 
+    /// Polishes the dual's best state when it stops rising (only when `iterate` gets the time).
+    private var stall: PolishOnStall?
+
     init(_ inst: SolverInstance) {
         self.inst = inst
         dual = LagrangianDual(inst)
     }
 
     /// One dual iteration (message passes and a multiplier step); returns true when it decoded
-    /// a new labelling (every `LagrangianDual.labellingInterval` iterations).
-    func iterate() -> Bool {
+    /// a new labelling (every `LagrangianDual.labellingInterval` iterations). `now` (the
+    /// run's clock; nil under a work limit, whose runs must not depend on the clock) lets a
+    /// stalled dual polish its best state, as `iopddl bound`'s runs do.
+    func iterate(now: Double? = nil) -> Bool {
         dual.iterate()
+        if let now {
+            if stall == nil { stall = PolishOnStall(started: now) }
+            stall?.check(dual, now: now)
+        }
         dual.stepMultipliers()
         let fresh = dual.iterations % LagrangianDual.labellingInterval == 1 && dual.iterations != lastLabellingIteration
         if fresh { lastLabellingIteration = dual.iterations }

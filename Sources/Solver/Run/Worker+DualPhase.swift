@@ -49,6 +49,10 @@ extension Worker {
         // labellings stay within a fraction of a percent and break through late: the phase
         // goes on there.)
         let mayYield = options.maxIterations == nil && inst.nodeCount > Tuning.dualYieldMinNodes
+        // On small instances a stalled dual polishes its best state (`PolishOnStall`), as
+        // `iopddl bound`'s runs do: there its bound decides proofs. Not under a work limit
+        // (the polish follows the clock).
+        let polishes = options.maxIterations == nil && inst.nodeCount <= Tuning.dualPolishMaxNodes
         let yieldAfter = Tuning.dualYieldShare * solver.span
         memory.hard = true
         memory.usePenalties = false
@@ -89,7 +93,7 @@ extension Worker {
                 dualPrimal.dual.patience = LagrangianDual.patience(iterationsPerSecond: rate, secondsLeft: end.time - a,
                                                            halvings: LagrangianDual.shortRunHalvings)
             }
-            let fresh = dualPrimal.iterate()
+            let fresh = dualPrimal.iterate(now: polishes ? clock.seconds : nil)
             iterations += Tuning.dualIterationWork
             let b = clock.seconds
             let overload = fresh ? dualPrimal.labellingOverload() : 1

@@ -135,6 +135,12 @@ enum WorkerTuning {
     /// ... on reduced instances with more nodes than this: on smaller ones its certified
     /// bound is worth the time (proofs), and the search is cheap.
     static let dualYieldMinNodes = 2000
+    /// On reduced instances with at most this many nodes a stalled dual polishes its best
+    /// state. Without it the dual of a G-shaped instance at a tight limit never recovered
+    /// from one step that threw its multipliers off (bound 202,652 instead of 205,6xx); on S
+    /// the polish slowed the multipliers that its search waits for (benchmarks/BOUNDS.md,
+    /// "The solve's dual polishes when it stalls").
+    static let dualPolishMaxNodes = 2000
 
     // MARK: Worker 0's dual phase
 
