@@ -67,6 +67,30 @@ final class DualBranchAndBoundTests: XCTestCase {
         XCTAssertGreaterThan(withMemory, 80)
     }
 
+    /// Started from another dual's state at the root (`iopddl bound` hands over its runs'
+    /// best), the search proves the same brute-force optimum. (Whether it needs fewer branches
+    /// depends on the instance: on these tiny ones it is a wash.)
+    func testRootStateFromAnotherDual() {
+        var proved = 0
+        for seed in UInt64(1) ... 300 {
+            let inst = Reducer.reduce(instance(seed))
+            guard inst.nodeCount > 0, let opt = bruteForce(inst), opt < Int128(inst.infiniteUnit) else { continue }
+            let run = LagrangianDual(inst)
+            for _ in 0 ..< 500 {
+                run.iterate()
+                run.stepMultipliers()
+            }
+            let warm = DualBranchAndBound(inst)
+            let result = warm.run(upperBound: opt + 7, incumbent: nil, rootState: run.bestState,
+                                  deadline: later, clock: clock, stop: { false })
+            guard case let .complete(lower, best) = result else { XCTFail("seed \(seed): stopped"); continue }
+            XCTAssertEqual(lower, opt, "seed \(seed)")
+            XCTAssertEqual(best.map { inst.storedCost($0) }, opt, "seed \(seed)")
+            proved += 1
+        }
+        XCTAssertGreaterThan(proved, 100)
+    }
+
     /// Given the optimum and an optimal assignment, the search proves it and keeps it; given a
     /// value below the optimum, it proves that value and finds no assignment.
     func testGivenCosts() {

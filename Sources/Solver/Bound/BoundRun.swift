@@ -114,6 +114,10 @@ public final class BoundRun: Sendable {
     /// decoded labellings (reduced units), with a serial that counts its improvements: the
     /// branch and bound follows it.
     private let labellingBox = Mutex<(x: [Int32], cost: Int128, serial: Int)?>(nil)
+    /// The Lagrangian runs' best certified state, for the branch and bound's root (kept only
+    /// when it runs: `sharesState`).
+    private let stateBox = Mutex<(messages: [Double], mu: [Double], bound: Int128)?>(nil)
+    private var sharesState: Bool { options.branch && options.lagrange && instance.feasible && ExactSearch.fits(instance) }
     private let trace: @Sendable (String) -> Void
 
     /// `progress` receives a line on each rise of the bound (nil: none); `trace` the
@@ -292,7 +296,15 @@ public final class BoundRun: Sendable {
             // Certify states that beat the last certified estimate.
             if !dual.bestStateCertified && (certifySeconds <= Timing.certifyShare * passSeconds
                                             || t1 - lastCertify > Timing.certifyAtLeastEvery) {
-                if let b = dual.certifyBest() { offerReduced(b, method: "lagrange") }
+                if let b = dual.certifyBest() {
+                    offerReduced(b, method: "lagrange")
+                    if sharesState {
+                        let state = dual.bestState
+                        stateBox.withLock { box in
+                            if box == nil || b > box!.bound { box = (state.messages, state.mu, b) }
+                        }
+                    }
+                }
                 lastCertify = clock.seconds
                 certifySeconds += lastCertify - t1
             }
@@ -391,7 +403,10 @@ public final class BoundRun: Sendable {
         let t0 = clock.seconds
         let search = DualBranchAndBound(inst)
         var seen = 0
-        let result = search.run(upperBound: u, incumbent: x, deadline: until, clock: clock,
+        // The root starts from the runs' best state: it is far ahead of what the root's own
+        // few hundred iterations reach.
+        let root = stateBox.withLock { $0 }.map { (messages: $0.messages, mu: $0.mu) }
+        let result = search.run(upperBound: u, incumbent: x, rootState: root, deadline: until, clock: clock,
                                 stop: { [self] in shouldStop },
                                 incumbentFeed: { [self] in
                                     guard let box = labellingBox.withLock({ $0 }), box.serial != seen else { return nil }

@@ -114,11 +114,12 @@ final class DualBranchAndBound {
 
     /// Searches until every branch is closed, `deadline` passes or `stop` says so. `upperBound`:
     /// U in reduced units (stored terms, without `inst.base`); `incumbent`, when given, is an
-    /// assignment of cost `upperBound`.
+    /// assignment of cost `upperBound`; `rootState`, a dual state of `inst` (messages and
+    /// multipliers) to start the root from.
     /// `incumbentFeed`, asked before each branch, may offer a cheaper assignment found
     /// elsewhere (with its cost): U drops to it, which only makes the remaining branches
     /// easier to close.
-    func run(upperBound: Int128, incumbent: [Int32]?,
+    func run(upperBound: Int128, incumbent: [Int32]?, rootState: (messages: [Double], mu: [Double])? = nil,
              deadline: Double, clock: ProcessClock, stop: () -> Bool,
              incumbentFeed: () -> (x: [Int32], cost: Int128)? = { nil }) -> Outcome {
         // No assignment fits at all (the fixed usages alone exceed the limit somewhere):
@@ -127,7 +128,7 @@ final class DualBranchAndBound {
         var u = upperBound
         var best = incumbent
         var open = OpenBranches()
-        open.push(Branch(allowed: [Bool](repeating: true, count: inst.unary.count), state: nil, bound: nil, depth: 0))
+        open.push(Branch(allowed: [Bool](repeating: true, count: inst.unary.count), state: rootState, bound: nil, depth: 0))
         var rootState: (messages: [Double], mu: [Double])?
         // The least bound of the open branches and `current` (the branch being searched), at most U.
         // An uncertified one (only before the root's first certificate) bounds nothing.
