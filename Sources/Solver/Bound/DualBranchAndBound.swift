@@ -129,7 +129,8 @@ final class DualBranchAndBound {
         var best = incumbent
         var open = OpenBranches()
         open.push(Branch(allowed: [Bool](repeating: true, count: inst.unary.count), state: rootState, bound: nil, depth: 0))
-        var rootState: (messages: [Double], mu: [Double])?
+        // The root branch's best state: branches made beyond `stateBudget` start from it.
+        var rootBest: (messages: [Double], mu: [Double])?
         // The least bound of the open branches and `current` (the branch being searched), at most U.
         // An uncertified one (only before the root's first certificate) bounds nothing.
         func stopped(_ current: Int128?) -> Outcome {
@@ -152,7 +153,11 @@ final class DualBranchAndBound {
             branches += 1
             guard let masked = inst.forbidding(branch.allowed) else { continue }
             let dual = LagrangianDual(masked)
-            if let s = branch.state ?? rootState { dual.adopt(messages: s.messages, mu: s.mu) }
+            // (A state of another shape, which a caller should never hand in, is not adopted.)
+            if let s = branch.state ?? rootBest, s.messages.count == dual.bestState.messages.count,
+               s.mu.count == dual.bestState.mu.count {
+                dual.adopt(messages: s.messages, mu: s.mu)
+            }
             // Nothing allowed here costs less: the parent's bound, raised by this branch's certificates.
             var bound = branch.bound
             func certified(_ b: Int128) { bound = max(bound ?? b, b) }
@@ -209,7 +214,7 @@ final class DualBranchAndBound {
                 continue
             }
             let state = dual.bestState
-            if rootState == nil { rootState = state }
+            if rootBest == nil { rootBest = state }
             let kept = open.stateDoubles < Self.stateBudget ? state : nil
             open.push(Branch(allowed: second, state: kept, bound: bound, depth: branch.depth + 1))
             open.push(Branch(allowed: first, state: kept, bound: bound, depth: branch.depth + 1))

@@ -76,7 +76,9 @@ extension SolverRun {
         // Only finite costs (the dual's optimiser caps infinite terms, see `BoundRun.runBranch`).
         guard let (x0, c0) = feed(), c0 < Int128(inst.infiniteUnit) else { return }
         let search = DualBranchAndBound(inst)
-        let result = search.run(upperBound: c0, incumbent: x0, deadline: end, clock: clock,
+        // The root starts from worker 0's best dual state when there is one (far ahead of
+        // the root's own few hundred iterations).
+        let result = search.run(upperBound: c0, incumbent: x0, rootState: sharedDualState, deadline: end, clock: clock,
                                 stop: { [self] in stopRequested }, incumbentFeed: feed)
         let seconds = formatFixed(clock.seconds - t0, 2)
         switch result {

@@ -143,6 +143,8 @@ extension Worker {
         if let b = phase.dualPrimal.dual.certifyBest(),
            let ob = originalBound(inst, reducedBound: b, nonNegative: phase.nonNegative) {
             store.offerBound(ob, source: "dual")
+            // The proof search's branch and bound starts its root from it.
+            if solver.exactSearchFits(inst) { solver.shareDualState(phase.dualPrimal.dual.bestState, bound: b) }
         }
         phase.certifySeconds += clock.seconds - t
     }
