@@ -114,9 +114,9 @@ public final class BoundRun: Sendable {
     /// decoded labellings (reduced units), with a serial that counts its improvements: the
     /// branch and bound follows it.
     private let labellingBox = Mutex<(x: [Int32], cost: Int128, serial: Int)?>(nil)
-    /// The Lagrangian runs' best certified state, for the branch and bound's root (kept only
-    /// when it runs: `sharesState`).
-    private let stateBox = Mutex<(messages: [Double], mu: [Double], bound: Int128)?>(nil)
+    /// The Lagrangian runs' best certified state, for the branch and bound's root (offered
+    /// only when the branch and bound runs: `sharesState`).
+    private let bestState = BestDualState()
     private var sharesState: Bool { options.branch && options.lagrange && instance.feasible && ExactSearch.fits(instance) }
     private let trace: @Sendable (String) -> Void
 
@@ -298,12 +298,7 @@ public final class BoundRun: Sendable {
                                             || t1 - lastCertify > Timing.certifyAtLeastEvery) {
                 if let b = dual.certifyBest() {
                     offerReduced(b, method: "lagrange")
-                    if sharesState {
-                        let state = dual.bestState
-                        stateBox.withLock { box in
-                            if box == nil || b > box!.bound { box = (state.messages, state.mu, b) }
-                        }
-                    }
+                    if sharesState { bestState.offer(dual.bestState, bound: b) }
                 }
                 lastCertify = clock.seconds
                 certifySeconds += lastCertify - t1
@@ -405,8 +400,7 @@ public final class BoundRun: Sendable {
         var seen = 0
         // The root starts from the runs' best state: it is far ahead of what the root's own
         // few hundred iterations reach.
-        let root = stateBox.withLock { $0 }.map { (messages: $0.messages, mu: $0.mu) }
-        let result = search.run(upperBound: u, incumbent: x, rootState: root, deadline: until, clock: clock,
+        let result = search.run(upperBound: u, incumbent: x, rootState: bestState.state, deadline: until, clock: clock,
                                 stop: { [self] in shouldStop },
                                 incumbentFeed: { [self] in
                                     guard let box = labellingBox.withLock({ $0 }), box.serial != seen else { return nil }

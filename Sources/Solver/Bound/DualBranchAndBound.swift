@@ -1,3 +1,5 @@
+import Synchronization
+
 /// Branch and bound whose bound at every branch is the Lagrangian dual's exact certificate.
 ///
 /// Proves that no assignment of a reduced instance costs less than a value U (the incumbent's
@@ -307,4 +309,20 @@ final class DualBranchAndBound {
         return (first, second)
     }
 
+}
+
+/// The best certified dual state offered so far (messages and multipliers, with the bound its
+/// certificate gave), shared between threads: the Lagrangian runs of `iopddl bound` or the
+/// solve's dual phase offer theirs, and the branch and bound's root starts from it.
+final class BestDualState: Sendable {
+    private let box = Mutex<(messages: [Double], mu: [Double], bound: Int128)?>(nil)
+
+    /// Keeps `state` when its certified `bound` beats the one kept.
+    func offer(_ state: (messages: [Double], mu: [Double]), bound: Int128) {
+        box.withLock { kept in
+            if kept == nil || bound > kept!.bound { kept = (state.messages, state.mu, bound) }
+        }
+    }
+
+    var state: (messages: [Double], mu: [Double])? { box.withLock { $0 }.map { ($0.messages, $0.mu) } }
 }

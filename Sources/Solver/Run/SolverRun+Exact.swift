@@ -78,7 +78,7 @@ extension SolverRun {
         let search = DualBranchAndBound(inst)
         // The root starts from worker 0's best dual state when there is one (far ahead of
         // the root's own few hundred iterations).
-        let result = search.run(upperBound: c0, incumbent: x0, rootState: sharedDualState, deadline: end, clock: clock,
+        let result = search.run(upperBound: c0, incumbent: x0, rootState: dualState.state, deadline: end, clock: clock,
                                 stop: { [self] in stopRequested }, incumbentFeed: feed)
         let seconds = formatFixed(clock.seconds - t0, 2)
         switch result {

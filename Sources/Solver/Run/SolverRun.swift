@@ -100,7 +100,9 @@ public final class SolverRun: Sendable {
     private let instanceBox = Mutex<SolverInstance?>(nil)
     /// Per-node memory weights from worker 0's dual phase, for the other workers' soft phases.
     private let dualWeightsBox = Mutex<[Double]?>(nil)
-    private let dualStateBox = Mutex<(messages: [Double], mu: [Double], bound: Int128)?>(nil)
+    /// Worker 0's best certified dual state, kept for the branch and bound's root when the
+    /// proof search runs on the reduced instance (`exactSearchFits`).
+    let dualState = BestDualState()
     /// Worker 0's latest reduced costs in the dual, for the `dualRegion` neighbourhoods.
     let dualHints = DualHints()
     /// Good solutions from every worker, for the `merge` neighbourhoods (set by `prepare()`).
@@ -171,19 +173,6 @@ public final class SolverRun: Sendable {
 
     func shareDualWeights(_ weights: [Double]) {
         dualWeightsBox.withLock { $0 = weights }
-    }
-
-    /// Worker 0's best certified dual state so far, kept for the branch and bound's root when
-    /// the proof search runs on the reduced instance (`exactSearchFits`).
-    var sharedDualState: (messages: [Double], mu: [Double])? {
-        dualStateBox.withLock { $0 }.map { ($0.messages, $0.mu) }
-    }
-
-    /// Keeps `state` (certified at `bound`, reduced units) when it beats the one kept.
-    func shareDualState(_ state: (messages: [Double], mu: [Double]), bound: Int128) {
-        dualStateBox.withLock { box in
-            if box == nil || bound > box!.bound { box = (state.messages, state.mu, bound) }
-        }
     }
 
     func log(_ text: String) {

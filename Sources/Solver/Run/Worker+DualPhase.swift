@@ -144,7 +144,7 @@ extension Worker {
            let ob = originalBound(inst, reducedBound: b, nonNegative: phase.nonNegative) {
             store.offerBound(ob, source: "dual")
             // The proof search's branch and bound starts its root from it.
-            if solver.exactSearchFits(inst) { solver.shareDualState(phase.dualPrimal.dual.bestState, bound: b) }
+            if solver.exactSearchFits(inst) { solver.dualState.offer(phase.dualPrimal.dual.bestState, bound: b) }
         }
         phase.certifySeconds += clock.seconds - t
     }
