@@ -25,6 +25,24 @@ final class DualBranchAndBoundTests: XCTestCase {
 
     func fits(_ inst: SolverInstance, _ x: [Int32]) -> Bool { TestInstances.fits(inst, x) }
 
+    /// Whether `result` is a completed proof of `opt` with an assignment that fits and costs
+    /// `opt` (failures reported for `seed`).
+    func proves(_ result: DualBranchAndBound.Outcome, _ opt: Int128, _ inst: SolverInstance, seed: UInt64,
+                file: StaticString = #filePath, line: UInt = #line) -> Bool {
+        guard case let .complete(lower, best) = result else {
+            XCTFail("seed \(seed): stopped without a deadline", file: file, line: line)
+            return false
+        }
+        XCTAssertEqual(lower, opt, "seed \(seed)", file: file, line: line)
+        guard let best else {
+            XCTFail("seed \(seed): no assignment", file: file, line: line)
+            return false
+        }
+        XCTAssertTrue(fits(inst, best), "seed \(seed): the optimum does not fit", file: file, line: line)
+        XCTAssertEqual(inst.storedCost(best), opt, "seed \(seed)", file: file, line: line)
+        return lower == opt
+    }
+
     /// Started from a value above the optimum and no assignment, the search ends complete at
     /// the brute-force optimum, with an assignment that fits and costs that; on instances
     /// where nothing fits it ends with no assignment. (With the certificate raised by two units
@@ -42,24 +60,13 @@ final class DualBranchAndBoundTests: XCTestCase {
             let start = (expected ?? 1_000) + 7
             let search = DualBranchAndBound(inst)
             let result = search.run(upperBound: start, incumbent: nil, deadline: later, clock: clock, stop: { false })
-            guard case let .complete(lower, best) = result else {
-                XCTFail("seed \(seed): stopped without a deadline")
-                continue
-            }
             if let expected {
-                XCTAssertEqual(lower, expected, "seed \(seed)")
-                guard let best else {
-                    XCTFail("seed \(seed): no assignment")
-                    continue
-                }
-                XCTAssertTrue(fits(inst, best), "seed \(seed): the optimum does not fit")
-                XCTAssertEqual(inst.storedCost(best), expected, "seed \(seed)")
+                guard proves(result, expected, inst, seed: seed) else { continue }
                 proved += 1
                 if search.branches > 1 { split += 1 }
                 if inst.hasMemory { withMemory += 1 }
             } else {
-                XCTAssertNil(best, "seed \(seed): an assignment where none fits")
-                XCTAssertEqual(lower, start, "seed \(seed)")
+                XCTAssertEqual(result, .complete(lowerBound: start, best: nil), "seed \(seed): nothing fits")
             }
         }
         XCTAssertGreaterThan(proved, 200)
@@ -68,7 +75,8 @@ final class DualBranchAndBoundTests: XCTestCase {
     }
 
     /// Started from another dual's state at the root (`iopddl bound` hands over its runs'
-    /// best), the search proves the same brute-force optimum. (Whether it needs fewer branches
+    /// best), the search proves the same brute-force optimum with an assignment that fits and
+    /// costs it. (Whether it needs fewer branches
     /// depends on the instance: on these tiny ones it is a wash.)
     func testRootStateFromAnotherDual() {
         var proved = 0
@@ -80,13 +88,9 @@ final class DualBranchAndBoundTests: XCTestCase {
                 run.iterate()
                 run.stepMultipliers()
             }
-            let warm = DualBranchAndBound(inst)
-            let result = warm.run(upperBound: opt + 7, incumbent: nil, rootState: run.bestState,
-                                  deadline: later, clock: clock, stop: { false })
-            guard case let .complete(lower, best) = result else { XCTFail("seed \(seed): stopped"); continue }
-            XCTAssertEqual(lower, opt, "seed \(seed)")
-            XCTAssertEqual(best.map { inst.storedCost($0) }, opt, "seed \(seed)")
-            proved += 1
+            let result = DualBranchAndBound(inst).run(upperBound: opt + 7, incumbent: nil, rootState: run.bestState,
+                                                      deadline: later, clock: clock, stop: { false })
+            if proves(result, opt, inst, seed: seed) { proved += 1 }
         }
         XCTAssertGreaterThan(proved, 100)
     }
