@@ -346,4 +346,45 @@ final class LNSTests: XCTestCase {
         XCTAssertEqual(try Evaluator.evaluate(p, inst.postsolve(state.x)).cost, opt.cost)
         XCTAssertEqual(lns.stats.whole.improvements, 0)
     }
+
+    /// `repairInfinite` on states that hold infinite terms: never dearer, still fitting, cost
+    /// exact, its answer true exactly when no infinite term is left; and, with windows that
+    /// grow to the whole instance, it removes every infinite term whenever an assignment
+    /// without one fits (`FiniteSolutionSearch`), which fails when the windows miss the terms'
+    /// nodes or the solves are not applied.
+    func testRepairRemovesInfiniteTerms() {
+        var tried = 0, repaired = 0
+        // Sparse infinite entries, so that most instances have an assignment without one.
+        for seed in UInt64(1) ... 30 {
+            let p = TestInstances.random(seed: seed, nodes: 40, edges: 60, maxStrategies: 4,
+                                         infiniteChance: 0.05, memory: seed % 4 != 0)
+            guard let (inst, state) = setUp(p) else { continue }
+            let unit = Int128(inst.infiniteUnit)
+            guard let exists = FiniteSolutionSearch.run(inst, constantFinite: true) else { continue }
+            // Up to three switches into an infinite term that use no more memory.
+            var injected = 0
+            for i in 0 ..< inst.nodeCount where injected < 3 {
+                for b in 0 ..< Int(inst.strategyCount[i]) where state.usageDelta(i, b) <= 0 {
+                    let d = state.delta(i, b)
+                    if d >= unit { state.apply(i, b, d); injected += 1; break }
+                }
+            }
+            guard (state.cost - inst.base) / unit >= 1 else { continue }
+            tried += 1
+            let rs = NeighbourhoodSearch(inst)
+            let before = state.cost
+            var rng = SeededRNG(seed: seed)
+            let finite = rs.repairInfinite(state: state, rounds: 6, firstSize: 4, timeLimit: 10, rng: &rng, stop: { false })
+            let tag = "seed \(seed)"
+            XCTAssertLessThanOrEqual(state.cost, before, tag)
+            XCTAssertEqual(state.cost, SearchState.computeCost(inst, state.x), tag)
+            XCTAssertTrue(state.feasible, tag)
+            XCTAssertEqual(finite, (state.cost - inst.base) / unit == 0, tag)
+            XCTAssertEqual(finite, rs.infiniteTermNodes(state).isEmpty, tag)
+            XCTAssertEqual(finite, exists, tag)
+            if finite { repaired += 1 }
+        }
+        XCTAssertGreaterThan(tried, 3)
+        XCTAssertGreaterThan(repaired, 3)
+    }
 }

@@ -237,6 +237,43 @@ final class NeighbourhoodSearch {
         return (improved, gain, seconds, mip.timeouts > timeouts, mip.skipped > skippedBefore || mip.failures > failures)
     }
 
+    // MARK: - Repairing infinite terms
+
+    /// The nodes of the terms of `state` that hold an infinite part: both ends of such edge
+    /// terms, and nodes whose unary term holds one.
+    func infiniteTermNodes(_ state: SearchState) -> [Int] {
+        let unit = Int128(inst.infiniteUnit)
+        let x = state.x
+        var nodes: [Int] = []
+        for e in 0 ..< inst.edgeCount {
+            let u = Int(inst.edgeU[e]), v = Int(inst.edgeV[e])
+            if Int128(inst.pairCost(e, Int(x[u]), Int(x[v]))) >= unit { nodes.append(u); nodes.append(v) }
+        }
+        for i in 0 ..< inst.nodeCount where Int128(inst.unary[Int(inst.strategyStart[i]) + Int(x[i])]) >= unit {
+            nodes.append(i)
+        }
+        return nodes
+    }
+
+    /// Solves windows around the infinite terms of `state` (a ball of `firstSize` free nodes
+    /// grown from their nodes, doubling up to `maxSize` after each solve that leaves one) until
+    /// none is left or `rounds` solves are done; each solve keeps the memory rows and applies
+    /// only an improvement (`MIPSubproblemSolver`), so the state stays feasible and never gets
+    /// dearer. Returns whether every infinite term is gone.
+    func repairInfinite(state: SearchState, rounds: Int, firstSize: Int, timeLimit: Double,
+                        rng: inout SeededRNG, stop: @escaping () -> Bool) -> Bool {
+        var size = max(1, min(firstSize, inst.nodeCount))
+        for _ in 0 ..< rounds {
+            let seeds = infiniteTermNodes(state)
+            if seeds.isEmpty { return true }
+            if stop() { return false }
+            let free = generator.ball(seeds: seeds, size: size, rng: &rng)
+            if let r = mip.solve(state: state, free: free, timeLimit: timeLimit, stop: stop) { _ = mip.apply(r, to: state) }
+            size = min(Int(maxSize), 2 * size)
+        }
+        return infiniteTermNodes(state).isEmpty
+    }
+
     // MARK: - Exact mode
 
     /// Reduced instances up to this many nodes are solved whole first.

@@ -27,6 +27,9 @@ extension Worker {
         var improvedAt: Double
         /// The least cost of a polished labelling since then (`Int128.max`: none fitted).
         var closestSince = Int128.max
+        /// Polished labellings repaired by GLPK (`repairIfPromising`), how many of them lost
+        /// every infinite term, and the seconds it took.
+        var repairs = 0, repairsFinite = 0, repairSeconds = 0.0
 
         /// The phase has just improved the worker's best.
         mutating func improved(at now: Double) {
@@ -109,12 +112,17 @@ extension Worker {
                 if options.debugChecks { solver.log("dual it \(dualPrimal.dual.iterations): labelling cost \(dualPrimal.lastLabellingCost) slack \(dualPrimal.lastLabellingSlack); repaired: fits \(fits) cost \(state.cost) min slack \(state.slack.globalMin) in \(formatFixed(clock.seconds - b, 2)) s") }
                 if fits {
                     localSearch.descend(stop: stop)
+                    if let restricted = phase.restricted { repairIfPromising(restricted, &phase) }
                     if options.debugChecks { solver.log("dual it \(dualPrimal.dual.iterations): polished cost \(state.cost)") }
                     if noteBest() {
                         dualPrimal.noteImprovement()
                         phase.improved(at: clock.seconds)
                     } else {
-                        phase.closestSince = min(phase.closestSince, state.cost)
+                        // A labelling left with infinite terms counts by its finite part: while
+                        // those parts stay near or below the best, the labellings are in a
+                        // cheaper region that repairs can reach, so the phase goes on.
+                        let unit = Int128(inst.infiniteUnit)
+                        phase.closestSince = min(phase.closestSince, inst.base + (state.cost - inst.base) % unit)
                     }
                     offerToPool()
                 }
@@ -126,13 +134,38 @@ extension Worker {
         local.dualIterations = dualPrimal.dual.iterations
         local.dualLabellings = dualPrimal.extractions
         local.dualImproved = dualPrimal.improvements
-        solver.log("dual phase (worker 0): \(dualPrimal.dual.iterations) iterations, \(dualPrimal.extractions) labellings polished, \(dualPrimal.improvements) improved, dual \(formatFixed(dualPrimal.dualSeconds, 2)) s, polish \(formatFixed(dualPrimal.polishSeconds, 2)) s, in \(formatFixed(clock.seconds - t0, 2)) s")
+        let repaired = phase.repairs > 0 ? ", \(phase.repairs) repaired by GLPK (\(phase.repairsFinite) made finite, \(formatFixed(phase.repairSeconds, 2)) s)" : ""
+        solver.log("dual phase (worker 0): \(dualPrimal.dual.iterations) iterations, \(dualPrimal.extractions) labellings polished\(repaired), \(dualPrimal.improvements) improved, dual \(formatFixed(dualPrimal.dualSeconds, 2)) s, polish \(formatFixed(dualPrimal.polishSeconds, 2)) s, in \(formatFixed(clock.seconds - t0, 2)) s")
         if inst.hasMemory {
             dualPrimal.applyWeights(to: memory)
             dualWeights = true
             solver.shareDualWeights(memory.weight)
         }
         if bestCost < Int128.max { state.reset(bestX) }
+    }
+
+    /// A polished labelling that still holds a few infinite terms (at most
+    /// `repairMaxInfinite`: forbidden pairs that no move of the local search leaves) but whose
+    /// finite part is below the worker's best is repaired by GLPK windows around those terms
+    /// (`NeighbourhoodSearch.repairInfinite`), then polished again. Where half of the pairs are
+    /// forbidden, the dual's labellings land in the cheap region with a handful of such terms,
+    /// while the search's own states sit in a far dearer basin (benchmarks/LNS.md, "Repairing
+    /// the dual's labellings").
+    func repairIfPromising(_ rs: NeighbourhoodSearch, _ phase: inout DualPhase) {
+        let unit = Int128(inst.infiniteUnit)
+        let stored = state.cost - inst.base, bestStored = bestCost - inst.base
+        let terms = stored / unit
+        guard terms >= 1, terms <= Tuning.repairMaxInfinite, bestStored >= unit || stored % unit < bestStored else { return }
+        let t = clock.seconds
+        let limit = min(Tuning.repairSolveMaxSeconds, max(Tuning.repairSolveMinSeconds,
+                                                          Tuning.repairSolveShare * (options.stopAt - t)))
+        let finite = rs.repairInfinite(state: state, rounds: Tuning.repairRounds, firstSize: Tuning.repairFirstSize,
+                                       timeLimit: limit, rng: &rng, stop: stop)
+        localSearch.descend(stop: stop)
+        phase.repairs += 1
+        if finite { phase.repairsFinite += 1 }
+        phase.repairSeconds += clock.seconds - t
+        if options.debugChecks { solver.log("dual it \(phase.dualPrimal.dual.iterations): repaired \(terms) infinite terms -> cost \(state.cost) in \(formatFixed(clock.seconds - t, 2)) s") }
     }
 
     /// Certifies the dual's best state (once per state) and offers the bound, moved to the
