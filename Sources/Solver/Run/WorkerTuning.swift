@@ -144,7 +144,7 @@ enum WorkerTuning {
 
     /// Polished dual labellings with at most this many infinite terms are repaired by GLPK
     /// windows when their finite part beats the worker's best (`Worker.repairIfPromising`)...
-    static let repairMaxInfinite: Int128 = 24
+    static let repairMaxInfinite: Int128 = 64
     /// ... with at most this many solves, the first window of this many free nodes (doubling
     /// after each solve that leaves an infinite term)...
     static let repairRounds = 6
