@@ -121,7 +121,9 @@ struct SolveReportFile: Sendable {
         move("one-opt", st.oneOptMoves, st.oneOptMoves)
         move("tree-dp", st.treeMoves, st.treeImproved, [("memory_rejected", st.rejectedMemory)])
         move("elimination", st.eliminationMoves, st.eliminationImproved, [("too_wide", st.eliminationTooWide)])
-        move("dual-labelling", st.dualLabellings, st.dualImproved, [("dual_iterations", st.dualIterations)])
+        move("dual-labelling", st.dualLabellings, st.dualImproved,
+             [("dual_iterations", st.dualIterations), ("glpk_repairs", st.dualRepairs),
+              ("glpk_repairs_finite", st.dualRepairsFinite)])
         move("kick", st.kicks, nil)
         move("repair", st.repairs, nil)
         move("restart", st.restarts, nil)

@@ -150,7 +150,8 @@ public struct SolverReport: Sendable, Codable {
         rows.append(("elimination", "\(st.eliminationMoves) (improving \(st.eliminationImproved), too wide \(st.eliminationTooWide))"))
         rows.append(("other moves", "1-opt \(st.oneOptMoves), kicks \(st.kicks), repairs \(st.repairs), restarts \(st.restarts)"))
         rows.append(("GLPK", "neighbourhoods \(st.mipCalls) (improving \(st.mipImproved))"))
-        rows.append(("dual", "iterations \(st.dualIterations) (labellings polished \(st.dualLabellings), improving \(st.dualImproved))"))
+        let repaired = st.dualRepairs > 0 ? ", repaired by GLPK \(st.dualRepairs), made finite \(st.dualRepairsFinite)" : ""
+        rows.append(("dual", "iterations \(st.dualIterations) (labellings polished \(st.dualLabellings), improving \(st.dualImproved)\(repaired))"))
         for line in lns { rows.append(("lns", line)) }
         let width = rows.map(\.0.count).max() ?? 0
         return [done] + rows.map { "#   " + $0.0 + String(repeating: " ", count: width - $0.0.count + 2) + $0.1 }

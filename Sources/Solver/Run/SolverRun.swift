@@ -52,6 +52,10 @@ public struct SearchStats: Sendable, Codable {
     public var dualIterations = 0
     public var dualLabellings = 0
     public var dualImproved = 0
+    /// Dual labellings repaired by GLPK windows around their infinite terms, and how many of
+    /// them lost every such term (`Worker.repairIfPromising`).
+    public var dualRepairs = 0
+    public var dualRepairsFinite = 0
     /// Per-neighbourhood GLPK statistics (`NeighbourhoodSearch`); not encoded (`LNSStats`
     /// is not `Codable`): the report carries their lines.
     public var lns = LNSStats()
@@ -59,7 +63,7 @@ public struct SearchStats: Sendable, Codable {
     private enum CodingKeys: String, CodingKey {
         case treeMoves, treeImproved, oneOptMoves, rejectedMemory, eliminationMoves, eliminationImproved,
              eliminationTooWide, kicks, repairs, mipCalls, mipImproved, restarts, dualIterations,
-             dualLabellings, dualImproved
+             dualLabellings, dualImproved, dualRepairs, dualRepairsFinite
     }
 
     public init() {}
@@ -68,6 +72,8 @@ public struct SearchStats: Sendable, Codable {
         dualIterations += o.dualIterations
         dualLabellings += o.dualLabellings
         dualImproved += o.dualImproved
+        dualRepairs += o.dualRepairs
+        dualRepairsFinite += o.dualRepairsFinite
         lns.add(o.lns)
         treeMoves += o.treeMoves
         treeImproved += o.treeImproved

@@ -134,6 +134,8 @@ extension Worker {
         local.dualIterations = dualPrimal.dual.iterations
         local.dualLabellings = dualPrimal.extractions
         local.dualImproved = dualPrimal.improvements
+        local.dualRepairs = phase.repairs
+        local.dualRepairsFinite = phase.repairsFinite
         let repaired = phase.repairs > 0 ? ", \(phase.repairs) repaired by GLPK (\(phase.repairsFinite) made finite, \(formatFixed(phase.repairSeconds, 2)) s)" : ""
         solver.log("dual phase (worker 0): \(dualPrimal.dual.iterations) iterations, \(dualPrimal.extractions) labellings polished\(repaired), \(dualPrimal.improvements) improved, dual \(formatFixed(dualPrimal.dualSeconds, 2)) s, polish \(formatFixed(dualPrimal.polishSeconds, 2)) s, in \(formatFixed(clock.seconds - t0, 2)) s")
         if inst.hasMemory {
