@@ -103,6 +103,13 @@ public final class SolverInstance: @unchecked Sendable {
     public let offset: Int128
     /// `constant + offset`: the cost of an assignment is this plus its unary and edge terms.
     public var base: Int128 { Int128(constant) + offset }
+
+    /// An assignment's cost (`base` included, as `SearchState.cost`) split into its number of
+    /// infinite terms and what it costs without them (`base` plus the finite part).
+    func infiniteSplit(_ cost: Int128) -> (terms: Int128, finite: Int128) {
+        let unit = Int128(infiniteUnit), stored = cost - base
+        return (stored / unit, base + stored % unit)
+    }
     public let stats: ReductionStats
     /// Postsolve: reduced node -> original node (-1 for auxiliary nodes of hyperedges).
     public let origNode: [Int32]

@@ -171,7 +171,7 @@ final class NeighbourhoodSearch {
         let free = neighbourhood.free
         mip.strategyMask = neighbourhood.mask
         defer { mip.strategyMask = nil }
-        let base = min(2.0, max(0.2, 0.02 * (stopAt - now)))
+        let base = Self.windowTimeLimit(now: now, stopAt: stopAt)
         let limit = min(base * timeFactor[g] * (stallBoost?.timeFactor ?? 1), max(0, stopAt - now))
         let (improved, gain, seconds, timedOut, skipped) = solve(state: state, free: free, timeLimit: limit, stop: stop)
         var s = fresh == nil ? stats.generators[g] : stats.fresh
@@ -216,6 +216,12 @@ final class NeighbourhoodSearch {
         }
         if timedOut { timeFactor[g] = improved ? min(4, timeFactor[g] * 1.25) : max(0.5, timeFactor[g] * 0.9) }
         return improved
+    }
+
+    /// A window solve's usual time limit: 2% of the time left, between 0.2 s and 2 s (before
+    /// the generator's factor and the stall boost).
+    static func windowTimeLimit(now: Double, stopAt: Double) -> Double {
+        min(2.0, max(0.2, 0.02 * (stopAt - now)))
     }
 
     /// Solves with `free` nodes and applies an improvement to `state`.

@@ -121,8 +121,7 @@ extension Worker {
                         // A labelling left with infinite terms counts by its finite part: while
                         // those parts stay near or below the best, the labellings are in a
                         // cheaper region that repairs can reach, so the phase goes on.
-                        let unit = Int128(inst.infiniteUnit)
-                        phase.closestSince = min(phase.closestSince, inst.base + (state.cost - inst.base) % unit)
+                        phase.closestSince = min(phase.closestSince, inst.infiniteSplit(state.cost).finite)
                     }
                     offerToPool()
                 }
@@ -154,15 +153,14 @@ extension Worker {
     /// while the search's own states sit in a far dearer basin (benchmarks/LNS.md, "Repairing
     /// the dual's labellings").
     func repairIfPromising(_ rs: NeighbourhoodSearch, _ phase: inout DualPhase) {
-        let unit = Int128(inst.infiniteUnit)
-        let stored = state.cost - inst.base, bestStored = bestCost - inst.base
-        let terms = stored / unit
-        guard terms >= 1, terms <= Tuning.repairMaxInfinite, bestStored >= unit || stored % unit < bestStored else { return }
+        let (terms, finitePart) = inst.infiniteSplit(state.cost)
+        // (No best yet is `Int128.max`, which is not a cost to split.)
+        let bestHasInfinite = bestCost == Int128.max || inst.infiniteSplit(bestCost).terms >= 1
+        guard terms >= 1, terms <= Tuning.repairMaxInfinite, bestHasInfinite || finitePart < bestCost else { return }
         let t = clock.seconds
-        let limit = min(Tuning.repairSolveMaxSeconds, max(Tuning.repairSolveMinSeconds,
-                                                          Tuning.repairSolveShare * (options.stopAt - t)))
         let finite = rs.repairInfinite(state: state, rounds: Tuning.repairRounds, firstSize: Tuning.repairFirstSize,
-                                       timeLimit: limit, rng: &rng, stop: stop)
+                                       timeLimit: NeighbourhoodSearch.windowTimeLimit(now: t, stopAt: options.stopAt),
+                                       rng: &rng, stop: stop)
         localSearch.descend(stop: stop)
         phase.repairs += 1
         if finite { phase.repairsFinite += 1 }

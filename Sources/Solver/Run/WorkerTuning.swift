@@ -145,15 +145,11 @@ enum WorkerTuning {
     /// Polished dual labellings with at most this many infinite terms are repaired by GLPK
     /// windows when their finite part beats the worker's best (`Worker.repairIfPromising`)...
     static let repairMaxInfinite: Int128 = 64
-    /// ... with at most this many solves, the first window of this many free nodes (doubling
-    /// after each solve that leaves an infinite term)...
+    /// ... with at most this many solves (each within the LNS windows' usual time limit,
+    /// `NeighbourhoodSearch.windowTimeLimit`), the first window of this many free nodes
+    /// (doubling after each solve that leaves an infinite term).
     static let repairRounds = 6
     static let repairFirstSize = 150
-    /// ... each solve limited to this share of the time left, within these bounds (the LNS
-    /// windows' usual limit).
-    static let repairSolveShare = 0.02
-    static let repairSolveMinSeconds = 0.2
-    static let repairSolveMaxSeconds = 2.0
 
     // MARK: Worker 0's dual phase
 
