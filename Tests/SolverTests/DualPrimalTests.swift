@@ -68,6 +68,37 @@ final class DualPrimalTests: XCTestCase {
         XCTAssertGreaterThan(polished, checked / 2, "stalled duals did not polish")
     }
 
+    /// The final polish of the best state never lowers the best estimate, ends by itself when
+    /// given the time, stops at once past its deadline, and leaves a state whose certificate
+    /// still bounds every feasible labelling (checked by enumeration).
+    func testPolishBestStateRaisesAValidBound() {
+        var checked = 0, rose = 0
+        for seed in UInt64(1) ... 80 {
+            let p = TestInstances.random(seed: seed, nodes: 10, edges: 22, maxStrategies: 3, infiniteChance: 0.1)
+            let inst = Reducer.reduce(p)
+            guard inst.feasible, inst.nodeCount > 1, inst.hasMemory else { continue }
+            var optimum = Int128.max
+            enumerate(inst) { _, cost in optimum = min(optimum, cost) }
+            guard optimum < Int128.max else { continue }
+            let dp = DualPrimal(inst)
+            for _ in 0 ..< 15 { _ = dp.iterate() }
+            let iterations = dp.dual.iterations
+            let late = dp.polishBestState(until: 1, now: { 2 })
+            XCTAssertEqual(dp.dual.iterations, iterations, "seed \(seed): iterated past the deadline")
+            XCTAssertEqual(late.after, late.before, "seed \(seed)")
+            let (before, after) = dp.polishBestState(until: .infinity, now: { 0 })
+            XCTAssertFalse(dp.dual.polishing, "seed \(seed): the polish did not end by itself")
+            XCTAssertGreaterThanOrEqual(after, before, "seed \(seed)")
+            if after > before { rose += 1 }
+            if let certified = dp.dual.certifyBest() {
+                XCTAssertLessThanOrEqual(certified, optimum, "seed \(seed)")
+            }
+            checked += 1
+        }
+        XCTAssertGreaterThan(checked, 5)
+        XCTAssertGreaterThan(rose, 0, "no polish raised the estimate (\(checked) instances)")
+    }
+
     /// A node's weight is the sum of its cliques' multipliers (the Lagrangian penalty per unit
     /// of usage).
     func testWeightsAreSumsOfCliqueMultipliers() {

@@ -108,6 +108,17 @@ final class DualPrimal {
         return worst
     }
 
+    /// Polishes the best state once (`LagrangianDual.startPolish`: message passing at its
+    /// multipliers, which never lowers the best estimate) until the polish ends by itself,
+    /// `now()` reaches `deadline` or `stop()` holds. Returns the best estimate before and
+    /// after. The solve calls it at the end of worker 0's dual phase (`Worker.finalPolish`).
+    func polishBestState(until deadline: Double, now: () -> Double, stop: () -> Bool = { false }) -> (before: Double, after: Double) {
+        let before = dual.bestEstimate
+        dual.startPolish()
+        while dual.polishing && now() < deadline && !stop() { dual.iterate() }
+        return (before, dual.bestEstimate)
+    }
+
     func addTimes(dual d: Double, polish p: Double) {
         dualSeconds += d
         polishSeconds += p

@@ -141,6 +141,9 @@ enum WorkerTuning {
     /// the polish slowed the multipliers that its search waits for (benchmarks/BOUNDS.md,
     /// "The solve's dual polishes when it stalls").
     static let dualPolishMaxNodes = 2000
+    /// On larger ones the phase's best state is polished once at its end, for at most this
+    /// share of the run's span (`Worker.finalPolish`).
+    static let finalPolishShare = 0.02
 
     /// Polished dual labellings with at most this many infinite terms are repaired by GLPK
     /// windows when their finite part beats the worker's best (`Worker.repairIfPromising`)...
