@@ -262,22 +262,34 @@ final class NeighbourhoodSearch {
     }
 
     /// Solves windows around the infinite terms of `state` (a ball of `firstSize` free nodes
-    /// grown from their nodes, doubling up to `maxSize` after each solve that leaves one) until
-    /// none is left or `rounds` solves are done; each solve keeps the memory rows and applies
-    /// only an improvement (`MIPSubproblemSolver`), so the state stays feasible and never gets
-    /// dearer. Returns whether every infinite term is gone.
+    /// grown from their nodes) until none is left: a solve that removes some keeps the window
+    /// size for the next one, around the terms left; one that removes none doubles it (up to
+    /// `maxSize`). Stops after `rounds` solves that removed nothing, or when `rounds` time
+    /// limits have passed. Small windows solve in a fraction of the time limit and remove
+    /// most terms, while the large ones tend to run out of time, so a repair keeps to the
+    /// sizes that pay (benchmarks/LNS.md, "Repairs keep the window size that pays"). Each
+    /// solve keeps the memory rows and applies only an improvement (`MIPSubproblemSolver`), so
+    /// the state stays feasible and never gets dearer. Returns whether every infinite term is
+    /// gone.
     func repairInfinite(state: SearchState, rounds: Int, firstSize: Int, timeLimit: Double,
                         rng: inout SeededRNG, stop: @escaping () -> Bool) -> Bool {
         var size = max(1, min(firstSize, inst.nodeCount))
-        for _ in 0 ..< rounds {
-            let seeds = infiniteTermNodes(state)
-            if seeds.isEmpty { return true }
-            if stop() { return false }
+        var stalls = 0
+        var seeds = infiniteTermNodes(state)
+        let end = MonotonicClock.seconds() + Double(rounds) * timeLimit
+        while !seeds.isEmpty && stalls < rounds && !stop() {
+            let now = MonotonicClock.seconds()
+            if now >= end { break }
             let free = generator.ball(seeds: seeds, size: size, rng: &rng)
-            if let r = mip.solve(state: state, free: free, timeLimit: timeLimit, stop: stop) { _ = mip.apply(r, to: state) }
-            size = min(Int(maxSize), 2 * size)
+            if let r = mip.solve(state: state, free: free, timeLimit: min(timeLimit, end - now), stop: stop) { _ = mip.apply(r, to: state) }
+            let left = infiniteTermNodes(state)
+            if left.count >= seeds.count {
+                stalls += 1
+                size = min(Int(maxSize), 2 * size)
+            }
+            seeds = left
         }
-        return infiniteTermNodes(state).isEmpty
+        return seeds.isEmpty
     }
 
     // MARK: - Exact mode

@@ -148,9 +148,9 @@ enum WorkerTuning {
     /// Polished dual labellings with at most this many infinite terms are repaired by GLPK
     /// windows when their finite part beats the worker's best (`Worker.repairIfPromising`)...
     static let repairMaxInfinite: Int128 = 64
-    /// ... with at most this many solves (each within the LNS windows' usual time limit,
-    /// `NeighbourhoodSearch.windowTimeLimit`), the first window of this many free nodes
-    /// (doubling after each solve that leaves an infinite term).
+    /// ... with at most this many solves that remove no infinite term, within this many of
+    /// the LNS windows' usual time limit (`NeighbourhoodSearch.windowTimeLimit`), the first
+    /// window of this many free nodes (`NeighbourhoodSearch.repairInfinite`).
     static let repairRounds = 6
     static let repairFirstSize = 150
 
