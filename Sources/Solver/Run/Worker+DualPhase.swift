@@ -160,8 +160,8 @@ extension Worker {
         guard !solver.shouldStop, dualPrimal.dual.bestEstimate.isFinite else { return nil }
         let t = clock.seconds
         let until = min(t + Tuning.finalPolishShare * solver.span, options.stopAt)
+        // (Its time is reported on its own, not in the phase's dual seconds.)
         let (before, after) = dualPrimal.polishBestState(until: until, now: { clock.seconds }, stop: { solver.shouldStop })
-        dualPrimal.addTimes(dual: clock.seconds - t, polish: 0)
         return (before, after, clock.seconds - t)
     }
 
