@@ -49,9 +49,7 @@ final class DualPrimalTests: XCTestCase {
     func testStalledDualPolishesOnlyWithTheClock() {
         var polished = 0, checked = 0
         for seed in UInt64(1) ... 20 {
-            let p = TestInstances.random(seed: seed, nodes: 10, edges: 14, maxStrategies: 4, infiniteChance: 0.1)
-            let inst = Reducer.reduce(p)
-            guard inst.feasible, inst.nodeCount > 1, inst.hasMemory else { continue }
+            guard let inst = Self.memoryInstance(seed: seed, edges: 14, maxStrategies: 4) else { continue }
             let timed = DualPrimal(inst), plain = DualPrimal(inst), reference = LagrangianDual(inst)
             for it in 0 ..< 2000 {
                 _ = timed.iterate(now: 0.1 * Double(it))
@@ -74,12 +72,8 @@ final class DualPrimalTests: XCTestCase {
     func testPolishBestStateRaisesAValidBound() {
         var checked = 0, rose = 0
         for seed in UInt64(1) ... 80 {
-            let p = TestInstances.random(seed: seed, nodes: 10, edges: 22, maxStrategies: 3, infiniteChance: 0.1)
-            let inst = Reducer.reduce(p)
-            guard inst.feasible, inst.nodeCount > 1, inst.hasMemory else { continue }
-            var optimum = Int128.max
-            enumerate(inst) { _, cost in optimum = min(optimum, cost) }
-            guard optimum < Int128.max else { continue }
+            guard let inst = Self.memoryInstance(seed: seed, edges: 22, maxStrategies: 3) else { continue }
+            guard let optimum = TestInstances.reducedOptimum(inst) else { continue }
             let dp = DualPrimal(inst)
             for _ in 0 ..< 15 { _ = dp.iterate() }
             let iterations = dp.dual.iterations
@@ -104,9 +98,7 @@ final class DualPrimalTests: XCTestCase {
     func testWeightsAreSumsOfCliqueMultipliers() {
         var checked = 0
         for seed in UInt64(1) ... 30 {
-            let p = TestInstances.random(seed: seed, nodes: 10, edges: 12, maxStrategies: 4, infiniteChance: 0.1)
-            let inst = Reducer.reduce(p)
-            guard inst.feasible, inst.nodeCount > 1, inst.hasMemory else { continue }
+            guard let inst = Self.memoryInstance(seed: seed, edges: 12, maxStrategies: 4) else { continue }
             let dp = DualPrimal(inst)
             for _ in 0 ..< 30 { _ = dp.iterate() }
             let memory = MemoryPolicy(nodes: inst.nodeCount)
@@ -120,6 +112,14 @@ final class DualPrimalTests: XCTestCase {
             }
         }
         XCTAssertGreaterThan(checked, 0)
+    }
+
+    /// A random 10-node instance, reduced, when it is feasible, keeps more than one node and
+    /// has memory rows (nil otherwise).
+    private static func memoryInstance(seed: UInt64, edges: Int, maxStrategies: Int) -> SolverInstance? {
+        let p = TestInstances.random(seed: seed, nodes: 10, edges: edges, maxStrategies: maxStrategies, infiniteChance: 0.1)
+        let inst = Reducer.reduce(p)
+        return inst.feasible && inst.nodeCount > 1 && inst.hasMemory ? inst : nil
     }
 
     /// Every memory-feasible labelling of the reduced instance, with its search cost.
