@@ -95,6 +95,30 @@ final class DualPrimalTests: XCTestCase {
 
     /// A node's weight is the sum of its cliques' multipliers (the Lagrangian penalty per unit
     /// of usage).
+    /// The dual phase's yield rule: it yields only when it has waited long enough, no polished
+    /// labelling since came within the margin of the run's best, and the step has settled;
+    /// each condition alone keeps the phase going.
+    func testDualPhaseYieldsOnlyWhenSettledAndFarFromTheRunsBest() {
+        typealias Phase = Worker.DualPhase
+        let reference: Int128 = 1_000_000
+        let margin = WorkerTuning.dualYieldMargin
+        let near = Int128(Double(reference) * (1 + margin / 2))
+        let far = Int128(Double(reference) * (1 + 2 * margin))
+        let settled = WorkerTuning.dualYieldStepScale, moving = WorkerTuning.dualYieldStepScale * 2
+        // Near: within the margin of the run's best; no labelling is near nothing, and every
+        // cost is near while the run has no best.
+        XCTAssertTrue(Phase.isNear(near, reference: reference))
+        XCTAssertTrue(Phase.isNear(reference - 1, reference: reference))
+        XCTAssertFalse(Phase.isNear(far, reference: reference))
+        XCTAssertFalse(Phase.isNear(.max, reference: reference))
+        XCTAssertTrue(Phase.isNear(far, reference: .max))
+        XCTAssertTrue(Phase.yields(waited: 11, after: 10, closestSince: far, reference: reference, stepScale: settled))
+        XCTAssertTrue(Phase.yields(waited: 11, after: 10, closestSince: .max, reference: reference, stepScale: settled))
+        XCTAssertFalse(Phase.yields(waited: 9, after: 10, closestSince: far, reference: reference, stepScale: settled))
+        XCTAssertFalse(Phase.yields(waited: 11, after: 10, closestSince: near, reference: reference, stepScale: settled))
+        XCTAssertFalse(Phase.yields(waited: 11, after: 10, closestSince: far, reference: reference, stepScale: moving))
+    }
+
     func testWeightsAreSumsOfCliqueMultipliers() {
         var checked = 0
         for seed in UInt64(1) ... 30 {

@@ -149,7 +149,7 @@ final class LagrangianDual {
     /// Halvings of the step planned over the time left by `iopddl bound`: many short patience
     /// periods, so long runs keep refining (benchmarks/BOUNDS.md, "Step patience").
     static let boundRunHalvings = 60.0
-    /// Halvings planned by short runs (the solve's dual phase and `quickBound`): about 12
+    /// Halvings planned by short runs (`quickBound`, `iopddl bound`'s spare runs): about 12
     /// reach the step floor, so the step stays large while the multipliers still move.
     static let shortRunHalvings = 12.0
 

@@ -31,6 +31,26 @@ extension Worker {
         /// every infinite term, and the seconds it took.
         var repairs = 0, repairsFinite = 0, repairSeconds = 0.0
 
+        /// Whether `cost` lies within `dualYieldMargin` of `reference` (the run's best). No
+        /// cost (`Int128.max`) is near anything; every cost is near when there is no best yet.
+        static func isNear(_ cost: Int128, reference: Int128) -> Bool {
+            guard cost < Int128.max else { return false }
+            guard reference < Int128.max else { return true }
+            return Double(cost) <= Double(reference) * (1 + Tuning.dualYieldMargin)
+        }
+
+        /// The yield rule of large instances: the phase has not come near the run's best
+        /// (`reference`) for more than `after` seconds (`waited`), none of its polished
+        /// labellings since came near it (`closestSince`, the least of their costs), and its
+        /// multipliers have settled (step scale at most `dualYieldStepScale`). Without the last
+        /// condition the phase yielded on S before its prices paid; measuring against worker
+        /// 0's own best instead of the run's kept K's and N's phases going long after their
+        /// prices would pay (benchmarks/LNS.md, "The dual phase yields once its multipliers
+        /// have settled").
+        static func yields(waited: Double, after: Double, closestSince: Int128, reference: Int128, stepScale: Double) -> Bool {
+            waited > after && !isNear(closestSince, reference: reference) && stepScale <= Tuning.dualYieldStepScale
+        }
+
         /// The phase has just improved the worker's best.
         mutating func improved(at now: Double) {
             improvedAt = now
@@ -45,12 +65,11 @@ extension Worker {
                               nonNegative: solver.problem.costsNonNegative,
                               restricted: options.useMIP && options.maxIterations == nil ? NeighbourhoodSearch(inst) : nil,
                               improvedAt: t0)
-        // On large instances the phase yields to the other phases when it does not pay: its
-        // labellings and restricted solves have not improved this worker's best for
-        // `dualYieldShare` of the time, and none of its polished labellings since came within
-        // `dualYieldMargin` of that best. (Where memory binds almost everywhere, as on M, the
-        // labellings stay within a fraction of a percent and break through late: the phase
-        // goes on there.)
+        // On large instances the phase yields to the other phases when it does not pay
+        // (`DualPhase.yields`): its labellings have not come near the run's best for a while
+        // and its multipliers have settled, so that worker 0's soft phases start from prices
+        // that pay. (Where memory binds almost everywhere, as on M, the labellings stay
+        // within a fraction of a percent and break through late: the phase goes on there.)
         let mayYield = options.maxIterations == nil && inst.nodeCount > Tuning.dualYieldMinNodes
         // On small instances a stalled dual polishes its best state (`PolishOnStall`), as
         // `iopddl bound`'s runs do: there its bound decides proofs. Not under a work limit
@@ -62,10 +81,10 @@ extension Worker {
         let end = phase.end
         while budgetLeft() && !store.provedOptimal {
             if iterations >= end.iterations || clock.seconds > end.time { break }
-            if mayYield && clock.seconds - phase.improvedAt > yieldAfter
-                && (phase.closestSince == Int128.max
-                    || Double(phase.closestSince) > Double(bestCost) * (1 + Tuning.dualYieldMargin)) {
-                solver.log("dual phase yields at \(formatFixed(clock.seconds, 2)) s: no improvement for \(formatFixed(clock.seconds - phase.improvedAt, 2)) s")
+            if mayYield && DualPhase.yields(waited: clock.seconds - phase.improvedAt, after: yieldAfter,
+                                            closestSince: phase.closestSince, reference: yieldReference,
+                                            stepScale: dualPrimal.dual.stepScale) {
+                solver.log("dual phase yields at \(formatFixed(clock.seconds, 2)) s: no improvement for \(formatFixed(clock.seconds - phase.improvedAt, 2)) s, step \(formatFixed(dualPrimal.dual.stepScale, 4))")
                 break
             }
             // The dual's best state is also a certified lower bound (the same computation as
@@ -91,10 +110,10 @@ extension Worker {
             let a = clock.seconds
             if options.maxIterations == nil && dualPrimal.dual.iterations % Tuning.patienceUpdateInterval == 0 && dualPrimal.dualSeconds > 0 {
                 // The step halves after `patience` iterations without progress, spread over
-                // the phase's time left as in quickBound.
+                // the phase's time left (`dualPhaseHalvings` of them).
                 let rate = Double(dualPrimal.dual.iterations) / dualPrimal.dualSeconds
                 dualPrimal.dual.patience = LagrangianDual.patience(iterationsPerSecond: rate, secondsLeft: end.time - a,
-                                                           halvings: LagrangianDual.shortRunHalvings)
+                                                           halvings: Tuning.dualPhaseHalvings)
             }
             let fresh = dualPrimal.iterate(now: polishes ? clock.seconds : nil)
             iterations += Tuning.dualIterationWork
@@ -116,7 +135,11 @@ extension Worker {
                     if options.debugChecks { solver.log("dual it \(dualPrimal.dual.iterations): polished cost \(state.cost)") }
                     if noteBest() {
                         dualPrimal.noteImprovement()
-                        phase.improved(at: clock.seconds)
+                        // Only a labelling near the run's best makes the phase pay: beating
+                        // worker 0's own best while the other workers' best lies far lower
+                        // (N: labellings 3-40% above it for 70 s) is no progress of the run.
+                        if DualPhase.isNear(state.cost, reference: yieldReference) { phase.improved(at: clock.seconds) }
+                        else { phase.closestSince = min(phase.closestSince, inst.infiniteSplit(state.cost).finite) }
                     } else {
                         // A labelling left with infinite terms counts by its finite part: while
                         // those parts stay near or below the best, the labellings are in a
@@ -164,6 +187,11 @@ extension Worker {
         let (before, after) = dualPrimal.polishBestState(until: until, now: { clock.seconds }, stop: { solver.shouldStop })
         return (before, after, clock.seconds - t)
     }
+
+    /// The run's best, against which the dual phase measures its labellings: the lower of
+    /// this worker's best and the store's (the other workers' bests, in the same units: the
+    /// store's cost of a worker's solution is its cost here).
+    var yieldReference: Int128 { min(bestCost, store.bestCost ?? Int128.max) }
 
     /// A polished labelling that still holds a few infinite terms (at most
     /// `repairMaxInfinite`: forbidden pairs that no move of the local search leaves) but whose

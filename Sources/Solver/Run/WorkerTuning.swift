@@ -126,12 +126,21 @@ enum WorkerTuning {
     static let stallLNSShare = 0.7
     /// ... and each solve this multiple of its usual time limit.
     static let stallTimeFactor = 3.0
-    /// Worker 0's dual phase yields to the other phases when it has not improved the worker's
-    /// best for this share of the time the run was given (`SolverRun.span`)...
+    /// Worker 0's dual phase yields to the other phases (`Worker.DualPhase.yields`) when it
+    /// has not improved the worker's best to near the run's best for this share of the time
+    /// the run was given (`SolverRun.span`)...
     static let dualYieldShare = 0.1
-    /// ... and none of its polished labellings since came within this share of that best
-    /// (on M they stay within 0.1-1.5% of it, on K 18-60% above: benchmarks/LNS.md, "Stalls").
+    /// ... none of its polished labellings since came within this share of the run's best
+    /// (on M they stay within 0.1-1.5% of it, on K 18-60% above: benchmarks/LNS.md, "Stalls")...
     static let dualYieldMargin = 0.01
+    /// ... and its multipliers have settled: the step scale has halved to at most this (four
+    /// halvings; at five, K's prices reached its search after a quarter of its timeout:
+    /// benchmarks/LNS.md, "The dual phase yields once its multipliers have settled").
+    static let dualYieldStepScale = 1.0 / 16
+    /// Step halvings the dual phase plans over its time left (`LagrangianDual.patience`): as
+    /// many as `iopddl bound`'s runs, so that the multipliers settle within the phase's first
+    /// minute on S, where 12 kept the step at full size for half the phase (same section).
+    static let dualPhaseHalvings = LagrangianDual.boundRunHalvings
     /// ... on reduced instances with more nodes than this: on smaller ones its certified
     /// bound is worth the time (proofs), and the search is cheap.
     static let dualYieldMinNodes = 2000
