@@ -126,6 +126,11 @@ enum WorkerTuning {
     static let stallLNSShare = 0.7
     /// ... and each solve this multiple of its usual time limit.
     static let stallTimeFactor = 3.0
+    /// Step halvings the dual phase plans over its time left (`LagrangianDual.patience`): as
+    /// many as `iopddl bound`'s runs, so that the multipliers settle within the phase's first
+    /// minute on S, where 12 kept the step at full size for half the phase (benchmarks/
+    /// LNS.md, "The dual phase's step with 60 planned halvings, alone").
+    static let dualPhaseHalvings = LagrangianDual.boundRunHalvings
     /// Worker 0's dual phase yields to the other phases (`Worker.DualPhase.yields`) when it
     /// has not improved the worker's best to near the run's best for this share of the time
     /// the run was given (`SolverRun.span`)...
@@ -137,10 +142,6 @@ enum WorkerTuning {
     /// halvings; at five, K's prices reached its search after a quarter of its timeout:
     /// benchmarks/LNS.md, "The dual phase yields once its multipliers have settled").
     static let dualYieldStepScale = 1.0 / 16
-    /// Step halvings the dual phase plans over its time left (`LagrangianDual.patience`): as
-    /// many as `iopddl bound`'s runs, so that the multipliers settle within the phase's first
-    /// minute on S, where 12 kept the step at full size for half the phase (same section).
-    static let dualPhaseHalvings = LagrangianDual.boundRunHalvings
     /// ... on reduced instances with more nodes than this: on smaller ones its certified
     /// bound is worth the time (proofs), and the search is cheap.
     static let dualYieldMinNodes = 2000
