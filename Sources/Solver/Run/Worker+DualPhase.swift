@@ -133,17 +133,19 @@ extension Worker {
                     localSearch.descend(stop: stop)
                     if let restricted = phase.restricted { repairIfPromising(restricted, &phase) }
                     if options.debugChecks { solver.log("dual it \(dualPrimal.dual.iterations): polished cost \(state.cost)") }
-                    if noteBest() {
-                        dualPrimal.noteImprovement()
-                        // Only a labelling near the run's best makes the phase pay: beating
-                        // worker 0's own best while the other workers' best lies far lower
-                        // (N: labellings 3-40% above it for 70 s) is no progress of the run.
-                        if DualPhase.isNear(state.cost, reference: yieldReference) { phase.improved(at: clock.seconds) }
-                        else { phase.closestSince = min(phase.closestSince, inst.infiniteSplit(state.cost).finite) }
+                    let improvedOwnBest = noteBest()
+                    if improvedOwnBest { dualPrimal.noteImprovement() }
+                    // Only a labelling that improves the worker's best to near the run's best
+                    // makes the phase pay: beating worker 0's own best while the other workers'
+                    // best lies far lower (N: labellings 3-40% above it for 70 s) is no
+                    // progress of the run.
+                    if improvedOwnBest && DualPhase.isNear(state.cost, reference: yieldReference) {
+                        phase.improved(at: clock.seconds)
                     } else {
-                        // A labelling left with infinite terms counts by its finite part: while
-                        // those parts stay near or below the best, the labellings are in a
-                        // cheaper region that repairs can reach, so the phase goes on.
+                        // Any other labelling counts by its finite part (one left with infinite
+                        // terms too): while those parts stay near or below the best, the
+                        // labellings are in a cheaper region that repairs can reach, so the
+                        // phase goes on.
                         phase.closestSince = min(phase.closestSince, inst.infiniteSplit(state.cost).finite)
                     }
                     offerToPool()
