@@ -128,6 +128,26 @@ public final class MIPProblem {
         return first..<(first + columns.count)
     }
 
+    /// Appends one column with `values[k]` in existing rows `rows[k]` (distinct, 0-based);
+    /// returns its index. Nothing is added if the column or a coefficient is invalid. (For
+    /// column generation: the basis stays valid, the new column is non-basic.)
+    @discardableResult
+    public func addColumn(_ column: Column, rows: [Int], values: [Double]) throws(GLPKError) -> Int {
+        try checkUsable()
+        guard rows.count == values.count else {
+            throw .invalidArgument("column: \(rows.count) rows but \(values.count) values")
+        }
+        let m = raw.rowCount
+        for (k, r) in rows.enumerated() {
+            guard r >= 0 && r < m else { throw .invalidArgument("column: row \(r) out of range 0..<\(m)") }
+            try requireFinite(values[k], "coefficient in row \(r)")
+        }
+        guard Set(rows).count == rows.count else { throw .invalidArgument("column: repeated row") }
+        let j = try addColumns([column]).lowerBound
+        raw.setColumn(j, rows: rows, values: values)
+        return j
+    }
+
     /// Appends one binary column per objective coefficient; returns their indices.
     @discardableResult
     public func addBinaryColumns(objective: [Double]) throws(GLPKError) -> Range<Int> {

@@ -128,6 +128,17 @@ struct RawGLPK {
         glp_set_mat_row(prob, Int32(row + 1), Int32(columns.count), scratchIndices, scratchValues)
     }
 
+    /// Replaces column `column` with `values[k]` on 0-based `rows[k]`.
+    func setColumn(_ column: Int, rows: [Int], values: [Double]) {
+        var index = [Int32](repeating: 0, count: rows.count + 1)
+        var value = [Double](repeating: 0, count: rows.count + 1)
+        for k in 0..<rows.count {
+            index[k + 1] = Int32(rows[k] + 1)
+            value[k + 1] = values[k]
+        }
+        glp_set_mat_col(prob, Int32(column + 1), Int32(rows.count), &index, &value)
+    }
+
     /// Reads row `row` into `indices`/`values` (capacity columnCount + 1), converting the
     /// indices to 0-based; entries are at positions 1...count. Returns count.
     func row(
@@ -184,6 +195,15 @@ struct RawGLPK {
         return [Double](unsafeUninitializedCapacity: n) { buffer, initialized in
             for j in 0..<n { buffer[j] = glp_get_col_prim(prob, Int32(j + 1)) }
             initialized = n
+        }
+    }
+
+    /// Row dual values of the last basic solution (0-based rows).
+    func lpRowDuals() -> [Double] {
+        let m = rowCount
+        return [Double](unsafeUninitializedCapacity: m) { buffer, initialized in
+            for i in 0..<m { buffer[i] = glp_get_row_dual(prob, Int32(i + 1)) }
+            initialized = m
         }
     }
 

@@ -12,12 +12,15 @@ extension MIPProblem {
     ///   - iterationLimit: simplex iterations; `nil`: none.
     ///   - returnValues: whether to read back the column values when optimal.
     ///   - scaling: let GLPK scale rows and columns first (as glpsol does by default).
+    ///   - returnDuals: whether to read back the row duals when optimal or infeasible (after
+    ///     the dual simplex, an infeasible problem's duals are still dual feasible).
     /// - Returns: the status; never throws for infeasibility or limits.
     /// - Throws: ``GLPKError`` for invalid arguments, wrong thread, or a recovered GLPK fatal
     ///   error.
     public func solveLP(
         timeLimit: Double? = nil, presolve: Bool = false, method: SimplexMethod = .primal,
-        iterationLimit: Int? = nil, returnValues: Bool = true, scaling: Bool = true
+        iterationLimit: Int? = nil, returnValues: Bool = true, scaling: Bool = true,
+        returnDuals: Bool = false
     ) throws(GLPKError) -> LPResult {
         try checkUsable()
         let start = RawGLPK.now()
@@ -33,6 +36,7 @@ extension MIPProblem {
         return LPResult(
             status: status, objective: optimal ? raw.lpObjective : nil,
             values: optimal && returnValues ? raw.lpValues() : nil,
+            rowDuals: returnDuals && (optimal || status == .infeasible) ? raw.lpRowDuals() : nil,
             wallTime: RawGLPK.now() - start, message: message)
     }
 

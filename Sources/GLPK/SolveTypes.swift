@@ -31,6 +31,8 @@ public struct LPResult: Sendable {
     public var objective: Double?
     /// Primal column values when optimal and requested.
     public var values: [Double]?
+    /// Row dual values (0-based rows) when requested and the status is optimal or infeasible.
+    public var rowDuals: [Double]?
     /// Seconds spent in the call.
     public var wallTime: Double
     /// Diagnostic text for `.failed` (GLPK's return code).

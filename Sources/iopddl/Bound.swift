@@ -9,13 +9,16 @@ struct Bound: ParsableCommand {
             Progress lines on stderr (`#<n> <t>s [best:<cost> ]bound:<b>[ gap:<g>%] src:<method>`, \
             best and gap with a known solution cost) each time the bound rises; the LAST stdout line is the bound alone, an integer (with --json: \
             one JSON object). Every reported value is a valid lower bound of the optimum: \
-            `lagrange` and `lp` are certified in exact integer arithmetic, `mip` rests on GLPK's \
-            branch-and-cut with a safety margin. On small reduced instances (at most 2000 nodes) \
-            `exact` searches completely, and `branch` then branches on the Lagrangian dual's \
-            certificates to prove the best known cost (--solution, --upper-bound or the exact \
-            search's best) optimal; when either completes, the bound is the optimum (or the \
-            --upper-bound, proved), the run stops and says `optimal`. The run stops at the time \
-            limit or when the bound meets the cost of the --solution.
+            `lagrange`, `lp`, `branch` and `lpbranch` are certified in exact integer arithmetic, \
+            `mip` (not run by default) rests on GLPK's branch-and-cut with a safety margin. On \
+            small reduced instances (at most 2000 nodes) `exact` searches completely, and \
+            `branch` then branches on the Lagrangian dual's certificates to prove the best known \
+            cost (--solution, --upper-bound or the exact search's best) optimal; on those with \
+            at most --glpk-nodes nodes `lpbranch` goes on to the end, branching on the LP \
+            relaxation solved by GLPK, each branch's bound certified from the LP's duals. When a \
+            proof completes, the bound is the optimum (or the --upper-bound, proved), the run \
+            stops and says `optimal`. The run stops at the time limit or when the bound meets the \
+            cost of the --solution.
             """)
 
     @Argument(help: "Problem file (.json or .json.gz).")
@@ -33,11 +36,11 @@ struct Bound: ParsableCommand {
     @Option(help: "Worker threads (default: all cores). The methods run side by side; threads left over run more Lagrangian runs with another step schedule, and the best bound of all counts.")
     var threads: Int?
 
-    @Option(help: "Reduced instances with at most this many nodes also get the GLPK methods (lp, mip).")
+    @Option(help: "Reduced instances with at most this many nodes also get the GLPK methods (lpbranch, lp, mip).")
     var glpkNodes: Int = 1000
 
-    @Option(help: "Methods to run, comma-separated, from lagrange, lp, mip, exact, branch.")
-    var methods: String = "lagrange,mip,exact,branch"
+    @Option(help: "Methods to run, comma-separated, from lagrange, exact, branch, lpbranch, lp, mip.")
+    var methods: String = "lagrange,exact,branch,lpbranch"
 
     @Flag(help: "Print one JSON object as the last stdout line instead of the bare bound.")
     var json = false
@@ -55,8 +58,8 @@ struct Bound: ParsableCommand {
         if let t = threads, t < 1 || t > 1024 {
             throw ValidationError("--threads must be between 1 and 1024, found \(t)")
         }
-        for m in methods.split(separator: ",") where !["lagrange", "lp", "mip", "exact", "branch"].contains(String(m)) {
-            throw ValidationError("--methods: unknown method '\(m)' (expected lagrange, lp, mip, exact, branch)")
+        for m in methods.split(separator: ",") where !["lagrange", "lp", "mip", "exact", "branch", "lpbranch"].contains(String(m)) {
+            throw ValidationError("--methods: unknown method '\(m)' (expected lagrange, lp, mip, exact, branch, lpbranch)")
         }
     }
 
@@ -89,6 +92,7 @@ struct Bound: ParsableCommand {
         options.mip = chosen.contains("mip")
         options.exact = chosen.contains("exact")
         options.branch = chosen.contains("branch")
+        options.lpBranch = chosen.contains("lpbranch")
         options.solution = known
         options.traceEvery = trace
         let log = !quiet

@@ -267,6 +267,7 @@ final class BoundTests: XCTestCase {
             let run = finishedRun(p, seconds: 0.5, threads: 2) {
                 $0.exact = false
                 $0.mip = false
+                $0.lpBranch = false
                 $0.upperBound = nil
             }
             if run.instance.nodeCount == 0 { continue }
@@ -282,6 +283,31 @@ final class BoundTests: XCTestCase {
         XCTAssertGreaterThan(proved, 12, "the branch and bound rarely got a labelling's cost")
     }
 
+    /// The branch and bound on the LP alone after the Lagrangian run (no exact search, no
+    /// dual branches, no known cost): it takes the run's first feasible labelling and proves
+    /// the brute-force optimum, and whatever it reports is a valid bound.
+    func testLPBranchFromTheLagrangianLabellings() {
+        var proved = 0, checked = 0
+        for (seed, p) in Self.instances(count: 40) {
+            guard let opt = BruteForce.optimum(p), opt.cost < Int128(Problem.infinity) else { continue }
+            let run = finishedRun(p, seconds: 0.5, threads: 2) {
+                $0.exact = false
+                $0.branch = false
+                $0.mip = false
+                $0.upperBound = nil
+            }
+            if run.instance.nodeCount == 0 { continue }
+            checked += 1
+            if let b = run.bound { XCTAssertLessThanOrEqual(b, opt.cost, "seed \(seed)") }
+            if let o = run.optimum {
+                XCTAssertEqual(o.cost, opt.cost, "seed \(seed)")
+                if run.methodNotes.contains(where: { $0.hasPrefix("lpbranch: optimum") }) { proved += 1 }
+            }
+        }
+        XCTAssertGreaterThan(checked, 15)
+        XCTAssertGreaterThan(proved, 12, "the LP branch and bound rarely proved the optimum")
+    }
+
     /// Threads no other method uses run further Lagrangian runs with the other step
     /// schedules; every run's bound is valid and the best one counts.
     func testSpareThreadsRunMoreLagrangianSchedules() {
@@ -291,6 +317,7 @@ final class BoundTests: XCTestCase {
             let run = finishedRun(p, seconds: 0.2, threads: 3) {
                 $0.exact = false
                 $0.branch = false
+                $0.lpBranch = false
                 $0.mip = false
             }
             let lagrange = run.methodNotes.filter { $0.hasPrefix("lagrange (") }

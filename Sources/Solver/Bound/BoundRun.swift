@@ -44,6 +44,10 @@ private enum Timing {
     /// Share of the time left after the exact search that the branch and bound on dual
     /// certificates gets (GLPK, when it runs, has the rest of that thread).
     static let branchShare = 0.5
+    /// ...and of it when the branch and bound on the LP follows: the dual's branches prove what
+    /// they prove within seconds (benchmarks/EXACT.md), the LP's root alone takes minutes on a
+    /// few hundred nodes with 30 strategies each.
+    static let branchShareBeforeLP = 0.1
     /// Seconds between looks for the Lagrangian runs' first labelling when the branch and
     /// bound has no cost to prove yet.
     static let labellingPoll = 0.01
@@ -78,6 +82,9 @@ public struct BoundOptions: Sendable {
     public var lagrange = true
     public var lp = false
     public var mip = true
+    /// Branch and bound on the LP relaxation, every branch certified (`LPBranchAndBound`), on
+    /// reduced instances with at most `glpkNodeLimit` nodes.
+    public var lpBranch = true
     /// The complete search on reduced instances that `ExactSearch.fits`.
     public var exact = true
     /// After an unfinished exact search: branch and bound on dual certificates
@@ -221,17 +228,25 @@ public final class BoundRun: Sendable {
         // since GLPK's root LP does not look at the stop request for seconds.
         let exactShareEnd = clock.seconds + Timing.exactShare * max(0, options.stopAt - clock.seconds)
         // The dual branch and bound after it, on the same thread, from the exact search's best.
-        if (exact || branch) && options.threads > 1 {
+        // The branch and bound on the LP after it, to the end: its branches' bounds are exact
+        // LP optima, which close what the dual's branches leave open.
+        let lpBranch = options.lpBranch && small && inst.feasible
+        if (exact || branch || lpBranch) && options.threads > 1 {
             jobs.append { [self] in
                 let found = exact ? runExact(until: exactShareEnd) : nil
-                if branch && !shouldStop { runBranch(until: branchEnd(), incumbent: found) }
+                if branch && !shouldStop { runBranch(until: branchEnd(beforeLP: lpBranch), incumbent: found) }
+                if lpBranch && !shouldStop { runLPBranch(until: options.stopAt, incumbent: found) }
                 if glpk && !shouldStop { runGLPK() }
             }
         } else {
             let found = exact ? runExact(until: exactShareEnd) : nil
             if closed { return bound }
             if branch {
-                runBranch(until: branchEnd(), incumbent: found)
+                runBranch(until: branchEnd(beforeLP: lpBranch), incumbent: found)
+                if closed { return bound }
+            }
+            if lpBranch {
+                runLPBranch(until: branchEnd(), incumbent: found)
                 if closed { return bound }
             }
             if glpk { jobs.append { [self] in runGLPK() } }
@@ -326,8 +341,8 @@ public final class BoundRun: Sendable {
 
     /// When the branch and bound after the exact search stops: after `branchShare` of the
     /// time left.
-    func branchEnd() -> Double {
-        clock.seconds + Timing.branchShare * max(0, options.stopAt - clock.seconds)
+    func branchEnd(beforeLP: Bool = false) -> Double {
+        clock.seconds + (beforeLP ? Timing.branchShareBeforeLP : Timing.branchShare) * max(0, options.stopAt - clock.seconds)
     }
 
     /// The complete search until `until`: on completion the optimum becomes the bound and the
@@ -358,12 +373,13 @@ public final class BoundRun: Sendable {
         return nil
     }
 
-    /// The branch and bound on dual certificates (`DualBranchAndBound`) until `until`, to prove
-    /// that nothing costs less than the best known cost: `incumbent` (the exact search's best),
-    /// the given solution or the known upper bound, and then whatever cheaper labelling the
-    /// Lagrangian runs find. On completion that cost is the bound, and the optimum when an
-    /// assignment of that cost is in hand.
-    func runBranch(until: Double, incumbent: ExactSolution?) {
+    /// The cost a branch and bound sets out to prove optimal (reduced units), and an assignment
+    /// of that cost when one is in hand: `incumbent` (the exact search's best), the given
+    /// solution or the known upper bound, whichever is least, else the Lagrangian runs' first
+    /// feasible labelling (awaited until `until`). Nil, with a note, when there is none or it
+    /// holds an infinite term: the dual's optimiser caps infinite terms, so certificates
+    /// cannot separate such costs.
+    func costToProve(until: Double, incumbent: ExactSolution?, method: String) -> (Int128, [Int32]?)? {
         let inst = instance
         var u = incumbent.map { $0.cost - inst.base }
         var x = incumbent?.x
@@ -386,15 +402,24 @@ public final class BoundRun: Sendable {
             x = box.x
         }
         guard let u else {
-            note("branch: no known cost to prove")
-            return
+            note("\(method): no known cost to prove")
+            return nil
         }
-        // The dual's optimiser caps infinite terms, so its certificates cannot separate costs
-        // that hold one: only finite costs are worth proving this way.
         guard u < Int128(inst.infiniteUnit) else {
-            note("branch: the known cost holds an infinite term; not tried")
-            return
+            note("\(method): the known cost holds an infinite term; not tried")
+            return nil
         }
+        return (u, x)
+    }
+
+    /// The branch and bound on dual certificates (`DualBranchAndBound`) until `until`, to prove
+    /// that nothing costs less than the best known cost: `incumbent` (the exact search's best),
+    /// the given solution or the known upper bound, and then whatever cheaper labelling the
+    /// Lagrangian runs find. On completion that cost is the bound, and the optimum when an
+    /// assignment of that cost is in hand.
+    func runBranch(until: Double, incumbent: ExactSolution?) {
+        let inst = instance
+        guard let (u, x) = costToProve(until: until, incumbent: incumbent, method: "branch") else { return }
         let t0 = clock.seconds
         let search = DualBranchAndBound(inst)
         var seen = 0
@@ -426,6 +451,53 @@ public final class BoundRun: Sendable {
             } else {
                 note("branch: stopped after \(branches) branches, \(seconds) s, nothing proved")
             }
+        }
+    }
+
+    /// The branch and bound on the LP relaxation (`LPBranchAndBound`) until `until`, to prove
+    /// that nothing costs less than the best known cost (`costToProve`); each rise of its
+    /// certified bound is offered as it comes. On completion that cost is the bound, and the
+    /// optimum when an assignment of that cost is in hand.
+    func runLPBranch(until: Double, incumbent: ExactSolution?) {
+        let inst = instance
+        guard let (u, x) = costToProve(until: until, incumbent: incumbent, method: "lpbranch") else { return }
+        let t0 = clock.seconds
+        let search = LPBranchAndBound(inst)
+        var seen = 0
+        let traceLine: ((String) -> Void)? = options.traceEvery > 0 ? { [self] line in trace(line) } : nil
+        let result = search.run(upperBound: u, incumbent: x, deadline: until, now: { clock.seconds },
+                                stop: { [self] in shouldStop },
+                                incumbentFeed: { [self] in
+                                    guard let box = labellingBox.withLock({ $0 }), box.serial != seen else { return nil }
+                                    seen = box.serial
+                                    return (box.x, box.cost)
+                                },
+                                onBound: { [self] b in offerReduced(b, method: "lpbranch") },
+                                trace: traceLine)
+        GLPKEnvironment.releaseCurrentThread()
+        let seconds = formatFixed(clock.seconds - t0, 2)
+        let root = (search.rootBound.map { "root LP \($0 + inst.base) in \(formatFixed(search.rootSeconds ?? 0, 2)) s, " } ?? "")
+            + "pair columns \(search.initialColumns) + \(search.pricedColumns) priced, "
+        switch result {
+        case .complete(let lower, let best):
+            if let best, inst.storedCost(best) == lower,
+               let (cost, solution) = originalOptimum(problem, inst, reducedOptimum: best) {
+                proved(cost, solution, method: "lpbranch")
+                note("lpbranch: optimum \(cost) proved in \(seconds) s (\(root)\(search.branches) branches)")
+                requestStop()
+            } else {
+                offerReduced(lower, method: "lpbranch")
+                note("lpbranch: nothing costs less than \(lower + inst.base) (\(seconds) s, \(root)\(search.branches) branches)")
+            }
+        case .stopped(let lower, _):
+            if let lower {
+                offerReduced(lower, method: "lpbranch")
+                note("lpbranch: stopped after \(seconds) s (\(root)\(search.branches) branches); the open branches cost at least \(lower + inst.base)")
+            } else {
+                note("lpbranch: stopped after \(seconds) s before the root LP was solved")
+            }
+        case .failed(let why):
+            note("lpbranch: \(why)")
         }
     }
 

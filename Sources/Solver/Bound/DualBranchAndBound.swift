@@ -66,7 +66,7 @@ final class DualBranchAndBound {
 
     /// The open branches, least bound first (an uncertified one before all), then deepest.
     private struct OpenBranches {
-        private var heap: [Branch] = []
+        private var heap = BinaryHeap<Branch>(before: OpenBranches.before)
         private(set) var stateDoubles = 0
 
         var isEmpty: Bool { heap.isEmpty }
@@ -85,31 +85,12 @@ final class DualBranchAndBound {
 
         mutating func push(_ b: Branch) {
             stateDoubles += b.state.map { $0.messages.count + $0.mu.count } ?? 0
-            heap.append(b)
-            var i = heap.count - 1
-            while i > 0 {
-                let parent = (i - 1) / 2
-                guard Self.before(heap[i], heap[parent]) else { break }
-                heap.swapAt(i, parent)
-                i = parent
-            }
+            heap.push(b)
         }
 
         mutating func pop() -> Branch? {
-            guard !heap.isEmpty else { return nil }
-            heap.swapAt(0, heap.count - 1)
-            let top = heap.removeLast()
+            guard let top = heap.pop() else { return nil }
             stateDoubles -= top.state.map { $0.messages.count + $0.mu.count } ?? 0
-            var i = 0
-            while true {
-                let l = 2 * i + 1, r = l + 1
-                var m = i
-                if l < heap.count && Self.before(heap[l], heap[m]) { m = l }
-                if r < heap.count && Self.before(heap[r], heap[m]) { m = r }
-                if m == i { break }
-                heap.swapAt(i, m)
-                i = m
-            }
             return top
         }
     }

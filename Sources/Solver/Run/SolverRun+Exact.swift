@@ -1,9 +1,11 @@
+import GLPK
 import Model
 
 // The proof search beside the workers on small reduced instances: the complete search, then
-// the branch and bound on dual certificates. Both start from the store's best and adopt every
-// better solution the workers find; when either completes, the best cost is proved optimal
-// (the bound meets the cost and the run stops).
+// the branch and bound on dual certificates, then (GLPK allowed, at most `lpBranchMaxNodes`
+// reduced nodes) the branch and bound on the LP to the end of the run. Each starts from the
+// store's best and adopts every better solution the workers find; when one completes, the
+// best cost is proved optimal (the bound meets the cost and the run stops).
 
 extension SolverRun {
     /// Share of the time to the workers' stop that the search may use: it takes a core from the
@@ -15,6 +17,11 @@ extension SolverRun {
     /// instances whose relaxation is within a few units of the optimum
     /// (benchmarks/EXACT.md, "Branch and bound on dual certificates").
     static let exactSearchShare = 0.1
+    /// Reduced instances with at most this many nodes go on to the branch and bound on the LP
+    /// (`proveByLP`, to the end of the run) when the dual branch and bound stops unproved:
+    /// the LP's size grows with the edge tables, and GLPK's root LP already takes minutes on
+    /// a few hundred nodes with 30 strategies each (benchmarks/EXACT.md).
+    static let lpBranchMaxNodes = 1000
 
     /// Whether the exact search runs on `inst`: asked for, not under a work limit (its offers
     /// would make such runs depend on the clock), and small enough (`ExactSearch.fits`).
@@ -66,13 +73,7 @@ extension SolverRun {
     /// improvement came from elsewhere than an assignment it holds, the proved bound).
     func proveByBranching(_ inst: SolverInstance, until end: Double) {
         let t0 = clock.seconds
-        var seen = -1
-        let feed: () -> (x: [Int32], cost: Int128)? = { [self] in
-            let snap = store.snapshot
-            guard snap.improvements != seen, let s = snap.solution, let x = inst.presolve(s) else { return nil }
-            seen = snap.improvements
-            return (x, inst.storedCost(x))
-        }
+        let feed = storeFeed(inst)
         // Only finite costs (the dual's optimiser caps infinite terms, see `BoundRun.runBranch`).
         guard let (x0, c0) = feed(), c0 < Int128(inst.infiniteUnit) else { return }
         let search = DualBranchAndBound(inst)
@@ -101,6 +102,65 @@ extension SolverRun {
             } else {
                 log("branch: stopped after \(branches) branches, \(seconds) s, nothing proved")
             }
+            if options.useMIP && inst.nodeCount <= SolverRun.lpBranchMaxNodes && !stopRequested {
+                proveByLP(inst, until: options.stopAt)
+            }
+        }
+    }
+
+    /// The store's best as an assignment of `inst` and its cost, once per improvement (nil when
+    /// nothing is new or it uses a strategy the reductions removed).
+    func storeFeed(_ inst: SolverInstance) -> () -> (x: [Int32], cost: Int128)? {
+        var seen = -1
+        return { [self] in
+            let snap = store.snapshot
+            guard snap.improvements != seen, let s = snap.solution, let x = inst.presolve(s) else { return nil }
+            seen = snap.improvements
+            return (x, inst.storedCost(x))
+        }
+    }
+
+    /// `LPBranchAndBound` until `end`, proving the store's best optimal where the dual branch
+    /// and bound stopped unproved: its branches' bounds are their LPs' exact optima, which
+    /// close the gaps that binding memory leaves in the dual (benchmarks/EXACT.md, "Branch and
+    /// bound on the LP"). Each rise of its certified bound is offered as it comes.
+    func proveByLP(_ inst: SolverInstance, until end: Double) {
+        let t0 = clock.seconds
+        let feed = storeFeed(inst)
+        guard let (x0, c0) = feed(), c0 < Int128(inst.infiniteUnit) else { return }
+        let search = LPBranchAndBound(inst)
+        let nonNegative = problem.costsNonNegative
+        let result = search.run(upperBound: c0, incumbent: x0, deadline: end, now: { [self] in clock.seconds },
+                                stop: { [self] in stopRequested }, incumbentFeed: feed,
+                                onBound: { [self] lower in
+                                    if let b = originalBound(inst, reducedBound: lower, nonNegative: nonNegative) {
+                                        _ = store.offerBound(b, source: "lpbranch")
+                                    }
+                                })
+        GLPKEnvironment.releaseCurrentThread()
+        let seconds = formatFixed(clock.seconds - t0, 2)
+        let root = (search.rootBound.map { "root LP \($0 + inst.base) in \(formatFixed(search.rootSeconds ?? 0, 2)) s, " } ?? "")
+            + "pair columns \(search.initialColumns) + \(search.pricedColumns) priced, "
+        switch result {
+        case .complete(let lower, let best):
+            if let best, inst.storedCost(best) == lower,
+               let (cost, solution) = originalOptimum(problem, inst, reducedOptimum: best) {
+                _ = store.offer(solution, source: "lpbranch")
+                _ = store.offerBound(cost, source: "lpbranch")
+                log("lpbranch: optimum \(cost) proved in \(seconds) s (\(root)\(search.branches) branches)")
+            } else if let b = originalBound(inst, reducedBound: lower, nonNegative: nonNegative) {
+                _ = store.offerBound(b, source: "lpbranch")
+                log("lpbranch: nothing costs less than \(b) (\(seconds) s, \(root)\(search.branches) branches)")
+            }
+        case .stopped(let lower, _):
+            if let lower, let b = originalBound(inst, reducedBound: lower, nonNegative: nonNegative) {
+                _ = store.offerBound(b, source: "lpbranch")
+                log("lpbranch: stopped after \(seconds) s (\(root)\(search.branches) branches); the open branches cost at least \(b)")
+            } else {
+                log("lpbranch: stopped after \(seconds) s before the root LP was solved")
+            }
+        case .failed(let why):
+            log("lpbranch: \(why)")
         }
     }
 }

@@ -1,0 +1,380 @@
+import GLPK
+import Model
+
+/// Branch and bound on the LP relaxation of the reduced instance (`LocalPolytopeModel`: local
+/// polytope plus knapsack rows), every bound certified exactly.
+///
+/// Proves that no assignment costs less than a value U, as `DualBranchAndBound` does, but a
+/// branch's bound is its LP optimum instead of a few hundred Lagrangian iterations: GLPK solves
+/// the branch's LP (the parent's basis warm-starts the dual simplex, since a branch only changes
+/// column bounds), and the rows' duals, read as messages and clique multipliers
+/// (`LocalPolytopeModel.dualPoint`), are certified by `DualCertificate.evaluate` restricted to
+/// the branch's allowed strategies. GLPK's tolerances can only make that point a little
+/// suboptimal, never the bound invalid: a branch is closed only by its exact certificate
+/// (>= U) or by exact arithmetic (its least possible load exceeds a clique's capacity). Where
+/// memory binds, the LP optimum mixes strategies of different usage on a few nodes, and one
+/// split there raises the bound by far more than the Lagrangian iterations of a branch do
+/// (benchmarks/EXACT.md, "Branch and bound on the LP").
+///
+/// A branch is a set of forbidden strategies. The split: of the nodes whose LP values are
+/// fractional, the one whose allowed strategies, ordered by usage, split into two sides of the
+/// most even LP mass; each child forbids one side, so the parent's LP solution is in neither.
+/// Branches are searched best first (least bound, then deepest); a search stopped early reports
+/// the least bound of its open branches. A branch whose LP solution is integral gives an
+/// assignment, which lowers U when it fits and is cheaper.
+final class LPBranchAndBound {
+    enum Outcome: Equatable {
+        /// Every branch closed: no assignment costs less than `lowerBound` (reduced units);
+        /// `best` is an assignment of that cost when one is known.
+        case complete(lowerBound: Int128, best: [Int32]?)
+        /// Stopped first (time, stop request, or a branch that could be neither closed nor split).
+        /// `lowerBound`: nothing costs less (reduced units); nil before the root's certificate.
+        case stopped(lowerBound: Int128?, best: [Int32]?)
+        /// The model could not be built or GLPK failed before the root's certificate.
+        case failed(String)
+    }
+
+    let inst: SolverInstance
+    let layout: DualLayout
+    /// Branches whose LP was solved.
+    private(set) var branches = 0
+    /// The root LP's certified bound (reduced units) and the seconds it took to get it.
+    private(set) var rootBound: Int128?
+    private(set) var rootSeconds: Double?
+    /// GLPK's objective of the root LP (reduced units), when it was solved to optimality.
+    private(set) var rootObjective: Double?
+    /// Pair columns the model starts with, and those priced in since.
+    private(set) var initialColumns = 0
+    private(set) var pricedColumns = 0
+    /// Most pair columns priced in per round (the most negative reduced costs first).
+    static let maxPricedPerRound = 20_000
+    /// The root LP from the standard basis: GLPK's primal simplex. The branches start from
+    /// their predecessor's optimal basis, which stays dual feasible when only column bounds
+    /// change: the dual simplex.
+    static let rootMethod = SimplexMethod.dualThenPrimal
+    /// A value below 1 - `integralTolerance` counts as fractional.
+    static let integralTolerance = 1e-6
+
+    private struct Branch {
+        var forbidden: [Int32]
+        /// Nothing allowed here costs less (reduced units); nil for the root.
+        var bound: Int128?
+        var depth: Int
+    }
+
+    init(_ inst: SolverInstance) {
+        self.inst = inst
+        layout = DualLayout(inst)
+    }
+
+    /// Searches until every branch is closed, `deadline` (on `now`'s clock) passes or `stop`
+    /// says so. `upperBound`: U (reduced units); `incumbent`, an assignment of that cost if
+    /// known. `incumbentFeed`, asked before each branch, may offer a cheaper assignment found
+    /// elsewhere. `onBound` sees each rise of the least bound of the open branches.
+    func run(upperBound: Int128, incumbent: [Int32]?, deadline: Double, now: () -> Double, stop: () -> Bool,
+             incumbentFeed: () -> (x: [Int32], cost: Int128)? = { nil },
+             onBound: (Int128) -> Void = { _ in }, trace: ((String) -> Void)? = nil) -> Outcome {
+        let t0 = now()
+        let start = initialPairs(incumbent)
+        let model: LocalPolytopeModel
+        do {
+            model = try LocalPolytopeModel(inst, layout) { e, a, b in start[self.inst.edgeOff[e] + a * Int(self.inst.strategyCount[Int(self.inst.edgeV[e])]) + b] }
+        } catch {
+            return .failed(error.description)
+        }
+        let lp = MIPProblem(direction: .minimise)
+        var present = start
+        do {
+            try lp.addColumns(model.columns)
+            try lp.addRows(model.rows)
+            try lp.setObjectiveConstant(Double(model.constant))
+            // Artificial columns: each marginal row may fall short of its strategy's value at
+            // a cost above the whole gap, so that every restricted LP is feasible.
+            let penalty = max(1, Double(upperBound - model.constant))
+            for r in model.messageRow where r >= 0 {
+                try lp.addColumn(Column(objective: penalty), rows: [r], values: [1])
+            }
+        } catch {
+            return .failed("GLPK: \(error)")
+        }
+        initialColumns = present.reduce(0) { $0 + ($1 ? 1 : 0) }
+        // With non-negative stored terms, an assignment that takes a strategy of infinite unary
+        // term costs at least the infinite unit: above any U below it. Such strategies, which
+        // have no column, are then left out of the branches' certificates and load checks.
+        let finiteOnly = upperBound < Int128(inst.infiniteUnit)
+            && !inst.unary.contains { $0 < 0 } && !inst.edgeCost.contains { $0 < 0 }
+        var u = upperBound
+        var best = incumbent
+        var open = BinaryHeap<Branch>(before: { a, b in
+            switch (a.bound, b.bound) {
+            case (nil, _): return true
+            case (_, nil): return false
+            case let (x?, y?): return x < y || (x == y && a.depth > b.depth)
+            }
+        })
+        open.push(Branch(forbidden: [], bound: nil, depth: 0))
+        // Branches neither closed nor split (an integral or infeasible LP whose certificate
+        // stays below U): the least of their bounds still counts.
+        var stuck: Int128?
+        var forbiddenNow = [Bool](repeating: false, count: inst.unary.count)
+        var forbiddenList: [Int32] = []
+        var reported: Int128?
+        var interrupted = false
+
+        func leastOpen() -> Int128? {
+            var b = u
+            if let f = open.first {
+                guard let fb = f.bound else { return nil }
+                b = min(b, fb)
+            }
+            if let stuck { b = min(b, stuck) }
+            return b
+        }
+
+        while let branch = open.pop() {
+            if let offer = incumbentFeed(), offer.cost < u {
+                u = offer.cost
+                best = offer.x
+            }
+            if let b = branch.bound, b >= u { continue }
+            if stop() || now() >= deadline {
+                open.push(branch)
+                interrupted = true
+                break
+            }
+            var allowed = finiteOnly ? model.xCol.map { $0 >= 0 } : [Bool](repeating: true, count: inst.unary.count)
+            for s in branch.forbidden { allowed[Int(s)] = false }
+            // Exact: a branch whose least possible load exceeds a capacity holds nothing.
+            if !Self.mayFit(inst, allowed) { continue }
+            do {
+                for s in forbiddenList where allowed[Int(s)] {
+                    forbiddenNow[Int(s)] = false
+                    if model.xCol[Int(s)] >= 0 { try lp.setColumnBounds(column: model.xCol[Int(s)], .range(0, 1)) }
+                }
+                for s in branch.forbidden where !forbiddenNow[Int(s)] {
+                    forbiddenNow[Int(s)] = true
+                    if model.xCol[Int(s)] >= 0 { try lp.setColumnBounds(column: model.xCol[Int(s)], .fixed(0)) }
+                }
+            } catch {
+                open.push(branch)
+                interrupted = true
+                break
+            }
+            forbiddenList = branch.forbidden
+            // The branch's LP, pricing the missing pair columns back in until none has a
+            // negative reduced cost (then its optimum is the full LP's) or the certificate
+            // closes the branch.
+            var r: LPResult?
+            var certified: Int128?
+            var method = rootBound == nil && branches == 0 ? Self.rootMethod : SimplexMethod.dualThenPrimal
+            var failed = false
+            while true {
+                do {
+                    r = try lp.solveLP(timeLimit: max(0.01, deadline - now()), method: method,
+                                       scaling: rootBound == nil && branches == 0 && method == Self.rootMethod, returnDuals: true)
+                } catch {
+                    if rootBound == nil { return .failed("GLPK: \(error)") }
+                    failed = true
+                    break
+                }
+                guard let r, r.status == .optimal || r.status == .infeasible, let duals = r.rowDuals else {
+                    failed = true
+                    break
+                }
+                certified = DualCertificate.evaluate(inst, layout, model.dualPoint(inst, rowDuals: duals, layout: layout), allowed: allowed)
+                if let c = certified, c >= u { break }
+                guard r.status == .optimal else { break }
+                let added: Int
+                do {
+                    added = try priceIn(lp, model, duals, allowed, &present)
+                } catch {
+                    failed = true
+                    break
+                }
+                pricedColumns += added
+                trace?("lpbranch: branch \(branches) depth \(branch.depth) \(r.status) objective \(r.objective.map { formatFixed($0, 2) } ?? "-") certified \(certified.map { String($0) } ?? "-") priced \(added) (LP \(formatFixed(r.wallTime, 2)) s, \((try? lp.columnCount()) ?? 0) columns, \((try? lp.rowCount()) ?? 0) rows) at \(formatFixed(now() - t0, 2)) s")
+                if added == 0 { break }
+                // New columns keep the basis primal feasible.
+                method = .primal
+                if stop() || now() >= deadline {
+                    failed = true
+                    break
+                }
+            }
+            guard !failed, let r else {
+                // A time limit, a stop, or GLPK's numerical trouble: the branch stays open.
+                open.push(branch)
+                interrupted = true
+                break
+            }
+            branches += 1
+            trace?("lpbranch: branch \(branches) ends \(r.status), certified \(certified.map { String($0) } ?? "-"), U \(u)")
+            let bound = max(certified ?? Int128.min, branch.bound ?? Int128.min)
+            if branch.bound == nil {
+                rootBound = certified
+                rootSeconds = now() - t0
+                rootObjective = r.objective
+            }
+            if bound >= u { continue }
+            guard r.status == .optimal, let values = r.values else {
+                stuck = min(stuck ?? bound, bound)
+                continue
+            }
+            if let split = split(values, model.xCol, allowed) {
+                for side in [split.left, split.right] {
+                    open.push(Branch(forbidden: branch.forbidden + side, bound: bound, depth: branch.depth + 1))
+                }
+            } else {
+                // Integral: an assignment.
+                let x = labelling(values, model.xCol)
+                if SearchState.fits(inst, x) {
+                    let cost = inst.storedCost(x)
+                    if cost < u {
+                        u = cost
+                        best = x
+                    }
+                }
+                if bound < u { stuck = min(stuck ?? bound, bound) }
+            }
+            if let b = leastOpen(), reported == nil || b > reported! {
+                reported = b
+                onBound(b)
+            }
+        }
+        if !interrupted && stuck == nil {
+            return .complete(lowerBound: u, best: best)
+        }
+        return .stopped(lowerBound: leastOpen(), best: best)
+    }
+
+    /// The pair columns the model starts with (flags over `edgeCost`): per edge and strategy
+    /// of either end, its cheapest finite partner, and the incumbent's pair.
+    private func initialPairs(_ incumbent: [Int32]?) -> [Bool] {
+        let inf = inst.infiniteUnit
+        var keep = [Bool](repeating: false, count: inst.edgeCost.count)
+        for e in 0 ..< inst.edgeCount {
+            let ku = Int(inst.strategyCount[Int(inst.edgeU[e])]), kv = Int(inst.strategyCount[Int(inst.edgeV[e])])
+            let base = inst.edgeOff[e]
+            var colBest = [Int](repeating: -1, count: kv)
+            for a in 0 ..< ku {
+                var rowBest = -1
+                for b in 0 ..< kv where inst.edgeCost[base + a * kv + b] < inf {
+                    let c = inst.edgeCost[base + a * kv + b]
+                    if rowBest < 0 || c < inst.edgeCost[base + a * kv + rowBest] { rowBest = b }
+                    if colBest[b] < 0 || c < inst.edgeCost[base + colBest[b] * kv + b] { colBest[b] = a }
+                }
+                if rowBest >= 0 { keep[base + a * kv + rowBest] = true }
+            }
+            for b in 0 ..< kv where colBest[b] >= 0 { keep[base + colBest[b] * kv + b] = true }
+            if let x = incumbent {
+                keep[base + Int(x[Int(inst.edgeU[e])]) * kv + Int(x[Int(inst.edgeV[e])])] = true
+            }
+        }
+        return keep
+    }
+
+    /// Adds the pair columns of allowed, finite pairs not in the model whose reduced cost under
+    /// the rows' duals is negative (at most `maxPricedPerRound`, most negative first); returns
+    /// how many. Any negative one counts: the certificate takes every pair's term, so a pair
+    /// left out at -1e-6 per edge would cost the bound that much (and each pair enters once).
+    private func priceIn(_ lp: MIPProblem, _ model: LocalPolytopeModel, _ duals: [Double], _ allowed: [Bool],
+                         _ present: inout [Bool]) throws(GLPKError) -> Int {
+        let inf = inst.infiniteUnit
+        var candidates: [(rc: Double, entry: Int, e: Int, a: Int, b: Int)] = []
+        for e in 0 ..< inst.edgeCount {
+            let u = Int(inst.edgeU[e]), v = Int(inst.edgeV[e])
+            let ku = Int(inst.strategyCount[u]), kv = Int(inst.strategyCount[v])
+            let ou = Int(inst.strategyStart[u]), ov = Int(inst.strategyStart[v])
+            let mu = layout.msgOff[layout.slotU[e]], mv = layout.msgOff[layout.slotV[e]]
+            let base = inst.edgeOff[e]
+            let shift = Double(model.edgeShift[e])
+            for a in 0 ..< ku where allowed[ou + a] && model.messageRow[mu + a] >= 0 {
+                let pa = duals[model.messageRow[mu + a]]
+                for b in 0 ..< kv where allowed[ov + b] && model.messageRow[mv + b] >= 0 {
+                    let entry = base + a * kv + b
+                    guard !present[entry], inst.edgeCost[entry] < inf else { continue }
+                    let rc = Double(inst.edgeCost[entry]) - shift - pa - duals[model.messageRow[mv + b]]
+                    if rc < 0 { candidates.append((rc, entry, e, a, b)) }
+                }
+            }
+        }
+        if candidates.count > Self.maxPricedPerRound {
+            candidates.sort { $0.rc < $1.rc }
+            candidates.removeLast(candidates.count - Self.maxPricedPerRound)
+        }
+        for c in candidates {
+            let mu = layout.msgOff[layout.slotU[c.e]], mv = layout.msgOff[layout.slotV[c.e]]
+            try lp.addColumn(Column(objective: Double(inst.edgeCost[c.entry] - model.edgeShift[c.e])),
+                             rows: [model.messageRow[mu + c.a], model.messageRow[mv + c.b]], values: [1, 1])
+            present[c.entry] = true
+        }
+        return candidates.count
+    }
+
+    /// Whether the least usage of each node's allowed strategies fits every clique (false also
+    /// when a node has no allowed strategy).
+    static func mayFit(_ inst: SolverInstance, _ allowed: [Bool]) -> Bool {
+        var least = [Int64](repeating: 0, count: inst.nodeCount)
+        for i in 0 ..< inst.nodeCount {
+            var lo = Int64.max
+            for s in Int(inst.strategyStart[i]) ..< Int(inst.strategyStart[i + 1]) where allowed[s] {
+                lo = min(lo, inst.usage[s])
+            }
+            if lo == Int64.max { return false }
+            least[i] = lo
+        }
+        guard inst.hasMemory else { return true }
+        let loads = inst.cliqueLoads { least[$0] }
+        for c in 0 ..< inst.cliqueCount where loads[c] > inst.capacity[c] { return false }
+        return true
+    }
+
+    /// The assignment of an integral LP solution: each node's strategy of largest value.
+    private func labelling(_ values: [Double], _ xCol: [Int]) -> [Int32] {
+        var x = [Int32](repeating: 0, count: inst.nodeCount)
+        for i in 0 ..< inst.nodeCount {
+            let o = Int(inst.strategyStart[i])
+            var top = -1.0
+            for s in 0 ..< Int(inst.strategyCount[i]) where xCol[o + s] >= 0 && values[xCol[o + s]] > top {
+                top = values[xCol[o + s]]
+                x[i] = Int32(s)
+            }
+        }
+        return x
+    }
+
+    /// The split of a fractional node (nil when the LP solution is integral): per node, its
+    /// allowed strategies ordered by usage (then unary cost) are cut where their cumulative LP
+    /// value crosses one half; the node whose smaller side carries the most value is split, so
+    /// that each child excludes the parent's LP solution. Returns the strategies (global
+    /// indices) each child forbids.
+    private func split(_ values: [Double], _ xCol: [Int], _ allowed: [Bool]) -> (left: [Int32], right: [Int32])? {
+        var bestScore = 0.0
+        var bestSplit: (left: [Int32], right: [Int32])?
+        for i in 0 ..< inst.nodeCount {
+            let o = Int(inst.strategyStart[i]), k = Int(inst.strategyCount[i])
+            var top = 0.0
+            for s in o ..< o + k where allowed[s] && xCol[s] >= 0 { top = max(top, values[xCol[s]]) }
+            if top >= 1 - Self.integralTolerance { continue }
+            let order = (o ..< o + k).filter { allowed[$0] }.sorted {
+                (inst.usage[$0], inst.unary[$0], $0) < (inst.usage[$1], inst.unary[$1], $1)
+            }
+            var mass = 0.0
+            var cut = 0
+            while cut < order.count - 1 {
+                let v = xCol[order[cut]] >= 0 ? values[xCol[order[cut]]] : 0
+                if mass + v > 0.5 && mass > 0 { break }
+                mass += v
+                cut += 1
+                if mass >= 0.5 { break }
+            }
+            let score = min(mass, 1 - mass)
+            if score > bestScore + 1e-12 {
+                bestScore = score
+                // The left child keeps order[..<cut] and forbids the rest; the right the opposite.
+                bestSplit = (order[cut...].map { Int32($0) }, order[..<cut].map { Int32($0) })
+            }
+        }
+        return bestSplit
+    }
+}
