@@ -43,6 +43,8 @@ final class LPBranchAndBound {
     private(set) var rootSeconds: Double?
     /// GLPK's objective of the root LP (reduced units), when it was solved to optimality.
     private(set) var rootObjective: Double?
+    /// Branches given up after GLPK's numerical trouble (their parents' bounds still count).
+    private(set) var abandoned = 0
     /// Pair columns the model starts with, and those priced in since.
     private(set) var initialColumns = 0
     private(set) var pricedColumns = 0
@@ -167,18 +169,22 @@ final class LPBranchAndBound {
             var r: LPResult?
             var certified: Int128?
             var method = rootBound == nil && branches == 0 ? Self.rootMethod : SimplexMethod.dualThenPrimal
-            var failed = false
+            // A time limit, a stop or a GLPK error leaves the branch open and ends the search;
+            // GLPK's numerical trouble on one branch (a status, not an error) gives it up (its
+            // parent's bound still counts) and goes on.
+            var interruptedHere = false, givenUp = false
             while true {
                 do {
                     r = try lp.solveLP(timeLimit: max(0.01, deadline - now()), method: method,
                                        scaling: rootBound == nil && branches == 0 && method == Self.rootMethod, returnDuals: true)
                 } catch {
+                    // A recovered fatal error leaves the problem unusable: the search ends.
                     if rootBound == nil { return .failed("GLPK: \(error)") }
-                    failed = true
+                    interruptedHere = true
                     break
                 }
                 guard let r, r.status == .optimal || r.status == .infeasible, let duals = r.rowDuals else {
-                    failed = true
+                    if r?.status == .timeLimit || stop() || now() >= deadline { interruptedHere = true } else { givenUp = true }
                     break
                 }
                 certified = DualCertificate.evaluate(inst, layout, model.dualPoint(inst, rowDuals: duals, layout: layout), allowed: allowed)
@@ -188,7 +194,7 @@ final class LPBranchAndBound {
                 do {
                     added = try priceIn(lp, model, duals, allowed, &present)
                 } catch {
-                    failed = true
+                    interruptedHere = true
                     break
                 }
                 pricedColumns += added
@@ -197,12 +203,18 @@ final class LPBranchAndBound {
                 // New columns keep the basis primal feasible.
                 method = .primal
                 if stop() || now() >= deadline {
-                    failed = true
+                    interruptedHere = true
                     break
                 }
             }
-            guard !failed, let r else {
-                // A time limit, a stop, or GLPK's numerical trouble: the branch stays open.
+            if givenUp, let b = branch.bound {
+                abandoned += 1
+                trace?("lpbranch: branch \(branches) given up (\(r.map { "\($0.status)" } ?? "GLPK error"))")
+                stuck = min(stuck ?? b, b)
+                continue
+            }
+            guard !interruptedHere && !givenUp, let r else {
+                // A time limit or a stop (or trouble at the root): the branch stays open.
                 open.push(branch)
                 interrupted = true
                 break
