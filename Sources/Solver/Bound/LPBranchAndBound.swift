@@ -48,6 +48,8 @@ final class LPBranchAndBound {
     /// Pair columns the model starts with, and those priced in since.
     private(set) var initialColumns = 0
     private(set) var pricedColumns = 0
+    /// Cheapest finite partners per strategy and edge that start as pair columns.
+    static let initialPartners = 1
     /// Most pair columns priced in per round (the most negative reduced costs first).
     static let maxPricedPerRound = 20_000
     /// The root LP from the standard basis: GLPK's primal simplex. The branches start from
@@ -260,24 +262,26 @@ final class LPBranchAndBound {
     }
 
     /// The pair columns the model starts with (flags over `edgeCost`): per edge and strategy
-    /// of either end, its cheapest finite partner, and the incumbent's pair.
+    /// of either end, its `initialPartners` cheapest finite partners, and the incumbent's pair.
     private func initialPairs(_ incumbent: [Int32]?) -> [Bool] {
         let inf = inst.infiniteUnit
         var keep = [Bool](repeating: false, count: inst.edgeCost.count)
+        var row: [(Int64, Int)] = []
         for e in 0 ..< inst.edgeCount {
             let ku = Int(inst.strategyCount[Int(inst.edgeU[e])]), kv = Int(inst.strategyCount[Int(inst.edgeV[e])])
             let base = inst.edgeOff[e]
-            var colBest = [Int](repeating: -1, count: kv)
             for a in 0 ..< ku {
-                var rowBest = -1
-                for b in 0 ..< kv where inst.edgeCost[base + a * kv + b] < inf {
-                    let c = inst.edgeCost[base + a * kv + b]
-                    if rowBest < 0 || c < inst.edgeCost[base + a * kv + rowBest] { rowBest = b }
-                    if colBest[b] < 0 || c < inst.edgeCost[base + colBest[b] * kv + b] { colBest[b] = a }
-                }
-                if rowBest >= 0 { keep[base + a * kv + rowBest] = true }
+                row.removeAll(keepingCapacity: true)
+                for b in 0 ..< kv where inst.edgeCost[base + a * kv + b] < inf { row.append((inst.edgeCost[base + a * kv + b], b)) }
+                row.sort { $0 < $1 }
+                for (_, b) in row.prefix(Self.initialPartners) { keep[base + a * kv + b] = true }
             }
-            for b in 0 ..< kv where colBest[b] >= 0 { keep[base + colBest[b] * kv + b] = true }
+            for b in 0 ..< kv {
+                row.removeAll(keepingCapacity: true)
+                for a in 0 ..< ku where inst.edgeCost[base + a * kv + b] < inf { row.append((inst.edgeCost[base + a * kv + b], a)) }
+                row.sort { $0 < $1 }
+                for (_, a) in row.prefix(Self.initialPartners) { keep[base + a * kv + b] = true }
+            }
             if let x = incumbent {
                 keep[base + Int(x[Int(inst.edgeU[e])]) * kv + Int(x[Int(inst.edgeV[e])])] = true
             }
