@@ -148,6 +148,22 @@ public final class MIPProblem {
         return j
     }
 
+    /// The current simplex basis (every row's and column's status), to warm-start a later
+    /// solve with `setBasis` after other solves moved it.
+    public func basis() throws(GLPKError) -> LPBasis {
+        try checkUsable()
+        let (rows, columns) = raw.basisStatuses()
+        return LPBasis(rows: rows, columns: columns)
+    }
+
+    /// Restores a basis taken by `basis()`; columns added since are non-basic at their lower
+    /// bound. A basis that is no longer valid (e.g. singular) is replaced by the standard one
+    /// at the next solve.
+    public func setBasis(_ basis: LPBasis) throws(GLPKError) {
+        try checkUsable()
+        raw.setBasisStatuses(rows: basis.rows, columns: basis.columns)
+    }
+
     /// Appends one binary column per objective coefficient; returns their indices.
     @discardableResult
     public func addBinaryColumns(objective: [Double]) throws(GLPKError) -> Range<Int> {

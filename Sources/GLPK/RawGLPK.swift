@@ -198,6 +198,23 @@ struct RawGLPK {
         }
     }
 
+    /// The basis: GLPK's status of every row and column (GLP_BS, GLP_NL, ...).
+    func basisStatuses() -> (rows: [Int32], columns: [Int32]) {
+        let m = rowCount, n = columnCount
+        var rows = [Int32](repeating: 0, count: m)
+        var columns = [Int32](repeating: 0, count: n)
+        for i in 0..<m { rows[i] = glp_get_row_stat(prob, Int32(i + 1)) }
+        for j in 0..<n { columns[j] = glp_get_col_stat(prob, Int32(j + 1)) }
+        return (rows, columns)
+    }
+
+    /// Sets the statuses of the first `rows.count` rows and `columns.count` columns; the
+    /// columns after those become non-basic at their lower bound.
+    func setBasisStatuses(rows: [Int32], columns: [Int32]) {
+        for i in 0..<min(rows.count, rowCount) { glp_set_row_stat(prob, Int32(i + 1), rows[i]) }
+        for j in 0..<columnCount { glp_set_col_stat(prob, Int32(j + 1), j < columns.count ? columns[j] : GLP_NL) }
+    }
+
     /// Row dual values of the last basic solution (0-based rows).
     func lpRowDuals() -> [Double] {
         let m = rowCount

@@ -204,3 +204,9 @@ public struct MIPResult: Sendable {
     /// Diagnostic text for `.failed`.
     public var message: String?
 }
+
+/// A simplex basis: GLPK's status of every row and column when it was taken.
+public struct LPBasis: Sendable, Equatable {
+    public var rows: [Int32]
+    public var columns: [Int32]
+}

@@ -46,6 +46,45 @@ final class GLPKSolveTests: XCTestCase {
         }
     }
 
+    /// Row duals of the known optimum above (rows 1 and 3 tight: duals 1 and 1, row 2 slack:
+    /// 0; reduced costs 5 - 2 - 3 = 0, 4 - 3 - 4 = -3, 3 - 1 - 2 = 0); a column added with
+    /// coefficients enters the model (repeated or unknown rows are refused); a basis taken at
+    /// the optimum and restored after other solves leads back to the optimum and that basis.
+    func testRowDualsColumnsAndBasis() throws {
+        let p = MIPProblem(direction: .maximise)
+        try p.addColumns([Column(objective: 5), Column(objective: 4), Column(objective: 3)])
+        try p.setObjectiveConstant(7)
+        var rows = SparseRows()
+        try rows.append(.upper(5), columns: [0, 1, 2], values: [2, 3, 1])
+        try rows.append(.upper(11), columns: [0, 1, 2], values: [4, 1, 2])
+        try rows.append(.upper(8), columns: [0, 1, 2], values: [3, 4, 2])
+        try p.addRows(rows)
+        let r = try p.solveLP(method: .dual, returnDuals: true)
+        let duals = try XCTUnwrap(r.rowDuals)
+        XCTAssertEqual(duals.count, 3)
+        XCTAssertEqual(duals[0], 1, accuracy: 1e-9)
+        XCTAssertEqual(duals[1], 0, accuracy: 1e-9)
+        XCTAssertEqual(duals[2], 1, accuracy: 1e-9)
+        XCTAssertNil(try p.solveLP().rowDuals, "duals only when asked")
+        let optimal = try p.basis()
+        XCTAssertEqual(optimal.rows.count, 3)
+        XCTAssertEqual(optimal.columns.count, 3)
+        // w = 1 in row 1 only, objective 10: worth adding (reduced cost 10 - 1 > 0).
+        XCTAssertEqual(try p.addColumn(Column(objective: 10), rows: [0], values: [1]), 3)
+        XCTAssertThrowsError(try p.addColumn(Column(objective: 1), rows: [0, 0], values: [1, 1]))
+        XCTAssertThrowsError(try p.addColumn(Column(objective: 1), rows: [3], values: [1]))
+        let withW = try p.solveLP(method: .primal)
+        XCTAssertEqual(withW.status, .optimal)
+        XCTAssertEqual(withW.objective ?? .nan, 57, accuracy: 1e-6)  // w = 5, the rest 0
+        // Without w (fixed at 0), from the old optimal basis (w non-basic): the old optimum.
+        try p.setColumnBounds(column: 3, .fixed(0))
+        try p.setBasis(optimal)
+        let back = try p.solveLP(method: .dualThenPrimal)
+        XCTAssertEqual(back.status, .optimal)
+        XCTAssertEqual(back.objective ?? .nan, 20, accuracy: 1e-9)
+        XCTAssertEqual(try p.basis().rows, optimal.rows)
+    }
+
     func testLPStatuses() throws {
         let unbounded = MIPProblem(direction: .maximise)
         try unbounded.addColumns([Column(objective: 1)])

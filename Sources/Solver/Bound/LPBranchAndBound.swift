@@ -64,7 +64,16 @@ final class LPBranchAndBound {
         /// Nothing allowed here costs less (reduced units); nil for the root.
         var bound: Int128?
         var depth: Int
+        /// The branch it was split from (its serial) and that branch's optimal basis: a branch
+        /// searched right after its parent starts from the basis GLPK holds anyway; any other
+        /// starts from its parent's (the dual simplex then has one split to repair, not the
+        /// way from wherever the search was).
+        var parent = -1
+        var basis: LPBasis?
     }
+    /// Row and column statuses the open branches' bases may hold; children made beyond it get
+    /// none (they start from whatever basis GLPK holds).
+    static let basisBudget = 50_000_000
 
     init(_ inst: SolverInstance) {
         self.inst = inst
@@ -124,6 +133,9 @@ final class LPBranchAndBound {
         var forbiddenList: [Int32] = []
         var reported: Int128?
         var interrupted = false
+        // Serial of the branch whose LP was solved last, and the open branches' basis entries.
+        var lastSolved = -1
+        var basisEntries = 0
 
         func leastOpen() -> Int128? {
             var b = u
@@ -136,6 +148,7 @@ final class LPBranchAndBound {
         }
 
         while let branch = open.pop() {
+            if let basis = branch.basis { basisEntries -= basis.rows.count + basis.columns.count }
             if let offer = incumbentFeed(), offer.cost < u {
                 u = offer.cost
                 best = offer.x
@@ -165,6 +178,7 @@ final class LPBranchAndBound {
                 break
             }
             forbiddenList = branch.forbidden
+            if let basis = branch.basis, branch.parent != lastSolved { try? lp.setBasis(basis) }
             // The branch's LP, pricing the missing pair columns back in until none has a
             // negative reduced cost (then its optimum is the full LP's) or the certificate
             // closes the branch.
@@ -222,6 +236,7 @@ final class LPBranchAndBound {
                 break
             }
             branches += 1
+            lastSolved = branches
             trace?("lpbranch: branch \(branches) ends \(r.status), certified \(certified.map { String($0) } ?? "-"), U \(u)")
             let bound = max(certified ?? Int128.min, branch.bound ?? Int128.min)
             if branch.bound == nil {
@@ -235,8 +250,11 @@ final class LPBranchAndBound {
                 continue
             }
             if let split = split(values, model.xCol, allowed) {
+                let basis = basisEntries < Self.basisBudget ? try? lp.basis() : nil
                 for side in [split.left, split.right] {
-                    open.push(Branch(forbidden: branch.forbidden + side, bound: bound, depth: branch.depth + 1))
+                    if let basis { basisEntries += basis.rows.count + basis.columns.count }
+                    open.push(Branch(forbidden: branch.forbidden + side, bound: bound, depth: branch.depth + 1,
+                                     parent: branches, basis: basis))
                 }
             } else {
                 // Integral: an assignment.
