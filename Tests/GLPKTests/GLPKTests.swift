@@ -19,12 +19,8 @@ final class GLPKSolveTests: XCTestCase {
         }
     }
 
-    func testLPKnownOptimum() throws {
-        // maximise 5x + 4y + 3z + 7
-        // s.t. 2x + 3y +  z <=  5
-        //      4x +  y + 2z <= 11
-        //      3x + 4y + 2z <=  8,   x, y, z >= 0.
-        // Optimum at (2, 0, 1): rows 5 <= 5, 10 <= 11, 8 <= 8; objective 10 + 3 + 7 = 20.
+    /// The LP of `testLPKnownOptimum`.
+    func knownLP() throws -> MIPProblem {
         let p = MIPProblem(direction: .maximise)
         try p.addColumns([Column(objective: 5), Column(objective: 4), Column(objective: 3)])
         try p.setObjectiveConstant(7)
@@ -33,6 +29,16 @@ final class GLPKSolveTests: XCTestCase {
         try rows.append(.upper(11), columns: [0, 1, 2], values: [4, 1, 2])
         try rows.append(.upper(8), columns: [0, 1, 2], values: [3, 4, 2])
         XCTAssertEqual(try p.addRows(rows), 0..<3)
+        return p
+    }
+
+    func testLPKnownOptimum() throws {
+        // maximise 5x + 4y + 3z + 7
+        // s.t. 2x + 3y +  z <=  5
+        //      4x +  y + 2z <= 11
+        //      3x + 4y + 2z <=  8,   x, y, z >= 0.
+        // Optimum at (2, 0, 1): rows 5 <= 5, 10 <= 11, 8 <= 8; objective 10 + 3 + 7 = 20.
+        let p = try knownLP()
         for method in [SimplexMethod.primal, .dual, .dualThenPrimal] {
             for presolve in [false, true] {
                 let r = try p.solveLP(presolve: presolve, method: method)
@@ -51,14 +57,7 @@ final class GLPKSolveTests: XCTestCase {
     /// coefficients enters the model (repeated or unknown rows are refused); a basis taken at
     /// the optimum and restored after other solves leads back to the optimum and that basis.
     func testRowDualsColumnsAndBasis() throws {
-        let p = MIPProblem(direction: .maximise)
-        try p.addColumns([Column(objective: 5), Column(objective: 4), Column(objective: 3)])
-        try p.setObjectiveConstant(7)
-        var rows = SparseRows()
-        try rows.append(.upper(5), columns: [0, 1, 2], values: [2, 3, 1])
-        try rows.append(.upper(11), columns: [0, 1, 2], values: [4, 1, 2])
-        try rows.append(.upper(8), columns: [0, 1, 2], values: [3, 4, 2])
-        try p.addRows(rows)
+        let p = try knownLP()
         let r = try p.solveLP(method: .dual, returnDuals: true)
         let duals = try XCTUnwrap(r.rowDuals)
         XCTAssertEqual(duals.count, 3)

@@ -7,15 +7,8 @@ final class LPBranchAndBoundTests: XCTestCase {
     let clock = ProcessClock()
     var later: Double { clock.seconds + 3600 }
 
-    /// The random instances of `DualBranchAndBoundTests`: 3-8 nodes, memory limits (every
-    /// second one tightened), a few infinite entries, some edges of arity 3.
-    func instance(_ seed: UInt64) -> SolverInstance {
-        let nodes = 3 + Int(seed % 6)
-        var p = TestInstances.random(seed: seed, nodes: nodes, edges: nodes + nodes / 2 + 1, maxStrategies: 4,
-                                     infiniteChance: seed % 3 == 0 ? 0.2 : 0.05, arity3Chance: 0.1)
-        if seed % 2 == 0, let limit = p.usageLimit, limit >= 10 { p.usageLimit = limit - 10 }
-        return Reducer.reduce(p)
-    }
+    /// The random instances of `DualBranchAndBoundTests` (`TestInstances.branchAndBoundProblem`), reduced.
+    func instance(_ seed: UInt64) -> SolverInstance { Reducer.reduce(TestInstances.branchAndBoundProblem(seed: seed)) }
 
     /// The cheapest assignment that fits, in reduced units, by enumeration; nil when none fits.
     func bruteForce(_ inst: SolverInstance) -> Int128? {

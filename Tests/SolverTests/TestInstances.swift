@@ -51,6 +51,17 @@ enum TestInstances {
                             edgeCosts: edgeCosts, usageLimit: limit)
     }
 
+    /// The branch and bounds' random instances (`DualBranchAndBoundTests`,
+    /// `LPBranchAndBoundTests`): 3-8 nodes, memory limits (every second one tightened), a few
+    /// infinite entries, some edges of arity 3.
+    static func branchAndBoundProblem(seed: UInt64) -> Problem {
+        let nodes = 3 + Int(seed % 6)
+        var p = random(seed: seed, nodes: nodes, edges: nodes + nodes / 2 + 1, maxStrategies: 4,
+                       infiniteChance: seed % 3 == 0 ? 0.2 : 0.05, arity3Chance: 0.1)
+        if seed % 2 == 0, let limit = p.usageLimit, limit >= 10 { p.usageLimit = limit - 10 }
+        return p
+    }
+
     /// `BruteForce.optimum` as (cost, solution); kept for the tests that still call it.
     /// Calls `body` with every labelling of a reduced instance (all strategy combinations).
     static func forEachLabelling(_ inst: SolverInstance, _ body: ([Int32]) -> Void) {

@@ -422,16 +422,11 @@ public final class BoundRun: Sendable {
         guard let (u, x) = costToProve(until: until, incumbent: incumbent, method: "branch") else { return }
         let t0 = clock.seconds
         let search = DualBranchAndBound(inst)
-        var seen = 0
         // The root starts from the runs' best state: it is far ahead of what the root's own
         // few hundred iterations reach.
         let result = search.run(upperBound: u, incumbent: x, rootState: bestState.state, deadline: until, clock: clock,
                                 stop: { [self] in shouldStop },
-                                incumbentFeed: { [self] in
-                                    guard let box = labellingBox.withLock({ $0 }), box.serial != seen else { return nil }
-                                    seen = box.serial
-                                    return (box.x, box.cost)
-                                })
+                                incumbentFeed: labellingFeed())
         let seconds = formatFixed(clock.seconds - t0, 2)
         switch result {
         case .complete(let lower, let best):
@@ -454,6 +449,17 @@ public final class BoundRun: Sendable {
         }
     }
 
+    /// The Lagrangian runs' best feasible labelling and its cost, once per improvement: the
+    /// branch and bounds lower their U to it.
+    func labellingFeed() -> () -> (x: [Int32], cost: Int128)? {
+        var seen = 0
+        return { [self] in
+            guard let box = labellingBox.withLock({ $0 }), box.serial != seen else { return nil }
+            seen = box.serial
+            return (box.x, box.cost)
+        }
+    }
+
     /// The branch and bound on the LP relaxation (`LPBranchAndBound`) until `until`, to prove
     /// that nothing costs less than the best known cost (`costToProve`); each rise of its
     /// certified bound is offered as it comes. On completion that cost is the bound, and the
@@ -463,22 +469,15 @@ public final class BoundRun: Sendable {
         guard let (u, x) = costToProve(until: until, incumbent: incumbent, method: "lpbranch") else { return }
         let t0 = clock.seconds
         let search = LPBranchAndBound(inst)
-        var seen = 0
         let traceLine: ((String) -> Void)? = options.traceEvery > 0 ? { [self] line in trace(line) } : nil
         let result = search.run(upperBound: u, incumbent: x, deadline: until, now: { clock.seconds },
                                 stop: { [self] in shouldStop },
-                                incumbentFeed: { [self] in
-                                    guard let box = labellingBox.withLock({ $0 }), box.serial != seen else { return nil }
-                                    seen = box.serial
-                                    return (box.x, box.cost)
-                                },
+                                incumbentFeed: labellingFeed(),
                                 onBound: { [self] b in offerReduced(b, method: "lpbranch") },
                                 trace: traceLine)
         GLPKEnvironment.releaseCurrentThread()
         let seconds = formatFixed(clock.seconds - t0, 2)
-        let root = (search.rootBound.map { "root LP \($0 + inst.base) in \(formatFixed(search.rootSeconds ?? 0, 2)) s, " } ?? "")
-            + "pair columns \(search.initialColumns) + \(search.pricedColumns) priced, "
-            + (search.abandoned > 0 ? "\(search.abandoned) given up after GLPK trouble, " : "")
+        let root = search.statistics(base: inst.base)
         switch result {
         case .complete(let lower, let best):
             if let best, inst.storedCost(best) == lower,

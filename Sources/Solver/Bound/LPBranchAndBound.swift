@@ -345,6 +345,14 @@ final class LPBranchAndBound {
         return candidates.count
     }
 
+    /// The search's figures for a log line, ending in ", ": the root LP's certificate
+    /// (original units with `base`) and time, the pair columns, branches given up.
+    func statistics(base: Int128) -> String {
+        (rootBound.map { "root LP \($0 + base) in \(formatFixed(rootSeconds ?? 0, 2)) s, " } ?? "")
+            + "pair columns \(initialColumns) + \(pricedColumns) priced, "
+            + (abandoned > 0 ? "\(abandoned) given up after GLPK trouble, " : "")
+    }
+
     /// Whether the least usage of each node's allowed strategies fits every clique (false also
     /// when a node has no allowed strategy).
     static func mayFit(_ inst: SolverInstance, _ allowed: [Bool]) -> Bool {

@@ -151,9 +151,7 @@ extension SolverRun {
                                 })
         GLPKEnvironment.releaseCurrentThread()
         let seconds = formatFixed(clock.seconds - t0, 2)
-        let root = (search.rootBound.map { "root LP \($0 + inst.base) in \(formatFixed(search.rootSeconds ?? 0, 2)) s, " } ?? "")
-            + "pair columns \(search.initialColumns) + \(search.pricedColumns) priced, "
-            + (search.abandoned > 0 ? "\(search.abandoned) given up after GLPK trouble, " : "")
+        let root = search.statistics(base: inst.base)
         switch result {
         case .complete(let lower, let best):
             if let best, inst.storedCost(best) == lower,
