@@ -48,6 +48,9 @@ private enum Timing {
     /// they prove within seconds (benchmarks/EXACT.md), the LP's root alone takes minutes on a
     /// few hundred nodes with 30 strategies each.
     static let branchShareBeforeLP = 0.1
+    /// ...but at least this many seconds (or `branchShare` of the time left, if less): cut at
+    /// 10% of a minute, the dual's branches missed proofs they complete in 5-10 s.
+    static let branchSecondsBeforeLP = 15.0
     /// Seconds between looks for the Lagrangian runs' first labelling when the branch and
     /// bound has no cost to prove yet.
     static let labellingPoll = 0.01
@@ -342,7 +345,10 @@ public final class BoundRun: Sendable {
     /// When the branch and bound after the exact search stops: after `branchShare` of the
     /// time left.
     func branchEnd(beforeLP: Bool = false) -> Double {
-        clock.seconds + (beforeLP ? Timing.branchShareBeforeLP : Timing.branchShare) * max(0, options.stopAt - clock.seconds)
+        let left = max(0, options.stopAt - clock.seconds)
+        let share = beforeLP ? max(Timing.branchShareBeforeLP * left, min(Timing.branchShare * left, Timing.branchSecondsBeforeLP))
+            : Timing.branchShare * left
+        return clock.seconds + share
     }
 
     /// The complete search until `until`: on completion the optimum becomes the bound and the

@@ -22,9 +22,6 @@ extension SolverRun {
     /// the LP's size grows with the edge tables, and GLPK's root LP already takes minutes on
     /// a few hundred nodes with 30 strategies each (benchmarks/EXACT.md).
     static let lpBranchMaxNodes = 1000
-    /// Share of the time to the workers' stop that the complete search and the dual branch
-    /// and bound get together when the LP's branch and bound follows.
-    static let branchShareBeforeLP = 0.1
 
     /// Whether the exact search runs on `inst`: asked for, not under a work limit (its offers
     /// would make such runs depend on the clock), and small enough (`ExactSearch.fits`).
@@ -37,10 +34,7 @@ extension SolverRun {
     /// stops unproved, `proveByBranching` has the rest of the share.
     func proveExactly(_ inst: SolverInstance) {
         let t0 = clock.seconds
-        // With the LP's branch and bound to follow, the dual's gets less: it proves what it
-        // proves within seconds, the LP's root takes minutes (benchmarks/EXACT.md).
-        let share = lpBranchFollows(inst) ? SolverRun.branchShareBeforeLP : SolverRun.exactTimeShare
-        let end = t0 + share * max(0, options.stopAt - t0)
+        let end = t0 + SolverRun.exactTimeShare * max(0, options.stopAt - t0)
         let deadline = t0 + SolverRun.exactSearchShare * (end - t0)
         var seen = -1
         // The store's best, once per improvement (nil when it uses a strategy the reductions
