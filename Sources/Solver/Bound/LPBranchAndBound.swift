@@ -52,9 +52,10 @@ final class LPBranchAndBound {
     static let initialPartners = 1
     /// Most pair columns priced in per round (the most negative reduced costs first).
     static let maxPricedPerRound = 20_000
-    /// The root LP from the standard basis: GLPK's primal simplex. The branches start from
-    /// their predecessor's optimal basis, which stays dual feasible when only column bounds
-    /// change: the dual simplex.
+    /// The root LP from the standard basis, which is dual feasible (every column's cost is at
+    /// least 0): the dual simplex (on G it took 4.5 s where the primal took 7.5 s,
+    /// benchmarks/EXACT.md). The branches start from an optimal basis, which stays dual
+    /// feasible when only column bounds change: the dual simplex too.
     static let rootMethod = SimplexMethod.dualThenPrimal
     /// A value below 1 - `integralTolerance` counts as fractional.
     static let integralTolerance = 1e-6
@@ -110,7 +111,7 @@ final class LPBranchAndBound {
         } catch {
             return .failed("GLPK: \(error)")
         }
-        initialColumns = present.reduce(0) { $0 + ($1 ? 1 : 0) }
+        initialColumns = model.pairColumns
         // With non-negative stored terms, an assignment that takes a strategy of infinite unary
         // term costs at least the infinite unit: above any U below it. Such strategies, which
         // have no column, are then left out of the branches' certificates and load checks.
@@ -136,6 +137,8 @@ final class LPBranchAndBound {
         // Serial of the branch whose LP was solved last, and the open branches' basis entries.
         var lastSolved = -1
         var basisEntries = 0
+        // GLPK scales the model once, before its first solve.
+        var scaled = false
 
         func leastOpen() -> Int128? {
             var b = u
@@ -184,7 +187,7 @@ final class LPBranchAndBound {
             // closes the branch.
             var r: LPResult?
             var certified: Int128?
-            var method = rootBound == nil && branches == 0 ? Self.rootMethod : SimplexMethod.dualThenPrimal
+            var method = scaled ? SimplexMethod.dualThenPrimal : Self.rootMethod
             // A time limit, a stop or a GLPK error leaves the branch open and ends the search;
             // GLPK's numerical trouble on one branch (a status, not an error) gives it up (its
             // parent's bound still counts) and goes on.
@@ -192,7 +195,8 @@ final class LPBranchAndBound {
             while true {
                 do {
                     r = try lp.solveLP(timeLimit: max(0.01, deadline - now()), method: method,
-                                       scaling: rootBound == nil && branches == 0 && method == Self.rootMethod, returnDuals: true)
+                                       scaling: !scaled, returnDuals: true)
+                    scaled = true
                 } catch {
                     // A recovered fatal error leaves the problem unusable: the search ends.
                     if rootBound == nil { return .failed("GLPK: \(error)") }
@@ -203,7 +207,7 @@ final class LPBranchAndBound {
                     if r?.status == .timeLimit || stop() || now() >= deadline { interruptedHere = true } else { givenUp = true }
                     break
                 }
-                certified = DualCertificate.evaluate(inst, layout, model.dualPoint(inst, rowDuals: duals, layout: layout), allowed: allowed)
+                certified = DualCertificate.evaluate(inst, layout, model.dualPoint(inst, rowDuals: duals), allowed: allowed)
                 if let c = certified, c >= u { break }
                 guard r.status == .optimal else { break }
                 let added: Int

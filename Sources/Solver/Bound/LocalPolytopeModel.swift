@@ -30,6 +30,10 @@ struct LocalPolytopeModel {
     private(set) var knapsack: [(row: Int, clique: Int)] = []
     /// Each edge's least finite pair term, by which its pair columns' costs are shifted.
     private(set) var edgeShift: [Int64]
+    /// Pair columns in the model (the rest of `columns` are the strategies').
+    private(set) var pairColumns = 0
+    /// Where the messages live, for `dualPoint` and `messageRow`.
+    let layout: DualLayout
 
     /// The model with a pair column for every finite pair whose two strategies have columns,
     /// or, with `keepPair` (edge, local strategies at `edgeU` and `edgeV`), only for the pairs
@@ -39,6 +43,7 @@ struct LocalPolytopeModel {
         let inf = inst.infiniteUnit
         let n = inst.nodeCount
         xCol = [Int](repeating: -1, count: inst.unary.count)
+        self.layout = layout
         messageRow = [Int](repeating: -1, count: layout.messageCount)
         edgeShift = [Int64](repeating: 0, count: inst.edgeCount)
         do {
@@ -79,6 +84,7 @@ struct LocalPolytopeModel {
                         byA[a].append(columns.count)
                         byB[b].append(columns.count)
                         columns.append(Column(objective: Double(inst.edgeCost[base + a * kv + b] - lo)))
+                        pairColumns += 1
                     }
                 }
                 // sum_b y[a,b] = x[u,a]; a strategy without finite partners is forced to 0.
@@ -168,7 +174,7 @@ struct LocalPolytopeModel {
     /// messages are set to minus half the infinite unit over the node's degree, so that its
     /// pairs never undercut an edge's minimum while its own node term stays above half the
     /// infinite unit.
-    func dualPoint(_ inst: SolverInstance, rowDuals: [Double], layout: DualLayout) -> DualPoint {
+    func dualPoint(_ inst: SolverInstance, rowDuals: [Double]) -> DualPoint {
         var messages = [Double](repeating: 0, count: messageRow.count)
         for x in 0 ..< messageRow.count where messageRow[x] >= 0 { messages[x] = rowDuals[messageRow[x]] }
         for i in 0 ..< inst.nodeCount {
