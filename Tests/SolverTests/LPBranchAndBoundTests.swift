@@ -51,6 +51,28 @@ final class LPBranchAndBoundTests: XCTestCase {
         XCTAssertGreaterThan(withMemory, 40)
     }
 
+    /// With every certificate a unit below the LP's value (as GLPK's tolerances may leave it),
+    /// branches whose LP is integral at U cannot be closed by their certificate: the search
+    /// splits their assignment off and still completes at the optimum. (Without `splitOff` it
+    /// stops with such branches undecided and this test fails.)
+    func testCompletesWhenCertificatesFallShort() {
+        var proved = 0
+        for seed in UInt64(1) ... 200 {
+            let inst = instance(seed)
+            guard inst.nodeCount > 0, let opt = bruteForce(inst), opt < Int128(inst.infiniteUnit) else { continue }
+            let s = LPBranchAndBound(inst, certificateLoss: 1)
+            let result = s.run(upperBound: opt + 7, incumbent: nil, deadline: later, now: { self.clock.seconds }, stop: { false })
+            guard case let .complete(lower, best) = result, let best else {
+                XCTFail("seed \(seed): \(result)")
+                continue
+            }
+            XCTAssertEqual(lower, opt, "seed \(seed)")
+            XCTAssertEqual(inst.storedCost(best), opt, "seed \(seed)")
+            proved += 1
+        }
+        XCTAssertGreaterThan(proved, 80)
+    }
+
     /// The root's certificate is the LP's value: the rows' duals read as messages and
     /// multipliers certify GLPK's objective up to rounding (with a sign of the mapping wrong,
     /// the certificate falls far below it), and never lie above the optimum.

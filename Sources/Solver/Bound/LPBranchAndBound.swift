@@ -21,7 +21,9 @@ import Model
 /// most even LP mass; each child forbids one side, so the parent's LP solution is in neither.
 /// Branches are searched best first (least bound, then deepest); a search stopped early reports
 /// the least bound of its open branches. A branch whose LP solution is integral gives an
-/// assignment, which lowers U when it fits and is cheaper.
+/// assignment, which lowers U when it fits and is cheaper; if the branch's certificate still
+/// falls short of U, the assignment is split off (`splitOff`), so no branch is left undecided
+/// for that reason.
 final class LPBranchAndBound {
     enum Outcome: Equatable {
         /// Every branch closed: no assignment costs less than `lowerBound` (reduced units);
@@ -76,8 +78,13 @@ final class LPBranchAndBound {
     /// none (they start from whatever basis GLPK holds).
     static let basisBudget = 50_000_000
 
-    init(_ inst: SolverInstance) {
+    /// Units subtracted from every certificate (0; tests set it to weaken the bounds, as GLPK's
+    /// tolerances may, and check that the search still completes).
+    let certificateLoss: Int128
+
+    init(_ inst: SolverInstance, certificateLoss: Int128 = 0) {
         self.inst = inst
+        self.certificateLoss = certificateLoss
         layout = DualLayout(inst)
     }
 
@@ -127,8 +134,8 @@ final class LPBranchAndBound {
             }
         })
         open.push(Branch(forbidden: [], bound: nil, depth: 0))
-        // Branches neither closed nor split (an integral or infeasible LP whose certificate
-        // stays below U): the least of their bounds still counts.
+        // Branches neither closed nor split (an infeasible LP whose certificate stays below U,
+        // or given up): the least of their bounds still counts.
         var stuck: Int128?
         var forbiddenNow = [Bool](repeating: false, count: inst.unary.count)
         var forbiddenList: [Int32] = []
@@ -207,7 +214,7 @@ final class LPBranchAndBound {
                     if r?.status == .timeLimit || stop() || now() >= deadline { interruptedHere = true } else { givenUp = true }
                     break
                 }
-                certified = DualCertificate.evaluate(inst, layout, model.dualPoint(inst, rowDuals: duals), allowed: allowed)
+                certified = DualCertificate.evaluate(inst, layout, model.dualPoint(inst, rowDuals: duals), allowed: allowed).map { $0 - certificateLoss }
                 if let c = certified, c >= u { break }
                 guard r.status == .optimal else { break }
                 let added: Int
@@ -253,14 +260,8 @@ final class LPBranchAndBound {
                 stuck = min(stuck ?? bound, bound)
                 continue
             }
-            if let split = split(values, model.xCol, allowed) {
-                let basis = basisEntries < Self.basisBudget ? try? lp.basis() : nil
-                for side in [split.left, split.right] {
-                    if let basis { basisEntries += basis.rows.count + basis.columns.count }
-                    open.push(Branch(forbidden: branch.forbidden + side, bound: bound, depth: branch.depth + 1,
-                                     parent: branches, basis: basis))
-                }
-            } else {
+            var children: (left: [Int32], right: [Int32])? = split(values, model.xCol, allowed)
+            if children == nil {
                 // Integral: an assignment.
                 let x = labelling(values, model.xCol)
                 if SearchState.fits(inst, x) {
@@ -270,7 +271,20 @@ final class LPBranchAndBound {
                         best = x
                     }
                 }
-                if bound < u { stuck = min(stuck ?? bound, bound) }
+                // The certificate can fall a unit short of an integral LP's value (GLPK's
+                // tolerances): split the assignment off at a node with other allowed strategies,
+                // so that one side fixes it and the other excludes it. A branch where every node
+                // has one allowed strategy holds that assignment alone, and its exact cost has
+                // just been weighed against U: closed.
+                if bound < u { children = splitOff(x, allowed) }
+            }
+            if let children {
+                let basis = basisEntries < Self.basisBudget ? try? lp.basis() : nil
+                for side in [children.left, children.right] {
+                    if let basis { basisEntries += basis.rows.count + basis.columns.count }
+                    open.push(Branch(forbidden: branch.forbidden + side, bound: bound, depth: branch.depth + 1,
+                                     parent: branches, basis: basis))
+                }
             }
             if let b = leastOpen(), reported == nil || b > reported! {
                 reported = b
@@ -387,6 +401,20 @@ final class LPBranchAndBound {
             }
         }
         return x
+    }
+
+    /// The split that separates assignment `x` from the rest of a branch: at the first node
+    /// with another allowed strategy, one child keeps only `x`'s strategy there and the other
+    /// forbids it (nil when every node has one allowed strategy). Returns what each forbids.
+    private func splitOff(_ x: [Int32], _ allowed: [Bool]) -> (left: [Int32], right: [Int32])? {
+        for i in 0 ..< inst.nodeCount {
+            let o = Int(inst.strategyStart[i])
+            let others = (o ..< Int(inst.strategyStart[i + 1])).filter { allowed[$0] && $0 != o + Int(x[i]) }
+            if !others.isEmpty && allowed[o + Int(x[i])] {
+                return (others.map { Int32($0) }, [Int32(o + Int(x[i]))])
+            }
+        }
+        return nil
     }
 
     /// The split of a fractional node (nil when the LP solution is integral): per node, its
