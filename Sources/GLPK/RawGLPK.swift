@@ -163,7 +163,8 @@ struct RawGLPK {
 
     /// glp_simplex under the fatal-error guard; `nil` after a recovered fatal error.
     func simplex(
-        timeLimitMilliseconds: Int32, iterationLimit: Int32, presolve: Bool, method: SimplexMethod
+        timeLimitMilliseconds: Int32, iterationLimit: Int32, presolve: Bool, method: SimplexMethod,
+        dualTolerance: Double? = nil
     ) -> Int32? {
         var parm = glp_smcp()
         glp_init_smcp(&parm)
@@ -171,6 +172,7 @@ struct RawGLPK {
         parm.tm_lim = timeLimitMilliseconds
         parm.it_lim = iterationLimit
         parm.presolve = presolve ? GLP_ON : GLP_OFF
+        if let dualTolerance { parm.tol_dj = dualTolerance }
         switch method {
         case .primal: parm.meth = GLP_PRIMAL
         case .dual: parm.meth = GLP_DUAL

@@ -14,14 +14,21 @@ extension MIPProblem {
     ///   - scaling: let GLPK scale rows and columns first (as glpsol does by default).
     ///   - returnDuals: whether to read back the row duals when optimal or infeasible (after
     ///     the dual simplex, an infeasible problem's duals are still dual feasible).
+    ///   - dualTolerance: GLPK's tolerance on reduced costs (`tol_dj`, 1e-7 by default). It
+    ///     applies to the scaled problem: where scaling shrinks a column a lot, a reduced cost
+    ///     of -1 or worse in the model's units can pass as optimal, which matters when the
+    ///     duals are read back as a bound.
     /// - Returns: the status; never throws for infeasibility or limits.
     /// - Throws: ``GLPKError`` for invalid arguments, wrong thread, or a recovered GLPK fatal
     ///   error.
     public func solveLP(
         timeLimit: Double? = nil, presolve: Bool = false, method: SimplexMethod = .primal,
         iterationLimit: Int? = nil, returnValues: Bool = true, scaling: Bool = true,
-        returnDuals: Bool = false
+        returnDuals: Bool = false, dualTolerance: Double? = nil
     ) throws(GLPKError) -> LPResult {
+        if let dualTolerance, !(dualTolerance > 0 && dualTolerance < 1) {
+            throw .invalidArgument("dual tolerance \(dualTolerance) is not in (0, 1)")
+        }
         try checkUsable()
         let start = RawGLPK.now()
         let deadline = try deadline(start: start, timeLimit: timeLimit)
@@ -31,7 +38,8 @@ extension MIPProblem {
         let iterations = iterationLimit.map { Int32(clamping: $0) } ?? Int32.max
         if scaling { raw.scale() }
         let (status, message) = try simplex(
-            deadline: deadline, iterationLimit: iterations, presolve: presolve, method: method)
+            deadline: deadline, iterationLimit: iterations, presolve: presolve, method: method,
+            dualTolerance: dualTolerance)
         let optimal = status == .optimal
         return LPResult(
             status: status, objective: optimal ? raw.lpObjective : nil,
@@ -223,13 +231,15 @@ extension MIPProblem {
     /// Runs glp_simplex (retrying once from the standard basis if the basis is invalid or
     /// singular, and without presolve if presolve reports no dual feasible solution).
     private func simplex(
-        deadline: Double?, iterationLimit: Int32, presolve: Bool, method: SimplexMethod
+        deadline: Double?, iterationLimit: Int32, presolve: Bool, method: SimplexMethod,
+        dualTolerance: Double? = nil
     ) throws(GLPKError) -> (LPStatus, String?) {
         func run(presolve: Bool) throws(GLPKError) -> Int32 {
             guard
                 let rc = raw.simplex(
                     timeLimitMilliseconds: milliseconds(until: deadline),
-                    iterationLimit: iterationLimit, presolve: presolve, method: method)
+                    iterationLimit: iterationLimit, presolve: presolve, method: method,
+                    dualTolerance: dualTolerance)
             else {
                 markInvalidated()
                 throw .glpkFatalError(message: RawGLPK.lastFatalErrorText)

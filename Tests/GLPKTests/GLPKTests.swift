@@ -52,6 +52,22 @@ final class GLPKSolveTests: XCTestCase {
         }
     }
 
+    /// A reduced-cost tolerance of GLPK's (`dualTolerance`) gives the same optimum; one
+    /// outside (0, 1) is refused.
+    func testDualTolerance() throws {
+        let p = try knownLP()
+        for tolerance in [1e-11, 1e-7] {
+            let r = try p.solveLP(method: .dualThenPrimal, dualTolerance: tolerance)
+            XCTAssertEqual(r.status, .optimal)
+            XCTAssertEqual(r.objective ?? .nan, 20, accuracy: 1e-9)
+        }
+        for bad in [0.0, -1e-9, 1.0, .nan] {
+            XCTAssertThrowsError(try p.solveLP(dualTolerance: bad)) { error in
+                guard case GLPKError.invalidArgument = error else { return XCTFail("\(error)") }
+            }
+        }
+    }
+
     /// Row duals of the known optimum above (rows 1 and 3 tight: duals 1 and 1, row 2 slack:
     /// 0; reduced costs 5 - 2 - 3 = 0, 4 - 3 - 4 = -3, 3 - 1 - 2 = 0); a column added with
     /// coefficients enters the model (repeated or unknown rows are refused); a basis taken at
