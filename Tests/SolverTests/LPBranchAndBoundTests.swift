@@ -167,4 +167,72 @@ final class LPBranchAndBoundTests: XCTestCase {
         XCTAssertGreaterThan(rejected, 5)
         XCTAssertGreaterThan(accepted, 100)
     }
+
+    /// A dual point of the whole instance from a short Lagrangian run without eliminations.
+    func guidePoint(_ inst: SolverInstance, iterations: Int) -> DualPoint? {
+        let dual = LagrangianDual(inst, eliminate: false)
+        for _ in 0 ..< iterations {
+            dual.iterate()
+            dual.stepMultipliers()
+        }
+        return dual.wholeInstancePoint(DualLayout(inst))
+    }
+
+    /// The per-strategy bounds of a certificate hold for every assignment that fits: each
+    /// strategy's bound is at most the cost of every such assignment taking it (by
+    /// enumeration), and the overall bound is `evaluate`'s. (With a node's term left out of
+    /// the per-strategy bounds, or the edges' minima taken over the fixed strategy's row
+    /// only, this fails.) Some strategies get bounds above the overall one.
+    func testStrategyBoundsHoldForEveryAssignment() {
+        var checked = 0, raised = 0
+        for seed in UInt64(1) ... 200 {
+            let inst = instance(seed)
+            guard inst.nodeCount > 1, inst.feasible, let point = guidePoint(inst, iterations: 5 + Int(seed % 20)) else { continue }
+            let layout = DualLayout(inst)
+            guard let (bound, strategies) = DualCertificate.strategyBounds(inst, layout, point) else { continue }
+            XCTAssertEqual(bound, DualCertificate.evaluate(inst, layout, point), "seed \(seed)")
+            TestInstances.forEachLabelling(inst) { x in
+                guard TestInstances.fits(inst, x) else { return }
+                let cost = inst.storedCost(x)
+                for i in 0 ..< inst.nodeCount {
+                    let s = Int(inst.strategyStart[i]) + Int(x[i])
+                    guard let b = strategies[s] else {
+                        XCTFail("seed \(seed): no bound for strategy \(s)")
+                        return
+                    }
+                    XCTAssertLessThanOrEqual(b, cost, "seed \(seed), node \(i)")
+                }
+            }
+            raised += strategies.filter { ($0 ?? bound) > bound }.count
+            checked += 1
+        }
+        XCTAssertGreaterThan(checked, 50)
+        XCTAssertGreaterThan(raised, 100)
+    }
+
+    /// `keepFinitePartners` excludes only strategies that no finite assignment takes, and
+    /// reports a node left empty only when no assignment is finite (by enumeration); on
+    /// these instances (up to 20% infinite entries, terms non-negative) it excludes some.
+    func testKeepFinitePartnersKeepsEveryFiniteAssignment() {
+        var excludedAny = 0
+        for seed in UInt64(1) ... 150 {
+            let inst = instance(seed)
+            guard inst.nodeCount > 0, !inst.unary.contains(where: { $0 < 0 }), !inst.edgeCost.contains(where: { $0 < 0 }) else { continue }
+            var excluded = [Bool](repeating: false, count: inst.unary.count)
+            let kept = LPBranchAndBound.keepFinitePartners(inst, &excluded)
+            var finite = false
+            TestInstances.forEachLabelling(inst) { x in
+                guard inst.storedCost(x) < Int128(inst.infiniteUnit) else { return }
+                finite = true
+                for i in 0 ..< inst.nodeCount {
+                    XCTAssertFalse(excluded[Int(inst.strategyStart[i]) + Int(x[i])], "seed \(seed): a finite assignment's strategy excluded")
+                }
+            }
+            if !kept {
+                XCTAssertFalse(finite, "seed \(seed): a node emptied although a finite assignment exists")
+            }
+            if excluded.contains(true) { excludedAny += 1 }
+        }
+        XCTAssertGreaterThan(excludedAny, 10)
+    }
 }

@@ -95,6 +95,36 @@ enum DualCertificate {
     /// subproblem); a node with none allowed makes the subproblem empty (returns nil).
     static func evaluate(_ inst: SolverInstance, _ layout: DualLayout, _ point: DualPoint,
                          allowed: [Bool]? = nil) -> Int128? {
+        scaledTotal(inst, layout, point, allowed: allowed).map { ceilDiv($0, scale) }
+    }
+
+    /// The bound D(m, mu) (as `evaluate`) and, per strategy (flat index), a bound on every
+    /// assignment that takes it: D with the strategy's node term in place of its node's least,
+    /// rounded up (fixing a node only raises the minima of its edges, so this is valid).
+    /// Strategies outside `allowed` get nil.
+    static func strategyBounds(_ inst: SolverInstance, _ layout: DualLayout, _ point: DualPoint,
+                               allowed: [Bool]? = nil) -> (bound: Int128, strategies: [Int128?])? {
+        var terms = [Int128?](repeating: nil, count: inst.unary.count)
+        var least = [Int128](repeating: 0, count: inst.nodeCount)
+        guard let total = scaledTotal(inst, layout, point, allowed: allowed, nodeTerms: { i, s, v, best in
+            terms[s] = v
+            least[i] = best
+        }) else { return nil }
+        var bounds = [Int128?](repeating: nil, count: inst.unary.count)
+        for i in 0 ..< inst.nodeCount {
+            for s in Int(inst.strategyStart[i]) ..< Int(inst.strategyStart[i + 1]) {
+                if let v = terms[s] { bounds[s] = ceilDiv(total - least[i] + v, scale) }
+            }
+        }
+        return (ceilDiv(total, scale), bounds)
+    }
+
+    /// D(m, mu) in scaled units before rounding (see `evaluate`). `nodeTerms`, if given, sees
+    /// every allowed strategy's node term with its node's least: (node, flat strategy, term,
+    /// least).
+    private static func scaledTotal(_ inst: SolverInstance, _ layout: DualLayout, _ point: DualPoint,
+                                    allowed: [Bool]?,
+                                    nodeTerms: ((Int, Int, Int128, Int128) -> Void)? = nil) -> Int128? {
         guard point.messages.count == layout.messageCount,
               point.mu.count == inst.cliqueCount || !inst.hasMemory else { return nil }
         // Round the dual variables to the grid.
@@ -120,6 +150,7 @@ enum DualCertificate {
                 total -= q * Int128(inst.capacity[c])
             }
         }
+        var nodeTerm = [Int128](repeating: 0, count: Int(inst.strategyCount.max() ?? 0))
         for i in 0 ..< inst.nodeCount {
             let o = Int(inst.strategyStart[i]), k = Int(inst.strategyCount[i])
             let mi = inst.hasMemory ? prefix[Int(inst.cliqueEnd[i])] - prefix[Int(inst.cliqueFirst[i])] : 0
@@ -128,10 +159,14 @@ enum DualCertificate {
                 if let allowed, !allowed[o + s] { continue }
                 var v = Int128(inst.unary[o + s]) * scale + Int128(inst.usage[o + s]) * mi
                 for p in Int(inst.adjOff[i]) ..< Int(inst.adjOff[i + 1]) { v += mq[layout.msgOff[p] + s] }
+                nodeTerm[s] = v
                 if best == nil || v < best! { best = v }
             }
             guard let best else { return nil }
             total += best
+            if let nodeTerms {
+                for s in 0 ..< k where allowed?[o + s] ?? true { nodeTerms(i, o + s, nodeTerm[s], best) }
+            }
         }
         for e in 0 ..< inst.edgeCount {
             let u = Int(inst.edgeU[e]), v = Int(inst.edgeV[e])
@@ -155,7 +190,7 @@ enum DualCertificate {
             guard let best else { return nil }
             total += best
         }
-        return ceilDiv(total, scale)
+        return total
     }
 
     /// Upper estimate (scaled units) of the sum of |every term| of D: per node the largest

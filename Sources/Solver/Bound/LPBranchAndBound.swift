@@ -16,6 +16,13 @@ import Model
 /// split there raises the bound by far more than the Lagrangian iterations of a branch do
 /// (benchmarks/EXACT.md, "Branch and bound on the LP").
 ///
+/// Before the model is built, a short Lagrangian run on the whole instance (`guidingPoint`)
+/// gives a dual point whose exact per-strategy bounds (`DualCertificate.strategyBounds`) leave
+/// out every strategy no assignment below U can take, with the strategies this leaves without
+/// a finite partner (`keepFinitePartners`): their columns and rows never enter the LP, which
+/// made the root on the proof family's hardest member ~9x faster (benchmarks/EXACT.md,
+/// "Reduced-cost fixing before the LP"). Its messages also rank the starting pair columns.
+///
 /// A branch is a set of forbidden strategies. The split: of the nodes whose LP values are
 /// fractional, the one whose allowed strategies, ordered by usage, split into two sides of the
 /// most even LP mass; each child forbids one side, so the parent's LP solution is in neither.
@@ -45,6 +52,8 @@ final class LPBranchAndBound {
     private(set) var rootSeconds: Double?
     /// GLPK's objective of the root LP (reduced units), when it was solved to optimality.
     private(set) var rootObjective: Double?
+    /// Strategies left out by the guiding dual's reduced-cost fixing.
+    private(set) var excludedStrategies = 0
     /// Branches given up after GLPK's numerical trouble (their parents' bounds still count).
     private(set) var abandoned = 0
     /// Pair columns the model starts with, and those priced in since.
@@ -59,6 +68,11 @@ final class LPBranchAndBound {
     /// benchmarks/EXACT.md). The branches start from an optimal basis, which stays dual
     /// feasible when only column bounds change: the dual simplex too.
     static let rootMethod = SimplexMethod.dualThenPrimal
+    /// GLPK's tolerance on reduced costs (scaled problem). With GLPK's default 1e-7, strategy
+    /// columns scaled down by the knapsack rows' large usages kept reduced costs of -1 to -36
+    /// at an "optimal" root, and the certificate fell short of the LP by as much
+    /// (benchmarks/EXACT.md, "Reduced-cost fixing before the LP").
+    static let dualTolerance = 1e-11
     /// A value below 1 - `integralTolerance` counts as fractional.
     static let integralTolerance = 1e-6
 
@@ -96,10 +110,33 @@ final class LPBranchAndBound {
              incumbentFeed: () -> (x: [Int32], cost: Int128)? = { nil },
              onBound: (Int128) -> Void = { _ in }, trace: ((String) -> Void)? = nil) -> Outcome {
         let t0 = now()
-        let start = initialPairs(incumbent)
+        // A short Lagrangian run on the whole instance: its certificate's per-strategy bounds
+        // leave out every strategy that no assignment below U can take (reduced-cost fixing,
+        // exact), and its messages rank the pairs the model starts with.
+        let finiteOnly = upperBound < Int128(inst.infiniteUnit)
+            && !inst.unary.contains { $0 < 0 } && !inst.edgeCost.contains { $0 < 0 }
+        let guide = guidingPoint(until: min(deadline, t0 + Self.guideSeconds), now: now, stop: stop, trace: trace)
+        var excluded = [Bool](repeating: false, count: inst.unary.count)
+        if let guide, let (bound, strategies) = DualCertificate.strategyBounds(inst, layout, guide) {
+            if bound - certificateLoss >= upperBound {
+                rootBound = bound - certificateLoss
+                rootSeconds = now() - t0
+                return .complete(lowerBound: upperBound, best: incumbent)
+            }
+            for s in 0 ..< strategies.count {
+                if let b = strategies[s], b - certificateLoss >= upperBound { excluded[s] = true }
+            }
+            if finiteOnly && !Self.keepFinitePartners(inst, &excluded) {
+                rootSeconds = now() - t0
+                return .complete(lowerBound: upperBound, best: incumbent)
+            }
+            excludedStrategies = excluded.filter { $0 }.count
+            trace?("lpbranch: guiding dual certified \(bound), \(excludedStrategies) of \(inst.unary.count) strategies left out at U \(upperBound)")
+        }
+        let start = initialPairs(incumbent, guide: guide)
         let model: LocalPolytopeModel
         do {
-            model = try LocalPolytopeModel(inst, layout) { e, a, b in start[self.inst.edgeOff[e] + a * Int(self.inst.strategyCount[Int(self.inst.edgeV[e])]) + b] }
+            model = try LocalPolytopeModel(inst, layout, excluded: excluded) { e, a, b in start[self.inst.edgeOff[e] + a * Int(self.inst.strategyCount[Int(self.inst.edgeV[e])]) + b] }
         } catch {
             return .failed(error.description)
         }
@@ -107,6 +144,10 @@ final class LPBranchAndBound {
         var present = start
         do {
             try lp.addColumns(model.columns)
+            // Strategy columns without their upper bound 1 (the node rows imply it): a column
+            // at a bound of 1 could hold a negative reduced cost that the row duals, and so
+            // the certificate, do not see.
+            for c in model.xCol where c >= 0 { try lp.setColumnBounds(column: c, .lower(0)) }
             try lp.addRows(model.rows)
             try lp.setObjectiveConstant(Double(model.constant))
             // Artificial columns: each marginal row may fall short of its strategy's value at
@@ -122,8 +163,6 @@ final class LPBranchAndBound {
         // With non-negative stored terms, an assignment that takes a strategy of infinite unary
         // term costs at least the infinite unit: above any U below it. Such strategies, which
         // have no column, are then left out of the branches' certificates and load checks.
-        let finiteOnly = upperBound < Int128(inst.infiniteUnit)
-            && !inst.unary.contains { $0 < 0 } && !inst.edgeCost.contains { $0 < 0 }
         var u = upperBound
         var best = incumbent
         var open = BinaryHeap<Branch>(before: { a, b in
@@ -169,14 +208,14 @@ final class LPBranchAndBound {
                 interrupted = true
                 break
             }
-            var allowed = finiteOnly ? model.xCol.map { $0 >= 0 } : [Bool](repeating: true, count: inst.unary.count)
+            var allowed = finiteOnly ? model.xCol.map { $0 >= 0 } : excluded.map { !$0 }
             for s in branch.forbidden { allowed[Int(s)] = false }
             // Exact: a branch whose least possible load exceeds a capacity holds nothing.
             if !Self.mayFit(inst, allowed) { continue }
             do {
                 for s in forbiddenList where allowed[Int(s)] {
                     forbiddenNow[Int(s)] = false
-                    if model.xCol[Int(s)] >= 0 { try lp.setColumnBounds(column: model.xCol[Int(s)], .range(0, 1)) }
+                    if model.xCol[Int(s)] >= 0 { try lp.setColumnBounds(column: model.xCol[Int(s)], .lower(0)) }
                 }
                 for s in branch.forbidden where !forbiddenNow[Int(s)] {
                     forbiddenNow[Int(s)] = true
@@ -202,7 +241,7 @@ final class LPBranchAndBound {
             while true {
                 do {
                     r = try lp.solveLP(timeLimit: max(0.01, deadline - now()), method: method,
-                                       scaling: !scaled, returnDuals: true)
+                                       scaling: !scaled, returnDuals: true, dualTolerance: Self.dualTolerance)
                     scaled = true
                 } catch {
                     // A recovered fatal error leaves the problem unusable: the search ends.
@@ -297,24 +336,95 @@ final class LPBranchAndBound {
         return .stopped(lowerBound: leastOpen(), best: best)
     }
 
+    /// Marks as excluded every strategy with an infinite unary term, or whose finite partners
+    /// on some edge are all excluded, until none is left (arc consistency on the finite
+    /// pairs): with non-negative terms, an assignment taking one costs at least the infinite
+    /// unit. False when a node is left without a strategy (then no assignment is finite).
+    static func keepFinitePartners(_ inst: SolverInstance, _ excluded: inout [Bool]) -> Bool {
+        let inf = inst.infiniteUnit
+        for s in 0 ..< inst.unary.count where inst.unary[s] >= inf { excluded[s] = true }
+        var changed = true
+        while changed {
+            changed = false
+            for e in 0 ..< inst.edgeCount {
+                let u = Int(inst.edgeU[e]), v = Int(inst.edgeV[e])
+                let ku = Int(inst.strategyCount[u]), kv = Int(inst.strategyCount[v])
+                let ou = Int(inst.strategyStart[u]), ov = Int(inst.strategyStart[v]), base = inst.edgeOff[e]
+                for a in 0 ..< ku where !excluded[ou + a] {
+                    if !(0 ..< kv).contains(where: { !excluded[ov + $0] && inst.edgeCost[base + a * kv + $0] < inf }) {
+                        excluded[ou + a] = true
+                        changed = true
+                    }
+                }
+                for b in 0 ..< kv where !excluded[ov + b] {
+                    if !(0 ..< ku).contains(where: { !excluded[ou + $0] && inst.edgeCost[base + $0 * kv + b] < inf }) {
+                        excluded[ov + b] = true
+                        changed = true
+                    }
+                }
+            }
+        }
+        for i in 0 ..< inst.nodeCount {
+            if !(Int(inst.strategyStart[i]) ..< Int(inst.strategyStart[i + 1])).contains(where: { !excluded[$0] }) { return false }
+        }
+        return true
+    }
+
+    /// Most seconds of the guiding dual (`guidingPoint`), and its stall test.
+    static let guideSeconds = 5.0
+    static let guideWindow = 200
+    static let guideStall = 1e-6
+
+    /// A dual point of the whole reduced instance from Lagrangian iterations without
+    /// eliminations, run until `end` or until its estimate stops rising (by less than
+    /// `guideStall` relative over `guideWindow` iterations); nil when it has none.
+    private func guidingPoint(until end: Double, now: () -> Double, stop: () -> Bool,
+                              trace: ((String) -> Void)?) -> DualPoint? {
+        let dual = LagrangianDual(inst, eliminate: false)
+        let t0 = now()
+        var windowStart = -Double.infinity
+        while now() < end && !stop() {
+            dual.iterate()
+            dual.stepMultipliers()
+            if dual.iterations == 20 {
+                let rate = 20 / max(1e-3, now() - t0)
+                dual.patience = LagrangianDual.patience(iterationsPerSecond: rate, secondsLeft: end - now(), halvings: 12)
+            }
+            if dual.iterations % Self.guideWindow == 0 {
+                if dual.bestEstimate - windowStart <= Self.guideStall * abs(dual.bestEstimate) { break }
+                windowStart = dual.bestEstimate
+            }
+        }
+        trace?("lpbranch: guiding dual \(dual.iterations) iterations, estimate \(formatFixed(dual.bestEstimate, 1)) in \(formatFixed(now() - t0, 2)) s")
+        return dual.wholeInstancePoint(layout)
+    }
+
     /// The pair columns the model starts with (flags over `edgeCost`): per edge and strategy
-    /// of either end, its `initialPartners` cheapest finite partners, and the incumbent's pair.
-    private func initialPairs(_ incumbent: [Int32]?) -> [Bool] {
+    /// of either end, its `initialPartners` cheapest finite partners (by `guide` when given,
+    /// else by cost), and the incumbent's pair.
+    private func initialPairs(_ incumbent: [Int32]?, guide: DualPoint?) -> [Bool] {
         let inf = inst.infiniteUnit
         var keep = [Bool](repeating: false, count: inst.edgeCost.count)
-        var row: [(Int64, Int)] = []
+        var row: [(Double, Int)] = []
         for e in 0 ..< inst.edgeCount {
             let ku = Int(inst.strategyCount[Int(inst.edgeU[e])]), kv = Int(inst.strategyCount[Int(inst.edgeV[e])])
             let base = inst.edgeOff[e]
+            let mu = layout.msgOff[layout.slotU[e]], mv = layout.msgOff[layout.slotV[e]]
+            // A pair's cost less the guide's messages (its reduced cost there), else its cost.
+            func rank(_ x: Int) -> Double {
+                guard let guide else { return Double(inst.edgeCost[x]) }
+                let a = (x - base) / kv, b = (x - base) % kv
+                return Double(inst.edgeCost[x]) - guide.messages[mu + a] - guide.messages[mv + b]
+            }
             for a in 0 ..< ku {
                 row.removeAll(keepingCapacity: true)
-                for b in 0 ..< kv where inst.edgeCost[base + a * kv + b] < inf { row.append((inst.edgeCost[base + a * kv + b], b)) }
+                for b in 0 ..< kv where inst.edgeCost[base + a * kv + b] < inf { row.append((rank(base + a * kv + b), b)) }
                 row.sort { $0 < $1 }
                 for (_, b) in row.prefix(Self.initialPartners) { keep[base + a * kv + b] = true }
             }
             for b in 0 ..< kv {
                 row.removeAll(keepingCapacity: true)
-                for a in 0 ..< ku where inst.edgeCost[base + a * kv + b] < inf { row.append((inst.edgeCost[base + a * kv + b], a)) }
+                for a in 0 ..< ku where inst.edgeCost[base + a * kv + b] < inf { row.append((rank(base + a * kv + b), a)) }
                 row.sort { $0 < $1 }
                 for (_, a) in row.prefix(Self.initialPartners) { keep[base + a * kv + b] = true }
             }

@@ -534,6 +534,22 @@ final class LagrangianDual {
         return (total, rc)
     }
 
+    /// The best state as a dual point of the whole reduced instance (`DualLayout` order, for
+    /// `DualCertificate`), when the core is the whole instance (a dual built without
+    /// eliminations); nil otherwise.
+    func wholeInstancePoint(_ layout: DualLayout) -> DualPoint? {
+        guard n == inst.nodeCount, core.coreEdgeCount == inst.edgeCount else { return nil }
+        let (m, bestMu) = bestState
+        var messages = [Double](repeating: 0, count: layout.messageCount)
+        for p in 0 ..< adjOff[n] {
+            let w = core.coreEdge[core.coreAdjEdge[p]]
+            guard w < inst.edgeCount, !core.isFolded[w] else { return nil }
+            let q = core.coreAdjIsU[p] ? layout.slotU[w] : layout.slotV[w]
+            for s in 0 ..< k[slotNode[p]] { messages[layout.msgOff[q] + s] = m[msgOff[p] + s] }
+        }
+        return DualPoint(messages: messages, mu: inst.hasMemory ? bestMu : [])
+    }
+
     // MARK: - Message passing
 
     /// One forward (decoding) and one backward pass with the current multipliers. Returns the

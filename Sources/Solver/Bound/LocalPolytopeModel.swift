@@ -20,7 +20,7 @@ struct LocalPolytopeModel {
     private(set) var rows = SparseRows()
     /// The objective's constant (reduced units): the shifts of the unary and pair terms.
     private(set) var constant: Int128 = 0
-    /// Column of `x[i,s]` per strategy of the reduced instance (-1: infinite unary term).
+    /// Column of `x[i,s]` per strategy of the reduced instance (-1: infinite unary term, or excluded).
     private(set) var xCol: [Int]
     /// Row of each message entry's marginal constraint (`DualLayout` order; -1: none, the
     /// strategy has no column).
@@ -38,8 +38,11 @@ struct LocalPolytopeModel {
     /// The model with a pair column for every finite pair whose two strategies have columns,
     /// or, with `keepPair` (edge, local strategies at `edgeU` and `edgeV`), only for the pairs
     /// it keeps: the LP of that model is then a restriction, whose duals still certify a bound
-    /// (`dualPoint`), and `LPBranchAndBound` prices the other pairs back in.
-    init(_ inst: SolverInstance, _ layout: DualLayout, keepPair: ((Int, Int, Int) -> Bool)? = nil) throws(ModelError) {
+    /// (`dualPoint`), and `LPBranchAndBound` prices the other pairs back in. Strategies marked
+    /// in `excluded` get no column, as those of infinite unary terms: the model is then the
+    /// problem restricted to the others.
+    init(_ inst: SolverInstance, _ layout: DualLayout, excluded: [Bool]? = nil,
+         keepPair: ((Int, Int, Int) -> Bool)? = nil) throws(ModelError) {
         let inf = inst.infiniteUnit
         let n = inst.nodeCount
         xCol = [Int](repeating: -1, count: inst.unary.count)
@@ -50,11 +53,11 @@ struct LocalPolytopeModel {
             for i in 0 ..< n {
                 let o = Int(inst.strategyStart[i]), k = Int(inst.strategyCount[i])
                 var lo = Int64.max
-                for s in 0 ..< k where inst.unary[o + s] < inf { lo = min(lo, inst.unary[o + s]) }
-                if lo == Int64.max { throw ModelError(description: "node \(i) has only infinite strategies") }
+                for s in 0 ..< k where inst.unary[o + s] < inf && !(excluded?[o + s] ?? false) { lo = min(lo, inst.unary[o + s]) }
+                if lo == Int64.max { throw ModelError(description: "node \(i) has only infinite or excluded strategies") }
                 constant += Int128(lo)
                 var cols: [Int] = []
-                for s in 0 ..< k where inst.unary[o + s] < inf {
+                for s in 0 ..< k where inst.unary[o + s] < inf && !(excluded?[o + s] ?? false) {
                     xCol[o + s] = columns.count
                     cols.append(columns.count)
                     columns.append(.binary(objective: Double(inst.unary[o + s] - lo)))
