@@ -22,6 +22,8 @@ import Model
 /// a finite partner (`keepFinitePartners`): their columns and rows never enter the LP, which
 /// made the root on the proof family's hardest member ~9x faster (benchmarks/EXACT.md,
 /// "Reduced-cost fixing before the LP"). Its messages also rank the starting pair columns.
+/// The same fixing runs in the tree: a split branch's own certificate forbids, in both
+/// children, every strategy whose bound there reaches U.
 ///
 /// A branch is a set of forbidden strategies. The split: of the nodes whose LP values are
 /// fractional, the one whose allowed strategies, ordered by usage, split into two sides of the
@@ -54,6 +56,8 @@ final class LPBranchAndBound {
     private(set) var rootObjective: Double?
     /// Strategies left out by the guiding dual's reduced-cost fixing.
     private(set) var excludedStrategies = 0
+    /// Strategies forbidden in branches' children by the branches' own certificates.
+    private(set) var fixedInBranches = 0
     /// Branches given up after GLPK's numerical trouble (their parents' bounds still count).
     private(set) var abandoned = 0
     /// Pair columns the model starts with, and those priced in since.
@@ -115,7 +119,7 @@ final class LPBranchAndBound {
         // exact), and its messages rank the pairs the model starts with.
         let finiteOnly = upperBound < Int128(inst.infiniteUnit)
             && !inst.unary.contains { $0 < 0 } && !inst.edgeCost.contains { $0 < 0 }
-        let guide = guidingPoint(until: min(deadline, t0 + Self.guideSeconds), now: now, stop: stop, trace: trace)
+        let guide = guidingPoint(until: min(deadline, t0 + Self.guideSeconds), target: upperBound, now: now, stop: stop, trace: trace)
         var excluded = [Bool](repeating: false, count: inst.unary.count)
         if let guide, let (bound, strategies) = DualCertificate.strategyBounds(inst, layout, guide) {
             if bound - certificateLoss >= upperBound {
@@ -318,10 +322,20 @@ final class LPBranchAndBound {
                 if bound < u { children = splitOff(x, allowed) }
             }
             if let children {
+                // Reduced-cost fixing in the branch: the strategies whose bound under this
+                // branch's certificate reaches U are forbidden in both children.
+                var fixed: [Int32] = []
+                if let duals = r.rowDuals,
+                   let (_, strategies) = DualCertificate.strategyBounds(inst, layout, model.dualPoint(inst, rowDuals: duals), allowed: allowed) {
+                    for s in 0 ..< strategies.count {
+                        if let b = strategies[s], b - certificateLoss >= u { fixed.append(Int32(s)) }
+                    }
+                }
+                fixedInBranches += fixed.count
                 let basis = basisEntries < Self.basisBudget ? try? lp.basis() : nil
                 for side in [children.left, children.right] {
                     if let basis { basisEntries += basis.rows.count + basis.columns.count }
-                    open.push(Branch(forbidden: branch.forbidden + side, bound: bound, depth: branch.depth + 1,
+                    open.push(Branch(forbidden: branch.forbidden + fixed + side, bound: bound, depth: branch.depth + 1,
                                      parent: branches, basis: basis))
                 }
             }
@@ -370,33 +384,56 @@ final class LPBranchAndBound {
         return true
     }
 
-    /// Most seconds of the guiding dual (`guidingPoint`), and its stall test.
+    /// Most seconds of the guiding dual (`guidingPoint`), and the step halvings planned over
+    /// them: it stops once its step has halved that often.
     static let guideSeconds = 5.0
+    static let guideHalvings = 8
+    /// A run also stops when its best estimate rose by less than `guideStall` (relative) over
+    /// the last `guideWindow` iterations.
     static let guideWindow = 200
     static let guideStall = 1e-6
+    static let guideFinalScale = 1.0 / Double(1 << guideHalvings)
 
     /// A dual point of the whole reduced instance from Lagrangian iterations without
-    /// eliminations, run until `end` or until its estimate stops rising (by less than
-    /// `guideStall` relative over `guideWindow` iterations); nil when it has none.
-    private func guidingPoint(until end: Double, now: () -> Double, stop: () -> Bool,
+    /// eliminations: two runs of half the time to `end` each, one with Polyak's steps aimed at
+    /// `target` (U, as the bound command's runs) and one aimed 2% above its best estimate (the
+    /// default); each stops early once its step has halved `guideHalvings` times or its
+    /// estimate stalls (`guideStall`). The point
+    /// whose certificate is higher wins; nil when neither has one. (Each aim leaves one of the
+    /// proof family's members with a guide far below its bound: B-limit1.05-s2 at 166,492 of
+    /// 467,010 when aimed at U, B-limit1.05-s3 at 185,290 of 490,637 otherwise;
+    /// benchmarks/EXACT.md.)
+    private func guidingPoint(until end: Double, target: Int128, now: () -> Double, stop: () -> Bool,
                               trace: ((String) -> Void)?) -> DualPoint? {
-        let dual = LagrangianDual(inst, eliminate: false)
-        let t0 = now()
-        var windowStart = -Double.infinity
-        while now() < end && !stop() {
-            dual.iterate()
-            dual.stepMultipliers()
-            if dual.iterations == 20 {
-                let rate = 20 / max(1e-3, now() - t0)
-                dual.patience = LagrangianDual.patience(iterationsPerSecond: rate, secondsLeft: end - now(), halvings: 12)
+        var best: (point: DualPoint, bound: Int128)?
+        for aimed in [true, false] {
+            let dual = LagrangianDual(inst, eliminate: false)
+            if aimed { dual.target = Double(target) }
+            let start = now()
+            let stopAt = aimed ? start + (end - start) / 2 : end
+            var windowStart = -Double.infinity
+            while now() < stopAt && !stop() {
+                dual.iterate()
+                dual.stepMultipliers()
+                if dual.iterations == 20 {
+                    let rate = 20 / max(1e-3, now() - start)
+                    dual.patience = LagrangianDual.patience(iterationsPerSecond: rate, secondsLeft: stopAt - now(),
+                                                            halvings: Double(Self.guideHalvings))
+                }
+                // Done when the step schedule has run its course, or the estimate has stopped
+                // rising (converged, as on small instances, or stuck).
+                if dual.stepScale <= Self.guideFinalScale { break }
+                if dual.iterations % Self.guideWindow == 0 {
+                    if dual.bestEstimate - windowStart <= Self.guideStall * abs(dual.bestEstimate) { break }
+                    windowStart = dual.bestEstimate
+                }
             }
-            if dual.iterations % Self.guideWindow == 0 {
-                if dual.bestEstimate - windowStart <= Self.guideStall * abs(dual.bestEstimate) { break }
-                windowStart = dual.bestEstimate
-            }
+            guard let point = dual.wholeInstancePoint(layout),
+                  let bound = DualCertificate.evaluate(inst, layout, point) else { continue }
+            trace?("lpbranch: guiding dual (\(aimed ? "aimed at U" : "default aim")) \(dual.iterations) iterations, certified \(bound) in \(formatFixed(now() - start, 2)) s")
+            if best == nil || bound > best!.bound { best = (point, bound) }
         }
-        trace?("lpbranch: guiding dual \(dual.iterations) iterations, estimate \(formatFixed(dual.bestEstimate, 1)) in \(formatFixed(now() - t0, 2)) s")
-        return dual.wholeInstancePoint(layout)
+        return best?.point
     }
 
     /// The pair columns the model starts with (flags over `edgeCost`): per edge and strategy
@@ -474,9 +511,11 @@ final class LPBranchAndBound {
     }
 
     /// The search's figures for a log line, ending in ", ": the root LP's certificate
-    /// (original units with `base`) and time, the pair columns, branches given up.
+    /// (original units with `base`) and time, the strategies left out (before the root, and
+    /// in branches' children), the pair columns, branches given up.
     func statistics(base: Int128) -> String {
         (rootBound.map { "root LP \($0 + base) in \(formatFixed(rootSeconds ?? 0, 2)) s, " } ?? "")
+            + "strategies left out \(excludedStrategies) + \(fixedInBranches) in branches, "
             + "pair columns \(initialColumns) + \(pricedColumns) priced, "
             + (abandoned > 0 ? "\(abandoned) given up after GLPK trouble, " : "")
     }
