@@ -398,11 +398,10 @@ final class LPBranchAndBound {
     /// eliminations: two runs of half the time to `end` each, one with Polyak's steps aimed at
     /// `target` (U, as the bound command's runs) and one aimed 2% above its best estimate (the
     /// default); each stops early once its step has halved `guideHalvings` times or its
-    /// estimate stalls (`guideStall`). The point
-    /// whose certificate is higher wins; nil when neither has one. (Each aim leaves one of the
-    /// proof family's members with a guide far below its bound: B-limit1.05-s2 at 166,492 of
-    /// 467,010 when aimed at U, B-limit1.05-s3 at 185,290 of 490,637 otherwise;
-    /// benchmarks/EXACT.md.)
+    /// estimate stalls (`guideStall`). The point whose certificate is higher wins; nil when
+    /// neither has one. (Each aim leaves one of the proof family's members with a guide far
+    /// below its bound: B-limit1.05-s2 at 166,492 of 467,010 when aimed at U, B-limit1.05-s3
+    /// at 185,290 of 490,637 otherwise; benchmarks/EXACT.md.)
     private func guidingPoint(until end: Double, target: Int128, now: () -> Double, stop: () -> Bool,
                               trace: ((String) -> Void)?) -> DualPoint? {
         var best: (point: DualPoint, bound: Int128)?
