@@ -121,15 +121,14 @@ final class LPBranchAndBound {
             && !inst.unary.contains { $0 < 0 } && !inst.edgeCost.contains { $0 < 0 }
         let guide = guidingPoint(until: min(deadline, t0 + Self.guideSeconds), target: upperBound, now: now, stop: stop, trace: trace)
         var excluded = [Bool](repeating: false, count: inst.unary.count)
-        if let guide, let (bound, strategies) = DualCertificate.strategyBounds(inst, layout, guide) {
+        if let guide {
+            let bound = guide.bound
             if bound - certificateLoss >= upperBound {
                 rootBound = bound - certificateLoss
                 rootSeconds = now() - t0
                 return .complete(lowerBound: upperBound, best: incumbent)
             }
-            for s in 0 ..< strategies.count {
-                if let b = strategies[s], b - certificateLoss >= upperBound { excluded[s] = true }
-            }
+            for s in reaching(upperBound, guide.strategies) { excluded[Int(s)] = true }
             if finiteOnly && !Self.keepFinitePartners(inst, &excluded) {
                 rootSeconds = now() - t0
                 return .complete(lowerBound: upperBound, best: incumbent)
@@ -137,7 +136,7 @@ final class LPBranchAndBound {
             excludedStrategies = excluded.filter { $0 }.count
             trace?("lpbranch: guiding dual certified \(bound), \(excludedStrategies) of \(inst.unary.count) strategies left out at U \(upperBound)")
         }
-        let start = initialPairs(incumbent, guide: guide)
+        let start = initialPairs(incumbent, guide: guide?.point)
         let model: LocalPolytopeModel
         do {
             model = try LocalPolytopeModel(inst, layout, excluded: excluded) { e, a, b in start[self.inst.edgeOff[e] + a * Int(self.inst.strategyCount[Int(self.inst.edgeV[e])]) + b] }
@@ -237,6 +236,8 @@ final class LPBranchAndBound {
             // closes the branch.
             var r: LPResult?
             var certified: Int128?
+            // The last round's per-strategy bounds (for the fixing in a split's children).
+            var strategyBounds: [Int128?] = []
             var method = scaled ? SimplexMethod.dualThenPrimal : Self.rootMethod
             // A time limit, a stop or a GLPK error leaves the branch open and ends the search;
             // GLPK's numerical trouble on one branch (a status, not an error) gives it up (its
@@ -257,7 +258,9 @@ final class LPBranchAndBound {
                     if r?.status == .timeLimit || stop() || now() >= deadline { interruptedHere = true } else { givenUp = true }
                     break
                 }
-                certified = DualCertificate.evaluate(inst, layout, model.dualPoint(inst, rowDuals: duals), allowed: allowed).map { $0 - certificateLoss }
+                let bounds = DualCertificate.strategyBounds(inst, layout, model.dualPoint(inst, rowDuals: duals), allowed: allowed)
+                certified = bounds.map { $0.bound - certificateLoss }
+                strategyBounds = bounds?.strategies ?? []
                 if let c = certified, c >= u { break }
                 guard r.status == .optimal else { break }
                 let added: Int
@@ -324,13 +327,7 @@ final class LPBranchAndBound {
             if let children {
                 // Reduced-cost fixing in the branch: the strategies whose bound under this
                 // branch's certificate reaches U are forbidden in both children.
-                var fixed: [Int32] = []
-                if let duals = r.rowDuals,
-                   let (_, strategies) = DualCertificate.strategyBounds(inst, layout, model.dualPoint(inst, rowDuals: duals), allowed: allowed) {
-                    for s in 0 ..< strategies.count {
-                        if let b = strategies[s], b - certificateLoss >= u { fixed.append(Int32(s)) }
-                    }
-                }
+                let fixed = reaching(u, strategyBounds)
                 fixedInBranches += fixed.count
                 let basis = basisEntries < Self.basisBudget ? try? lp.basis() : nil
                 for side in [children.left, children.right] {
@@ -348,6 +345,16 @@ final class LPBranchAndBound {
             return .complete(lowerBound: u, best: best)
         }
         return .stopped(lowerBound: leastOpen(), best: best)
+    }
+
+    /// The strategies whose bound (less `certificateLoss`) reaches `u`: no assignment below
+    /// `u` takes them.
+    private func reaching(_ u: Int128, _ strategyBounds: [Int128?]) -> [Int32] {
+        var result: [Int32] = []
+        for (s, b) in strategyBounds.enumerated() {
+            if let b, b - certificateLoss >= u { result.append(Int32(s)) }
+        }
+        return result
     }
 
     /// Marks as excluded every strategy with an infinite unary term, or whose finite partners
@@ -398,13 +405,14 @@ final class LPBranchAndBound {
     /// eliminations: two runs of half the time to `end` each, one with Polyak's steps aimed at
     /// `target` (U, as the bound command's runs) and one aimed 2% above its best estimate (the
     /// default); each stops early once its step has halved `guideHalvings` times or its
-    /// estimate stalls (`guideStall`). The point whose certificate is higher wins; nil when
+    /// estimate stalls (`guideStall`). The point whose certificate is higher wins, with that
+    /// certificate and its per-strategy bounds (`DualCertificate.strategyBounds`); nil when
     /// neither has one. (Each aim leaves one of the proof family's members with a guide far
     /// below its bound: B-limit1.05-s2 at 166,492 of 467,010 when aimed at U, B-limit1.05-s3
     /// at 185,290 of 490,637 otherwise; benchmarks/EXACT.md.)
     private func guidingPoint(until end: Double, target: Int128, now: () -> Double, stop: () -> Bool,
-                              trace: ((String) -> Void)?) -> DualPoint? {
-        var best: (point: DualPoint, bound: Int128)?
+                              trace: ((String) -> Void)?) -> (point: DualPoint, bound: Int128, strategies: [Int128?])? {
+        var best: (point: DualPoint, bound: Int128, strategies: [Int128?])?
         for aimed in [true, false] {
             let dual = LagrangianDual(inst, eliminate: false)
             if aimed { dual.target = Double(target) }
@@ -428,11 +436,11 @@ final class LPBranchAndBound {
                 }
             }
             guard let point = dual.wholeInstancePoint(layout),
-                  let bound = DualCertificate.evaluate(inst, layout, point) else { continue }
+                  let (bound, strategies) = DualCertificate.strategyBounds(inst, layout, point) else { continue }
             trace?("lpbranch: guiding dual (\(aimed ? "aimed at U" : "default aim")) \(dual.iterations) iterations, certified \(bound) in \(formatFixed(now() - start, 2)) s")
-            if best == nil || bound > best!.bound { best = (point, bound) }
+            if best == nil || bound > best!.bound { best = (point, bound, strategies) }
         }
-        return best?.point
+        return best
     }
 
     /// The pair columns the model starts with (flags over `edgeCost`): per edge and strategy
