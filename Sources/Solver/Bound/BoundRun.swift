@@ -44,9 +44,10 @@ private enum Timing {
     /// Share of the time left after the exact search that the branch and bound on dual
     /// certificates gets (GLPK, when it runs, has the rest of that thread).
     static let branchShare = 0.5
-    /// ...and of it when the branch and bound on the LP follows: the dual's branches prove what
-    /// they prove within seconds (benchmarks/EXACT.md), the LP's root alone takes minutes on a
-    /// few hundred nodes with 30 strategies each.
+    /// ...and of it when the branch and bound on the LP follows on the same thread (one thread
+    /// only; with more it runs beside them): the dual's branches prove what they prove within
+    /// seconds (benchmarks/EXACT.md), the LP's root alone takes minutes on a few hundred nodes
+    /// with 30 strategies each.
     static let branchShareBeforeLP = 0.1
     /// ...but at least this many seconds (or `branchShare` of the time left, if less): cut at
     /// 10% of a minute, the dual's branches missed proofs they complete in 5-10 s.
@@ -231,14 +232,25 @@ public final class BoundRun: Sendable {
         // since GLPK's root LP does not look at the stop request for seconds.
         let exactShareEnd = clock.seconds + Timing.exactShare * max(0, options.stopAt - clock.seconds)
         // The dual branch and bound after it, on the same thread, from the exact search's best.
-        // The branch and bound on the LP after it, to the end: its branches' bounds are exact
-        // LP optima, which close what the dual's branches leave open.
+        // The branch and bound on the LP to the end: its branches' bounds are exact LP optima,
+        // which close what the dual's branches leave open. With more than one thread it runs
+        // beside the dual branches on a thread of its own (each proves, within the time,
+        // instances the other does not: benchmarks/EXACT.md, "The LP search beside the dual
+        // branches"); with one, after them.
         let lpBranch = options.lpBranch && small && inst.feasible
         if (exact || branch || lpBranch) && options.threads > 1 {
             jobs.append { [self] in
                 let found = exact ? runExact(until: exactShareEnd) : nil
-                if branch && !shouldStop { runBranch(until: branchEnd(beforeLP: lpBranch), incumbent: found) }
-                if lpBranch && !shouldStop { runLPBranch(until: options.stopAt, incumbent: found) }
+                let lpDone = DispatchSemaphore(value: 0)
+                let lpBeside = lpBranch && !shouldStop
+                if lpBeside {
+                    DetachedThread.start { [self] in
+                        runLPBranch(until: options.stopAt, incumbent: found)
+                        lpDone.signal()
+                    }
+                }
+                if branch && !shouldStop { runBranch(until: branchEnd(), incumbent: found) }
+                if lpBeside { lpDone.wait() }
                 if glpk && !shouldStop { runGLPK() }
             }
         } else {

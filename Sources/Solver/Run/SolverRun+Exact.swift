@@ -2,8 +2,9 @@ import GLPK
 import Model
 
 // The proof search beside the workers on small reduced instances: the complete search, then
-// the branch and bound on dual certificates, then (GLPK allowed, at most `lpBranchMaxNodes`
-// reduced nodes) the branch and bound on the LP to the end of the run. Each starts from the
+// the branch and bound on dual certificates and, on a thread of its own beside it (GLPK
+// allowed, at most `lpBranchMaxNodes` reduced nodes), the branch and bound on the LP to the
+// end of the run. Each starts from the
 // store's best and adopts every better solution the workers find; when one completes, the
 // best cost is proved optimal (the bound meets the cost and the run stops).
 
@@ -17,10 +18,10 @@ extension SolverRun {
     /// instances whose relaxation is within a few units of the optimum
     /// (benchmarks/EXACT.md, "Branch and bound on dual certificates").
     static let exactSearchShare = 0.1
-    /// Reduced instances with at most this many nodes go on to the branch and bound on the LP
-    /// (`proveByLP`, to the end of the run) when the dual branch and bound stops unproved:
-    /// the LP's size grows with the edge tables, and GLPK's root LP already takes minutes on
-    /// a few hundred nodes with 30 strategies each (benchmarks/EXACT.md).
+    /// Reduced instances with at most this many nodes also get the branch and bound on the LP
+    /// (`proveByLP`, to the end of the run) once the complete search stops unproved: the LP's
+    /// size grows with the edge tables, and GLPK's root LP already takes minutes on a few
+    /// hundred nodes with 30 strategies each (benchmarks/EXACT.md).
     static let lpBranchMaxNodes = 1000
 
     /// Whether the exact search runs on `inst`: asked for, not under a work limit (its offers
@@ -31,7 +32,8 @@ extension SolverRun {
 
     /// Runs `ExactSearch` on `inst` until it completes, the run stops, or its part of the
     /// share is used; offers what it finds and, on completion, the optimum as the bound. If it
-    /// stops unproved, `proveByBranching` has the rest of the share.
+    /// stops unproved, `proveByBranching` has the rest of the share, and `proveByLP` (where it
+    /// runs) the rest of the run on another thread.
     func proveExactly(_ inst: SolverInstance) {
         let t0 = clock.seconds
         let end = t0 + SolverRun.exactTimeShare * max(0, options.stopAt - t0)
@@ -63,7 +65,14 @@ extension SolverRun {
             log("exact: no assignment of the reduced instance fits the memory")
         case .unknown(_, let nodes):
             log("exact: stopped after \(nodes) search nodes, \(formatFixed(clock.seconds - t0, 2)) s, nothing proved")
-            if !stopRequested { proveByBranching(inst, until: end) }
+            if !stopRequested {
+                // The branch and bound on the LP, where it runs, starts now on a thread of its
+                // own, beside the one on dual certificates: each proves, within the run, small
+                // instances that the other does not (benchmarks/EXACT.md, "The LP search
+                // beside the dual branches").
+                if lpBranchRuns(inst) { DetachedThread.start { [self] in proveByLP(inst, until: options.stopAt) } }
+                proveByBranching(inst, until: end)
+            }
         }
         phase("exact", clock.seconds - t0)
     }
@@ -102,15 +111,12 @@ extension SolverRun {
             } else {
                 log("branch: stopped after \(branches) branches, \(seconds) s, nothing proved")
             }
-            if lpBranchFollows(inst) && !stopRequested {
-                proveByLP(inst, until: options.stopAt)
-            }
         }
     }
 
-    /// Whether `proveByLP` follows an unfinished dual branch and bound on `inst`: GLPK allowed
-    /// and at most `lpBranchMaxNodes` reduced nodes.
-    func lpBranchFollows(_ inst: SolverInstance) -> Bool {
+    /// Whether `proveByLP` runs on `inst` (beside the dual branch and bound): GLPK allowed and
+    /// at most `lpBranchMaxNodes` reduced nodes.
+    func lpBranchRuns(_ inst: SolverInstance) -> Bool {
         options.useMIP && inst.nodeCount <= SolverRun.lpBranchMaxNodes
     }
 
