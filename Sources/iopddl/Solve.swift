@@ -61,7 +61,7 @@ struct Solve: ParsableCommand {
     @Flag(help: "No Lagrangian-dual phase: worker 0 learns memory prices by local search alone.")
     var noDual = false
 
-    @Flag(help: "No proof search: small reduced instances (at most 2000 nodes) are not proved optimal on an extra thread by the complete search and the branch and bound on dual certificates after it, and those of at most 1000 nodes by the branch and bound on the LP beside that (another thread, to the end of the run) (never with --max-iterations).")
+    @Flag(help: "No proof search: small reduced instances (at most 2000 nodes) are not proved optimal on an extra thread by the complete search and the branch and bound on dual certificates after it, and those of at most 1000 nodes also by the branch and bound on the LP on another thread, to the end of the run (never with --max-iterations).")
     var noExact = false
 
     @Option(help: ArgumentHelp("Most of worker 0's time spent in the Lagrangian-dual phase (0-1); it ends earlier when it stops paying.", visibility: .hidden))

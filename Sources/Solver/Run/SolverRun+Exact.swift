@@ -4,9 +4,9 @@ import Model
 // The proof search beside the workers on small reduced instances: the complete search, then
 // the branch and bound on dual certificates and, on a thread of its own beside it (GLPK
 // allowed, at most `lpBranchMaxNodes` reduced nodes), the branch and bound on the LP to the
-// end of the run. Each starts from the
-// store's best and adopts every better solution the workers find; when one completes, the
-// best cost is proved optimal (the bound meets the cost and the run stops).
+// end of the run. Each starts from the store's best and adopts every better solution the
+// workers find; when one completes, the best cost is proved optimal (the bound meets the cost
+// and the run stops).
 
 extension SolverRun {
     /// Share of the time to the workers' stop that the search may use: it takes a core from the
