@@ -117,6 +117,10 @@ final class LPBranchAndBound {
         // A short Lagrangian run on the whole instance: its certificate's per-strategy bounds
         // leave out every strategy that no assignment below U can take (reduced-cost fixing,
         // exact), and its messages rank the pairs the model starts with.
+        // With non-negative stored terms, an assignment that takes a strategy of infinite unary
+        // term, or one left without a finite partner, costs at least the infinite unit: above
+        // any U below it. Such strategies, which have no column, are then left out of the
+        // branches' certificates and load checks (`finiteOnly`).
         let finiteOnly = upperBound < Int128(inst.infiniteUnit)
             && !inst.unary.contains { $0 < 0 } && !inst.edgeCost.contains { $0 < 0 }
         let guide = guidingPoint(until: min(deadline, t0 + Self.guideSeconds), target: upperBound, now: now, stop: stop, trace: trace)
@@ -163,9 +167,6 @@ final class LPBranchAndBound {
             return .failed("GLPK: \(error)")
         }
         initialColumns = model.pairColumns
-        // With non-negative stored terms, an assignment that takes a strategy of infinite unary
-        // term costs at least the infinite unit: above any U below it. Such strategies, which
-        // have no column, are then left out of the branches' certificates and load checks.
         var u = upperBound
         var best = incumbent
         var open = BinaryHeap<Branch>(before: { a, b in

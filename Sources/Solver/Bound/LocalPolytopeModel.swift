@@ -50,14 +50,16 @@ struct LocalPolytopeModel {
         messageRow = [Int](repeating: -1, count: layout.messageCount)
         edgeShift = [Int64](repeating: 0, count: inst.edgeCount)
         do {
+            // A strategy gets a column unless its unary term is infinite or it is excluded.
+            func hasColumn(_ s: Int) -> Bool { inst.unary[s] < inf && !(excluded?[s] ?? false) }
             for i in 0 ..< n {
                 let o = Int(inst.strategyStart[i]), k = Int(inst.strategyCount[i])
                 var lo = Int64.max
-                for s in 0 ..< k where inst.unary[o + s] < inf && !(excluded?[o + s] ?? false) { lo = min(lo, inst.unary[o + s]) }
+                for s in 0 ..< k where hasColumn(o + s) { lo = min(lo, inst.unary[o + s]) }
                 if lo == Int64.max { throw ModelError(description: "node \(i) has only infinite or excluded strategies") }
                 constant += Int128(lo)
                 var cols: [Int] = []
-                for s in 0 ..< k where inst.unary[o + s] < inf && !(excluded?[o + s] ?? false) {
+                for s in 0 ..< k where hasColumn(o + s) {
                     xCol[o + s] = columns.count
                     cols.append(columns.count)
                     columns.append(.binary(objective: Double(inst.unary[o + s] - lo)))
